@@ -1,0 +1,32 @@
+# Two commands set up a fresh clone: `make plan` (the main job) and `make test`.
+# Both create .venv once and reuse it; it is rebuilt only when pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: plan validate test bench graph clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+plan: $(STAMP)
+	$(BIN)/fabric plan --all
+
+validate: $(STAMP)
+	$(BIN)/fabric validate --all
+
+graph: $(STAMP)
+	$(BIN)/fabric graph --all --format mermaid
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,23 @@
+"""The fabric spec: typed, validated models of one stack file (one site)."""
+
+from infra.spec.access import AccessSpec, CustomRoleSpec, DatasetSpec, GrantSpec, PimSpec, PrincipalSpec
+from infra.spec.compute import GpuClusterSpec
+from infra.spec.fabric import CONFIG_KEYS, PROJECT, CatalogOverrides, FabricSpec, SiteSpec, from_config
+from infra.spec.network import (
+    DirectCircuit,
+    DirectPort,
+    GatewaySpec,
+    GlobalReachSpec,
+    InterconnectSpec,
+    PrivatePeering,
+    ProviderCircuit,
+    ReplicationDemand,
+    SustainedDemand,
+)
+
+__all__ = [
+    "AccessSpec", "CatalogOverrides", "CONFIG_KEYS", "CustomRoleSpec", "DatasetSpec", "DirectCircuit",
+    "DirectPort", "FabricSpec", "GatewaySpec", "GlobalReachSpec", "GpuClusterSpec", "GrantSpec",
+    "InterconnectSpec", "PimSpec", "PrincipalSpec", "PrivatePeering", "PROJECT", "ProviderCircuit",
+    "ReplicationDemand", "SiteSpec", "SustainedDemand", "from_config",
+]

@@ -1,0 +1,159 @@
+"""Spec of who may do what on the fabric: Entra principals, personas, custom roles, grants, datasets."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from infra import catalog
+from infra.spec.fields import Guid, Loc, Name, SpecModel, raise_problems
+
+PrincipalKind = Literal["Group", "ServicePrincipal", "ManagedIdentity", "User"]
+"""ManagedIdentity is assigned as principalType ServicePrincipal, which is what Azure expects."""
+
+Persona = Literal["network-operator", "cluster-operator", "carrier-partner", "training-workload", "auditor"]
+
+# The widest scope each persona may hold a role at. "fabric" is the site's resource group.
+PERSONA_MAX_SCOPE: dict[str, str] = {
+    "network-operator": "interconnect",
+    "cluster-operator": "cluster",
+    "carrier-partner": "interconnect",
+    "training-workload": "dataset",
+    "auditor": "fabric",
+}
+
+_OPERATION = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z0-9.*{}\-]+)+$")
+
+
+class PrincipalSpec(SpecModel):
+    """An existing Entra principal (group, service principal, managed identity or user)."""
+
+    object_id: Guid
+    kind: PrincipalKind
+    persona: Persona
+    """What the principal is for; bounds the scopes it may hold roles at."""
+    description: str = ""
+
+
+class CustomRoleSpec(SpecModel):
+    """A custom Azure RBAC role, assignable only at the fabric's own resource group."""
+
+    description: str
+    actions: tuple[str, ...] = ()
+    """Control-plane operations, exact (e.g. 'Microsoft.Network/expressRouteCircuits/read'); no '*'."""
+    not_actions: tuple[str, ...] = ()
+    data_actions: tuple[str, ...] = ()
+    """Data-plane operations, exact."""
+    not_data_actions: tuple[str, ...] = ()
+
+    @field_validator("actions", "not_actions", "data_actions", "not_data_actions")
+    @classmethod
+    def _operations(cls, ops: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [op for op in ops if not _OPERATION.match(op)]
+        if bad:
+            raise ValueError(
+                f"not an Azure operation: {', '.join(map(repr, bad))}; expected "
+                "'Provider.Namespace/resourceType/operation', e.g. 'Microsoft.Compute/virtualMachineScaleSets/read'"
+            )
+        return ops
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> CustomRoleSpec:
+        if not self.actions and not self.data_actions:
+            raise ValueError("a custom role needs at least one action or data action")
+        return self
+
+
+Scope = str
+"""'subscription', 'fabric' (the site's resource group), 'interconnect', 'cluster/<name>' or
+'dataset/<name>'."""
+
+_SCOPE = re.compile(r"^(subscription|fabric|interconnect|cluster/[a-z][a-z0-9-]*|dataset/[a-z][a-z0-9-]*)$")
+
+
+class PimSpec(SpecModel):
+    """Just-in-time eligibility instead of standing access."""
+
+    max_activation_hours: int = Field(default=8, ge=1, le=24)
+    """Longest activation a member may request."""
+    eligible_days: int = Field(default=180, ge=1, le=365)
+    """How long the eligibility itself lasts before it must be renewed."""
+
+
+class GrantSpec(SpecModel):
+    """A role for a principal at a scope, standing or PIM-eligible."""
+
+    principal: Name
+    """Key of access.principals."""
+    role: str
+    """A key of access.custom_roles or a built-in role name ('Reader', 'Storage Blob Data Reader', ...)."""
+    scope: Scope
+    pim: PimSpec | None = None
+    """None: a standing assignment. Privileged roles for people must be PIM-eligible."""
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, scope: str) -> str:
+        if not _SCOPE.match(scope):
+            raise ValueError(
+                f"invalid scope {scope!r}; allowed: subscription, fabric, interconnect, "
+                "cluster/<name>, dataset/<name>"
+            )
+        return scope
+
+
+_STORAGE_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]+/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{3,24}$"
+)
+
+
+class DatasetSpec(SpecModel):
+    """Existing storage holding training data; training identities get data-plane read on it only."""
+
+    storage_account_id: str
+    """ARM ID of the storage account."""
+
+    @field_validator("storage_account_id")
+    @classmethod
+    def _arm_id(cls, value: str) -> str:
+        if not _STORAGE_ID.match(value):
+            raise ValueError(
+                f"not a storage account ARM ID: {value!r}; expected "
+                "'/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Storage/storageAccounts/<name>'"
+            )
+        return value
+
+
+class AccessSpec(SpecModel):
+    """Entra principals and what they may do on this site."""
+
+    principals: dict[Name, PrincipalSpec] = {}
+    custom_roles: dict[Name, CustomRoleSpec] = {}
+    grants: dict[Name, GrantSpec] = {}
+    """Grants by name; the name is part of the PIM schedule's resource name."""
+    datasets: dict[Name, DatasetSpec] = {}
+
+    @model_validator(mode="after")
+    def _references(self) -> AccessSpec:
+        problems: list[tuple[Loc, str]] = []
+        for name, g in self.grants.items():
+            if g.principal not in self.principals:
+                problems.append((
+                    ("grants", name, "principal"),
+                    f"{g.principal!r} is not in principals ({', '.join(self.principals) or 'none'})",
+                ))
+            if g.role not in self.custom_roles and g.role not in catalog.BUILTIN_ROLES:
+                problems.append((
+                    ("grants", name, "role"),
+                    f"{g.role!r} is neither a custom role ({', '.join(self.custom_roles) or 'none'}) nor a "
+                    f"built-in role ({', '.join(catalog.BUILTIN_ROLES)})",
+                ))
+            if g.scope.startswith("dataset/") and g.scope.split("/", 1)[1] not in self.datasets:
+                problems.append((
+                    ("grants", name, "scope"),
+                    f"{g.scope!r} names no dataset of access.datasets ({', '.join(self.datasets) or 'none'})",
+                ))
+        raise_problems(problems)
+        return self

@@ -1,0 +1,210 @@
+"""Spec of a site's private interconnect: carrier circuits, Direct ports, peering, gateway, Global Reach."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from infra import catalog
+from infra.spec.fields import Asn, Cidr, Loc, Name, SecretConfigKey, Slash29, Slash30, SpecModel, Vlan, raise_problems
+
+Tier = Literal["Local", "Standard", "Premium"]
+DataPlan = Literal["MeteredData", "UnlimitedData"]
+
+
+class PrivatePeering(SpecModel):
+    """Azure private peering of one circuit (BGP between the carrier's edge and Microsoft's)."""
+
+    peer_asn: Asn
+    """The carrier's (or your) BGP ASN; not 12076 or 65515-65520, which Azure reserves."""
+    vlan_id: Vlan
+    """802.1Q VLAN of the peering, 1-4094, unique per circuit."""
+    primary_prefix: Slash30
+    """/30 of the primary link; Azure takes the second usable address."""
+    secondary_prefix: Slash30
+    """/30 of the secondary link, disjoint from the primary."""
+    bgp_key_secret: SecretConfigKey | None = None
+    """Name of the secret config key holding the BGP MD5 key (`pulumi config set --secret NAME`).
+    None: no MD5 authentication on the session."""
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> PrivatePeering:
+        if self.primary_prefix.overlaps(self.secondary_prefix):
+            raise ValueError(
+                f"primary_prefix {self.primary_prefix} and secondary_prefix {self.secondary_prefix} "
+                "overlap; give two different /30s"
+            )
+        return self
+
+
+class _CircuitBase(SpecModel):
+    tier: Tier = "Standard"
+    """Local: regions near the peering location only, no Global Reach, UnlimitedData only.
+    Standard: regions of one geopolitical area. Premium: all regions."""
+    data_plan: DataPlan = "UnlimitedData"
+    """Billing family; Local tier requires UnlimitedData."""
+    private_peering: PrivatePeering
+    authorization_key_secret: SecretConfigKey | None = None
+    """Secret config key of an authorization key to redeem a circuit owned by another subscription.
+    None: the circuit is created and owned by this stack."""
+
+    @model_validator(mode="after")
+    def _local_is_unlimited(self):
+        if self.tier == "Local" and self.data_plan != "UnlimitedData":
+            raise ValueError("tier Local only offers data_plan UnlimitedData")
+        return self
+
+
+class ProviderCircuit(_CircuitBase):
+    """A circuit bought from a connectivity provider at one peering location."""
+
+    kind: Literal["provider"]
+    provider: str = catalog.LUMEN_PROVIDER_NAME.value
+    """Provider name exactly as Azure lists it (Lumen is listed as 'CenturyLink Cloud Connect')."""
+    peering_location: str
+    """A peering location the provider serves, e.g. 'Chicago'."""
+    bandwidth_mbps: int
+    """50, 100, 200, 500, 1000, 2000, 5000 or 10000."""
+    metro: bool = False
+    """ExpressRoute Metro: one circuit dual-homed to two peering locations of the same city, which
+    counts as location redundancy on its own."""
+
+    @model_validator(mode="after")
+    def _on_ladder(self) -> ProviderCircuit:
+        ladder = catalog.PROVIDER_BANDWIDTHS_MBPS.value
+        if self.bandwidth_mbps not in ladder:
+            raise ValueError(
+                f"bandwidth_mbps {self.bandwidth_mbps} is not on the provider ladder; allowed: "
+                f"{', '.join(map(str, ladder))}"
+            )
+        return self
+
+    @property
+    def bandwidth_gbps(self) -> float:
+        return self.bandwidth_mbps / 1000
+
+
+class DirectPort(SpecModel):
+    """An ExpressRoute Direct port pair at a peering location, owned by this site."""
+
+    peering_location: str
+    bandwidth_gbps: int
+    """Port size: 10 or 100 (400 once the catalog's unverified entry is confirmed by override)."""
+    encapsulation: Literal["Dot1Q", "QinQ"] = "Dot1Q"
+
+
+class DirectCircuit(_CircuitBase):
+    """A circuit carved from one of this site's ExpressRoute Direct ports."""
+
+    kind: Literal["direct"]
+    port: Name
+    """Key of interconnect.ports."""
+    bandwidth_gbps: int
+    """On a 10G port: 1, 2, 5, 10. On a 100G port: 5, 10, 40, 100."""
+
+
+Circuit = Annotated[ProviderCircuit | DirectCircuit, Field(discriminator="kind")]
+
+
+GatewaySkuName = Literal[
+    "Standard", "HighPerformance", "UltraPerformance", "ErGw1AZ", "ErGw2AZ", "ErGw3AZ", "ErGwScale"
+]
+
+
+class GatewaySpec(SpecModel):
+    """The site's ExpressRoute virtual network gateway."""
+
+    sku: GatewaySkuName
+    scale_units: int | None = Field(default=None, ge=1, le=40)
+    """ErGwScale only: fixed size in scale units of 1 Gbps (min = max, no autoscale)."""
+    fastpath: bool = False
+    """Send data-path traffic around the gateway (needs UltraPerformance or ErGw3AZ)."""
+    subnet: Cidr
+    """The GatewaySubnet: /27 or larger; /26 or larger to connect 16 circuits."""
+
+    @model_validator(mode="after")
+    def _units_match_sku(self) -> GatewaySpec:
+        if self.sku == "ErGwScale" and self.scale_units is None:
+            raise ValueError("sku ErGwScale needs scale_units (1-40)")
+        if self.sku != "ErGwScale" and self.scale_units is not None:
+            raise ValueError(f"scale_units applies to ErGwScale only, not to sku {self.sku}")
+        if self.subnet.prefixlen > catalog.GATEWAY_SUBNET_MIN_PREFIX.value:
+            raise ValueError(f"GatewaySubnet {self.subnet} is smaller than the minimum /27")
+        return self
+
+
+class GlobalReachSpec(SpecModel):
+    """A Global Reach link between one of this site's circuits and a circuit of a peer stack.
+
+    Declare it in both stacks with the same /29. The stack whose name sorts first creates the
+    connection; the other records it, so the link exists once and both capacity models see it.
+    """
+
+    circuit: Name
+    """Key of this stack's interconnect.circuits."""
+    peer_stack: Name
+    peer_circuit: Name
+    prefix: Slash29
+    """/29 for the link, disjoint from every other prefix of the fabric."""
+
+
+class InterconnectSpec(SpecModel):
+    """How the site reaches the carrier fabric and, through it, the other sites."""
+
+    ports: dict[Name, DirectPort] = {}
+    """ExpressRoute Direct ports owned by this site. Empty: provider circuits only."""
+    circuits: dict[Name, Circuit] = Field(min_length=1)
+    """Circuits by name; the name is part of every child resource's name."""
+    gateway: GatewaySpec
+    global_reach: dict[Name, GlobalReachSpec] = {}
+    """Global Reach links by name."""
+
+    @model_validator(mode="after")
+    def _references(self) -> InterconnectSpec:
+        problems: list[tuple[Loc, str]] = []
+        for name, c in self.circuits.items():
+            if isinstance(c, DirectCircuit) and c.port not in self.ports:
+                problems.append(
+                    (("circuits", name, "port"), f"{c.port!r} is not in ports ({', '.join(self.ports) or 'none'})")
+                )
+        for name, link in self.global_reach.items():
+            if link.circuit not in self.circuits:
+                problems.append((
+                    ("global_reach", name, "circuit"),
+                    f"{link.circuit!r} is not in circuits ({', '.join(self.circuits)})",
+                ))
+        raise_problems(problems)
+        return self
+
+    def peering_location_of(self, circuit: Name) -> str:
+        c = self.circuits[circuit]
+        return c.peering_location if isinstance(c, ProviderCircuit) else self.ports[c.port].peering_location
+
+    def bandwidth_gbps_of(self, circuit: Name) -> float:
+        return float(self.circuits[circuit].bandwidth_gbps)
+
+
+class ReplicationDemand(SpecModel):
+    """Copy a dataset to a peer site within a deadline."""
+
+    kind: Literal["replication"]
+    to_stack: Name
+    dataset_tb: float = Field(gt=0)
+    """Dataset size in terabytes (10^12 bytes)."""
+    within_hours: float = Field(gt=0)
+
+    @property
+    def gbps(self) -> float:
+        return self.dataset_tb * 8000 / (self.within_hours * 3600)
+
+
+class SustainedDemand(SpecModel):
+    """A steady rate to a peer site, e.g. gradient exchange of cross-site training."""
+
+    kind: Literal["sustained"]
+    to_stack: Name
+    gbps: float = Field(gt=0)
+
+
+Demand = Annotated[ReplicationDemand | SustainedDemand, Field(discriminator="kind")]

@@ -1,0 +1,71 @@
+"""Load the whole fabric: every stack file of a directory, validated alone and together.
+
+Cross-stack rules (disjoint prefixes, Global Reach pairs, demands between sites) need every site,
+so commands load the whole directory even when they report on one stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra import capacity
+from infra.capacity import Assessment
+from infra.stackfile import LoadedStack, SpecError, SpecIssue, discover, load
+
+
+@dataclass(frozen=True)
+class Fabric:
+    stacks: dict[str, LoadedStack]
+    assessment: Assessment
+
+    def select(self, names: Sequence[str]) -> list[LoadedStack]:
+        return [self.stacks[n] for n in names] if names else list(self.stacks.values())
+
+
+def find_stacks_dir(explicit: Path | None = None) -> Path:
+    """--stacks-dir if given; else ./stacks, else the stacks/ beside the nearest Pulumi.yaml above."""
+    if explicit is not None:
+        return explicit
+    here = Path.cwd()
+    for d in (here, *here.parents):
+        if (d / "stacks").is_dir() and ((d / "Pulumi.yaml").is_file() or d == here):
+            return d / "stacks"
+    return here / "stacks"
+
+
+def load_fabric(stacks_dir: Path) -> Fabric:
+    """Every stack of the directory, or SpecError with every problem of every file."""
+    files = discover(stacks_dir)
+    if not files:
+        raise SpecError([SpecIssue(str(stacks_dir), None, "", "<empty>", "no Pulumi.<stack>.yaml files in this directory")])
+    loaded: dict[str, LoadedStack] = {}
+    issues: list[SpecIssue] = []
+    for path in files.values():
+        try:
+            stack = load(path)
+        except SpecError as exc:
+            issues += exc.issues
+        else:
+            loaded[stack.name] = stack
+    if issues:
+        raise SpecError(issues)
+    assessment = capacity.assess([s.spec for s in loaded.values()])
+    if assessment.input_problems:
+        raise SpecError([
+            loaded[p.stack].file.issue(p.loc, p.message, p.value) for p in assessment.input_problems
+        ])
+    return Fabric(stacks=loaded, assessment=assessment)
+
+
+def resolve_names(stacks_dir: Path, names: Sequence[str], all_stacks: bool) -> list[str]:
+    """Stack names the command reports on; an unknown name is bad input."""
+    available = discover(stacks_dir)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise SpecError([
+            SpecIssue(str(stacks_dir), None, "--stack", n, f"unknown stack; available: {', '.join(available) or 'none'}")
+            for n in unknown
+        ])
+    return list(available) if all_stacks or not names else list(dict.fromkeys(names))
