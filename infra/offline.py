@@ -1,0 +1,330 @@
+"""The offline engine: run the real program under Pulumi's mocks and record what it declares.
+
+It does what the Python language host does for `pulumi preview`, minus the CLI: the stack file
+becomes the config map (objects JSON-encoded, `secure:` values replaced by marked placeholders and
+listed as secret), a mock monitor stands in for the engine, and ``infra/__main__.py`` runs with
+``runpy`` as ``__main__`` inside ``pulumi.runtime.test``. A recorder keeps every registration
+(type, name, parent, dependencies, protect, inputs) and refuses a duplicate URN as the real engine
+does. Each run gets a fresh event loop and fresh runtime settings, so runs never leak into each other.
+
+Speed: every azure-native resource carries ~60 API-version aliases that the SDK turns into Outputs;
+aliases only matter for migrating existing state, which a mock run has none of. The engine drops
+them with a stack transformation of its own; the real program never registers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import runpy
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+
+from infra.inventory import SECRET, Inventory, Resource, normalize
+from infra.spec import PROJECT
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROGRAM = PROJECT_DIR / "infra" / "__main__.py"
+ORGANIZATION = "organization"
+
+# Fixed identities of the mock world: the subscription and tenant every ID is built from.
+MOCK_SUBSCRIPTION = "00000000-0000-4000-8000-00000000a1fa"
+MOCK_TENANT = "00000000-0000-4000-8000-0000000e47a1"
+MOCK_CLIENT_OBJECT_ID = "00000000-0000-4000-8000-00000000c11e"
+_ID_NAMESPACE = uuid.UUID("6f1d7e52-5b4e-4a8e-9d0c-2f1a3b4c5d6e")
+
+SECRET_PLACEHOLDER = "[offline secret {key}]"
+"""What the program sees for a `secure:` value offline: marked, so it can never pass for a real key."""
+
+PeerOutputs = Callable[[str], Mapping[str, Any]]
+"""Answers a StackReference: stack name -> that stack's exports."""
+
+
+class PlanError(Exception):
+    """The program failed under the offline engine; the message is the program's own."""
+
+
+# ------------------------------------------------------------------------------------------------
+# Config: the stack file as the language host would hand it over
+# ------------------------------------------------------------------------------------------------
+
+
+def project_defaults(project_file: Path = PROJECT_DIR / "Pulumi.yaml") -> dict[str, Any]:
+    """`config:` defaults declared in Pulumi.yaml, with the project namespace added where missing."""
+    import yaml
+
+    data = yaml.safe_load(project_file.read_text()) or {}
+    out = {}
+    for key, value in (data.get("config") or {}).items():
+        full = key if ":" in key else f"{data.get('name', PROJECT)}:{key}"
+        if isinstance(value, Mapping) and ("default" in value or "value" in value):
+            value = value.get("value", value.get("default"))
+        out[full] = value
+    return out
+
+
+def to_pulumi_config(config: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Stack config -> (PULUMI_CONFIG map of strings, secret keys)."""
+    merged = {**(defaults or {}), **config}
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in merged.items():
+        if isinstance(value, Mapping) and set(value) == {"secure"}:
+            values[key] = SECRET_PLACEHOLDER.format(key=key)
+            secret_keys.append(key)
+        elif isinstance(value, str):
+            values[key] = value
+        else:
+            values[key] = json.dumps(value)
+    return values, secret_keys
+
+
+# ------------------------------------------------------------------------------------------------
+# Mocks and recorder
+# ------------------------------------------------------------------------------------------------
+
+
+def stable_uuid(*parts: str) -> str:
+    return str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
+
+
+def _arm_type(token: str) -> tuple[str, str]:
+    """'azure-native:network:ExpressRouteCircuit' -> ('Microsoft.Network', 'expressRouteCircuits')."""
+    _, module, typ = token.split(":")
+    provider = "Microsoft." + module[:1].upper() + module[1:]
+    return provider, typ[:1].lower() + typ[1:] + "s"
+
+
+class FabricMocks(pulumi_mocks.Mocks):
+    """Realistic, deterministic answers: ARM-shaped IDs, principal IDs, service keys, client config."""
+
+    def __init__(self, stack: str, peer_outputs: PeerOutputs | None = None):
+        self.stack = stack
+        self.peer_outputs = peer_outputs
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": MOCK_CLIENT_OBJECT_ID, "objectId": MOCK_CLIENT_OBJECT_ID,
+                "subscriptionId": MOCK_SUBSCRIPTION, "tenantId": MOCK_TENANT,
+            }
+        return {}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        inputs = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            peer = str(inputs.get("name", args.name)).split("/")[-1]
+            outputs = dict(self.peer_outputs(peer)) if self.peer_outputs else {}
+            return args.name, {"name": inputs.get("name", args.name), "outputs": outputs, "secretOutputNames": []}
+        if not args.typ.startswith("azure-native:"):
+            return f"{args.name}-id", inputs
+        return self._azure(args.typ, args.name, inputs)
+
+    def _azure(self, token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        provider, arm_type = _arm_type(token)
+        rg = inputs.get("resourceGroupName", "rg")
+        azure_name = self._azure_name(token, name, inputs)
+        sub = f"/subscriptions/{MOCK_SUBSCRIPTION}"
+        if token == "azure-native:resources:ResourceGroup":
+            rid = f"{sub}/resourceGroups/{azure_name}"
+        elif token == "azure-native:network:Subnet":
+            rid = f"{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{inputs.get('virtualNetworkName')}/subnets/{azure_name}"
+        elif token == "azure-native:network:ExpressRouteCircuitPeering":
+            rid = f"{sub}/resourceGroups/{rg}/providers/Microsoft.Network/expressRouteCircuits/{inputs.get('circuitName')}/peerings/{azure_name}"
+        elif token == "azure-native:network:ExpressRouteCircuitConnection":
+            rid = (f"{sub}/resourceGroups/{rg}/providers/Microsoft.Network/expressRouteCircuits/{inputs.get('circuitName')}"
+                   f"/peerings/{inputs.get('peeringName')}/connections/{azure_name}")
+        elif "scope" in inputs and token.startswith("azure-native:authorization:"):
+            rid = f"{inputs['scope']}/providers/Microsoft.Authorization/{arm_type}/{azure_name}"
+        else:
+            rid = f"{sub}/resourceGroups/{rg}/providers/{provider}/{arm_type}/{azure_name}"
+        state = {**inputs, "name": azure_name, "id": rid, "provisioningState": "Succeeded"}
+        if token == "azure-native:managedidentity:UserAssignedIdentity":
+            state["principalId"] = stable_uuid(self.stack, "principal", rid)
+            state["clientId"] = stable_uuid(self.stack, "client", rid)
+            state["tenantId"] = MOCK_TENANT
+        elif token == "azure-native:network:ExpressRouteCircuit":
+            state["serviceKey"] = stable_uuid("service-key", rid)
+            state["serviceProviderProvisioningState"] = "NotProvisioned"
+        elif token == "azure-native:network:PublicIPAddress":
+            digest = hashlib.sha256(rid.encode()).digest()
+            state["ipAddress"] = f"20.{digest[0]}.{digest[1]}.{digest[2] or 1}"
+        elif token == "azure-native:authorization:RoleDefinition":
+            state["roleName"] = inputs.get("roleName", azure_name)
+        return rid, state
+
+    @staticmethod
+    def _azure_name(token: str, name: str, inputs: Mapping[str, Any]) -> str:
+        # azure-native names the Azure resource from '<camelType>Name' (e.g. circuitName, subnetName);
+        # otherwise Azure gets the Pulumi name plus a random suffix, which a mock keeps deterministic.
+        typ = token.split(":")[2]
+        for key in (typ[:1].lower() + typ[1:] + "Name", "name"):
+            if isinstance(inputs.get(key), str):
+                return inputs[key]
+        candidates = [k for k in inputs if k.endswith("Name") and k != "resourceGroupName" and isinstance(inputs[k], str)]
+        if len(candidates) == 1:
+            return inputs[candidates[0]]
+        return f"{name}{hashlib.sha256(name.encode()).hexdigest()[:7]}"
+
+
+def _strip_secrets(value: Any) -> tuple[Any, bool]:
+    if rpc.is_rpc_secret(value):
+        return SECRET, True
+    if isinstance(value, Mapping):
+        out, any_secret = {}, False
+        for k, v in value.items():
+            out[k], s = _strip_secrets(v)
+            any_secret |= s
+        return out, any_secret
+    if isinstance(value, list):
+        items = [_strip_secrets(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+class Recorder(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps the inventory and refuses duplicate URNs, as the engine does."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks):
+        super().__init__(mocks)
+        self.registrations: list[Resource] = []
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine does not qualify a type with the root stack's type; the stock mock does.
+        if "::pulumi:pulumi:Stack::" in parent:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type != "pulumi:pulumi:Stack":
+            with self._lock:
+                if urn in self.resources:
+                    raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        raw = rpc.deserialize_properties(request.object)
+        inputs: dict[str, Any] = {}
+        secret: set[str] = set()
+        for key, value in raw.items():
+            inputs[key], is_secret = _strip_secrets(value)
+            if is_secret:
+                secret.add(key)
+        with self._lock:
+            self.registrations.append(Resource(
+                urn=urn, type=request.type, name=request.name, parent=_parent(request.parent),
+                inputs=normalize(inputs), protect=bool(request.protect),
+                dependencies=tuple(request.dependencies), custom=bool(request.custom),
+                id=self.resources[urn].id if urn in self.resources else None, secret_inputs=frozenset(secret),
+            ))
+        return response
+
+
+
+def _parent(parent: str) -> str | None:
+    """Resources directly under the stack have no parent in the inventory (null in JSON)."""
+    return None if not parent or "::pulumi:pulumi:Stack::" in parent else parent
+
+
+async def _collect_exports(into: dict[str, Any]) -> None:
+    """Resolve the stack's exports; a secret one is kept only as the SECRET marker."""
+    root = settings.get_root_resource()
+    for key, value in sorted((getattr(root, "outputs", None) or {}).items()):
+        out = pulumi.Output.from_input(value)
+        resolved = await out.future(with_unknowns=True)
+        into[key] = SECRET if await out.is_secret() else normalize(resolved)
+
+
+# ------------------------------------------------------------------------------------------------
+# Running the program
+# ------------------------------------------------------------------------------------------------
+
+
+def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    if not args.opts.aliases:
+        return None
+    opts = args.opts._copy()
+    opts.aliases = None
+    return pulumi.ResourceTransformationResult(args.props, opts)
+
+
+@contextlib.contextmanager
+def _program_context(program: Path) -> Iterator[None]:
+    """The language host's view: cwd is the program directory, which is first on sys.path."""
+    old_cwd, old_path = os.getcwd(), list(sys.path)
+    os.chdir(program.parent)
+    sys.path.insert(0, str(program.parent))
+    try:
+        yield
+    finally:
+        os.chdir(old_cwd)
+        sys.path[:] = old_path
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    fast: bool = True
+    """Drop API-version aliases (offline only). False measures the SDK as the real program runs it."""
+    program: Path = PROGRAM
+
+
+def run(
+    stack: str,
+    config: Mapping[str, Any],
+    *,
+    peer_outputs: PeerOutputs | None = None,
+    options: RunOptions = RunOptions(),
+) -> Inventory:
+    """Run the program for one stack under mocks and return what it declared.
+
+    `config` is the stack file's `config:` map (full keys; `secure:` values as {'secure': ...}).
+    """
+    values, secret_keys = to_pulumi_config(config, project_defaults())
+    mocks = FabricMocks(stack, peer_outputs)
+    recorder = Recorder(mocks)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    settings.reset_options(project=PROJECT, stack=stack, organization=ORGANIZATION)
+    pulumi.runtime.set_all_config(values, secret_keys)
+    try:
+        pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=recorder,
+                                 organization=ORGANIZATION)
+        if options.fast:
+            pulumi.runtime.register_stack_transformation(_drop_aliases)
+
+        exports: dict[str, Any] = {}
+
+        @pulumi.runtime.test
+        def program() -> Any:
+            with _program_context(options.program):
+                runpy.run_path(str(options.program), run_name="__main__")
+            # Stack outputs are registered by the language host after the program; the mock's root
+            # stack finished before it ran, so resolve them here.
+            return asyncio.ensure_future(_collect_exports(exports))
+
+        try:
+            program()
+        except pulumi.RunError as exc:
+            raise PlanError(str(exc)) from None
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        settings.reset_options()
+        asyncio.set_event_loop(None)
+        loop.close()
+    resources = sorted(recorder.registrations, key=lambda r: r.urn)
+    return Inventory(stack=stack, resources=tuple(resources), exports=exports)
