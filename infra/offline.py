@@ -23,7 +23,7 @@ import runpy
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
 from infra.inventory import SECRET, Inventory, Resource, normalize
-from infra.spec import PROJECT
+from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROGRAM = PROJECT_DIR / "infra" / "__main__.py"
@@ -324,7 +324,62 @@ def run(
     finally:
         pulumi.runtime.set_all_config({}, [])
         settings.reset_options()
+        # Join the executor threads now: the SDK gives each one an event loop of its own, which
+        # otherwise closes during interpreter shutdown and prints an error.
+        loop.run_until_complete(loop.shutdown_default_executor())
         asyncio.set_event_loop(None)
         loop.close()
     resources = sorted(recorder.registrations, key=lambda r: r.urn)
     return Inventory(stack=stack, resources=tuple(resources), exports=exports)
+
+
+# ------------------------------------------------------------------------------------------------
+# Several stacks: peers answer each other's StackReferences
+# ------------------------------------------------------------------------------------------------
+
+
+def config_from_spec(spec: FabricSpec, secret_keys: Iterable[str] | None = None) -> dict[str, Any]:
+    """A stack config map for a spec built in code (tests, benchmarks), with its secrets as `secure:`."""
+    data = spec.model_dump(mode="json", exclude={"stack"})
+    config: dict[str, Any] = {"azure-native:location": spec.site.region}
+    for key, field_name in CONFIG_KEYS.items():
+        config[f"{PROJECT}:{key}"] = data[field_name]
+    keys = set(secret_keys or ())
+    for c in spec.interconnect.circuits.values():
+        keys.update(k for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k)
+    for key in keys:
+        config[f"{PROJECT}:{key}"] = {"secure": "v1:offline"}
+    return config
+
+
+def _owned_peers(spec: FabricSpec) -> set[str]:
+    """Peers whose outputs this stack reads: those of the Global Reach links it owns (sorts first)."""
+    return {l.peer_stack for l in spec.interconnect.global_reach.values() if spec.stack < l.peer_stack}
+
+
+class FabricPlanner:
+    """Plans stacks of one fabric; a StackReference to a peer is answered by the peer's own run.
+
+    Owners only read stacks that sort after them, so planning the peers first always terminates.
+    """
+
+    def __init__(self, specs: Mapping[str, FabricSpec], configs: Mapping[str, Mapping[str, Any]],
+                 options: RunOptions = RunOptions()):
+        self.specs = specs
+        self.configs = configs
+        self.options = options
+        self._done: dict[str, Inventory] = {}
+
+    def inventory(self, stack: str) -> Inventory:
+        if stack in self._done:
+            return self._done[stack]
+        for peer in sorted(_owned_peers(self.specs[stack])):
+            if peer in self.specs:
+                self.inventory(peer)
+        inv = run(stack, self.configs[stack], peer_outputs=self._exports, options=self.options)
+        self._done[stack] = inv
+        return inv
+
+    def _exports(self, peer: str) -> Mapping[str, Any]:
+        inv = self._done.get(peer)
+        return inv.exports if inv is not None else {}

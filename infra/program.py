@@ -10,6 +10,9 @@ from pulumi_azure_native import authorization, network, resources
 from pydantic import ValidationError
 
 from components.context import SiteContext
+from components.entra_access import EntraAccess, EntraAccessArgs
+from components.gpu_cluster import GpuCluster, GpuClusterArgs
+from components.interconnect import PrivateInterconnect, PrivateInterconnectArgs
 from infra import capacity
 from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec, from_config
 from infra.stackfile import issues_from_validation
@@ -73,13 +76,85 @@ def build_site(spec: FabricSpec) -> tuple[SiteContext, resources.ResourceGroup]:
     return site, rg
 
 
+def _secrets(spec: FabricSpec) -> dict[str, pulumi.Output[str]]:
+    keys = set()
+    for c in spec.interconnect.circuits.values():
+        keys.update(k for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k)
+    return {k: secret(k) for k in sorted(keys)}
+
+
+def _peer_peering_ids(spec: FabricSpec) -> dict[tuple[str, str], pulumi.Output[str]]:
+    """Peering IDs of the peer circuits of the Global Reach links this stack owns (it sorts first).
+
+    Owners only ever read stacks that sort after them, so the stacks deploy in reverse name order
+    and never wait on each other.
+    """
+    refs: dict[str, pulumi.StackReference] = {}
+    out = {}
+    for link in spec.interconnect.global_reach.values():
+        if spec.stack > link.peer_stack:
+            continue
+        if link.peer_stack not in refs:
+            org = pulumi.get_organization()
+            refs[link.peer_stack] = pulumi.StackReference(
+                f"peer-{link.peer_stack}", stack_name=f"{org}/{pulumi.get_project()}/{link.peer_stack}"
+            )
+        ids = refs[link.peer_stack].get_output("circuit_peering_ids")
+        out[(link.peer_stack, link.peer_circuit)] = ids.apply(lambda m, c=link.peer_circuit: (m or {}).get(c))
+    return out
+
+
 def deploy(spec: FabricSpec) -> None:
     site, network_rg = build_site(spec)
+    cat = spec.catalog
+    cluster_rgs = {
+        name: resources.ResourceGroup(
+            f"{name}-rg",
+            resource_group_name=f"{spec.resource_group}-{name}",
+            location=spec.site.region,
+            tags=site.tags_for("gpu-cluster"),
+        )
+        for name in spec.clusters
+    }
+    clusters = {
+        name: GpuCluster(
+            name,
+            GpuClusterArgs(spec=c, site=site, resource_group_name=cluster_rgs[name].name, sku=cat.gpu_skus[c.sku]),
+        )
+        for name, c in spec.clusters.items()
+    }
+    interconnect = PrivateInterconnect(
+        "interconnect",
+        PrivateInterconnectArgs(
+            spec=spec.interconnect, site=site, catalog=cat, secrets=_secrets(spec),
+            peer_peering_ids=_peer_peering_ids(spec),
+        ),
+    )
+    sub_scope = pulumi.Output.concat("/subscriptions/", site.subscription_id)
+    scopes: dict[str, list[pulumi.Input[str]]] = {
+        "subscription": [sub_scope],
+        "fabric": [network_rg.id, *(rg.id for rg in cluster_rgs.values())],
+        "interconnect": [network_rg.id],
+        **{f"cluster/{n}": [rg.id] for n, rg in cluster_rgs.items()},
+        **{f"dataset/{n}": [d.storage_account_id] for n, d in spec.access.datasets.items()},
+    }
+    EntraAccess(
+        "access",
+        EntraAccessArgs(
+            spec=spec.access, site=site, scopes=scopes,
+            training_identities={
+                n: c.identity_principal_id for n, c in clusters.items() if c.identity_principal_id is not None
+            },
+            cluster_datasets={n: c.datasets for n, c in spec.clusters.items()},
+        ),
+    )
     cap, _ = capacity.stack_capacity(spec)
     pulumi.export("stack", spec.stack)
     pulumi.export("region", spec.site.region)
     pulumi.export("capacity", cap.to_json())
     pulumi.export("network_resource_group_id", network_rg.id)
+    pulumi.export("circuit_peering_ids", interconnect.peering_ids)
+    pulumi.export("clusters", {n: {"gpus": c.gpus, "vms": c.vms, "subnet_id": c.subnet.id} for n, c in clusters.items()})
 
 
 def main() -> None:
