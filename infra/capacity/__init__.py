@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from infra.capacity import compute, fabric, network
+from infra.capacity import access, compute, fabric, network
 from infra.capacity.fabric import InputProblem
 from infra.capacity.report import StackCapacity, Violation
 from infra.spec import FabricSpec
@@ -35,7 +35,7 @@ def stack_capacity(spec: FabricSpec) -> tuple[StackCapacity, list[Violation]]:
         stack=spec.stack, region=spec.site.region, clusters=clusters,
         interconnect=network.interconnect_capacity(spec), vcpus_by_sku=compute.vcpus_by_sku(clusters),
     )
-    return cap, compute.check(spec, clusters) + network.check(spec)
+    return cap, compute.check(spec, clusters) + network.check(spec) + access.check(spec)
 
 
 def assess(specs: Sequence[FabricSpec]) -> Assessment:
