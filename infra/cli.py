@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,15 @@ from infra.workspace import Fabric, find_stacks_dir, load_fabric, resolve_names
 EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad usage says what is wrong in our format and exits 2 (as argparse does)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"fabric: bad usage: {message}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def _selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", action="append", default=[], metavar="NAME",
                         help="a stack to act on (repeatable); default: every stack")
@@ -23,17 +33,17 @@ def _selection(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fabric", description="Validate, plan and draw the ai-fabric stacks offline.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="fabric", description="Validate, plan and draw the ai-fabric stacks offline.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     validate = sub.add_parser("validate", help="check stack files and the capacity invariants they decide")
     _selection(validate)
-    for register in _EXTRA_COMMANDS:
-        register(sub, _selection)
+    plan = sub.add_parser("plan", help="run the program offline under mocks; report resources, capacity, violations")
+    _selection(plan)
+    plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    graph = sub.add_parser("graph", help="draw the fabric: sites, clusters, circuits, gateways, Global Reach")
+    _selection(graph)
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     return parser
-
-
-# Commands added by other modules (plan, graph) register here, keeping this module about dispatch.
-_EXTRA_COMMANDS: list = []
 
 
 def _load(args: argparse.Namespace) -> tuple[Fabric, list[str]]:
@@ -55,17 +65,43 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return worst
 
 
-COMMANDS = {"validate": cmd_validate}
+def cmd_plan(args: argparse.Namespace) -> int:
+    from infra import plan  # imports Pulumi and the program's SDKs: only for the commands that run it
+
+    fabric, names = _load(args)
+    plans = plan.plan(fabric, names)
+    if args.format == "json":
+        json.dump(plan.to_json(plans), sys.stdout, indent=2, sort_keys=False)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render.plan_markdown(plans))
+    else:
+        quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
+        sys.stdout.write(render.plan_table(plans, quotas))
+    return EXIT_VIOLATIONS if any(p.violations for p in plans) else EXIT_OK
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from infra import graph
+
+    fabric, names = _load(args)
+    chosen = set(names)
+    specs = [s.spec for n, s in fabric.stacks.items() if n in chosen]
+    topo = graph.topology(specs, fabric.assessment.capacity)
+    sys.stdout.write(graph.mermaid(topo) if args.format == "mermaid" else graph.dot(topo))
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "graph": cmd_graph}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except SpecError as exc:
-        print(f"fabric {args.command}: invalid input ({len(exc.issues)} problem{'s' if len(exc.issues) != 1 else ''})",
-              file=sys.stderr)
+        n = len(exc.issues)
+        print(f"fabric {args.command}: invalid input ({n} problem{'s' if n != 1 else ''})", file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -116,7 +116,7 @@ def test_fails_when_sku_is_unknown_and_lists_allowed_skus(spec_data, spec_errors
 def test_fails_when_placement_group_max_vms_is_outside_1_to_300(spec_data, spec_errors, limit):
     spec_data["clusters"]["h100"]["placement_group_max_vms"] = limit
     msg = only_error(spec_errors(spec_data), "clusters.h100.placement_group_max_vms")
-    assert ("300" if limit > 300 else "1") in msg
+    assert msg == ("Input should be less than or equal to 300" if limit > 300 else "Input should be greater than or equal to 1")
 
 
 def test_placement_group_max_vms_of_300_is_accepted(spec_data, make_spec):

@@ -1,0 +1,122 @@
+"""`make bench`: how fast the offline engine plans, against the bare-SDK floor; the failure analysis.
+
+1. The largest shipped stack, whole process: `fabric plan --stack X --format json` against a
+   process that registers the same inventories (X and the peers whose outputs it reads) as plain
+   `pulumi.CustomResource`s under the same mocks. Medians of alternating runs.
+2. A synthetic fabric at growing sizes (2,000+ resources), in process: seconds per resource for
+   the engine, the floor, and the engine with aliases kept (what the SDK costs without our
+   transformation), to show the cost is linear.
+3. The fabric failure analysis on 200 sites and 2,000 circuits (bench/failures.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import floor, synthetic
+from infra import offline, plan
+from infra.workspace import load_fabric
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def largest_stack(runs: int) -> dict:
+    fabric = load_fabric(ROOT / "stacks")
+    planner = plan.planner_for(fabric)
+    sizes = {n: len(planner.inventory(n)) for n in fabric.stacks}
+    name = max(sizes, key=lambda n: sizes[n])
+    # What one `fabric plan --stack name` registers: the stack and the peers it reads outputs of.
+    one = plan.planner_for(fabric)
+    one.inventory(name)
+    inventories = [floor.inventory_json(inv) for inv in one._done.values()]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(inventories, f)
+    plan_cmd = [sys.executable, "-m", "infra.cli", "plan", "--stack", name, "--format", "json"]
+    floor_cmd = [sys.executable, "-m", "bench.floor", f.name]
+    plan_t, floor_t = [], []
+    for _ in range(runs):  # alternate so drift in machine load hits both alike
+        plan_t.append(_timed(plan_cmd))
+        floor_t.append(_timed(floor_cmd))
+    Path(f.name).unlink()
+    p, fl = statistics.median(plan_t), statistics.median(floor_t)
+    return {"stack": name, "resources": sizes[name], "registered": sum(len(i["resources"]) for i in inventories),
+            "plan_s": p, "floor_s": fl, "ratio": p / fl, "runs": runs}
+
+
+def _plan_synthetic(specs: dict, options: offline.RunOptions) -> tuple[float, list]:
+    configs = {n: offline.config_from_spec(s) for n, s in specs.items()}
+    planner = offline.FabricPlanner(specs, configs, options)
+    start = time.perf_counter()
+    invs = [planner.inventory(n) for n in specs]
+    return time.perf_counter() - start, invs
+
+
+def synthetic_scaling(site_counts: list[int], with_aliases_at: int | None) -> list[dict]:
+    rows = []
+    for n in site_counts:
+        specs = synthetic.fabric(n)
+        secs, invs = _plan_synthetic(specs, offline.RunOptions())
+        resources = sum(len(i) for i in invs)
+        start = time.perf_counter()
+        floor.register(floor.inventory_json(i) for i in invs)
+        floor_s = time.perf_counter() - start
+        row = {"sites": n, "resources": resources, "plan_s": secs, "floor_s": floor_s,
+               "plan_ms_per_resource": 1000 * secs / resources, "ratio": secs / floor_s}
+        if n == with_aliases_at:
+            slow, _ = _plan_synthetic(specs, offline.RunOptions(fast=False))
+            row["with_aliases_s"] = slow
+        rows.append(row)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--runs", type=int, default=5, help="alternating runs for the whole-process comparison")
+    parser.add_argument("--sites", type=int, nargs="*", default=[12, 25, 50, 100],
+                        help="synthetic fabric sizes (sites)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    figures: dict = {}
+
+    big = largest_stack(args.runs)
+    figures["largest_stack"] = big
+    print(f"largest shipped stack {big['stack']}: {big['resources']} resources ({big['registered']} registered "
+          f"with its peers); whole process, median of {big['runs']} alternating runs: plan {big['plan_s']:.2f} s, "
+          f"bare-SDK floor {big['floor_s']:.2f} s, ratio {big['ratio']:.2f}x (target <= 2x)")
+
+    rows = synthetic_scaling(args.sites, with_aliases_at=args.sites[min(2, len(args.sites) - 1)])
+    figures["synthetic"] = rows
+    print("synthetic fabric (in process):")
+    print(f"  {'sites':>5} {'resources':>9} {'plan s':>8} {'ms/res':>7} {'floor s':>8} {'ratio':>6} {'aliases kept s':>15}")
+    for r in rows:
+        kept = f"{r['with_aliases_s']:.2f}" if "with_aliases_s" in r else ""
+        print(f"  {r['sites']:>5} {r['resources']:>9} {r['plan_s']:>8.2f} {r['plan_ms_per_resource']:>7.2f} "
+              f"{r['floor_s']:>8.2f} {r['ratio']:>6.2f} {kept:>15}")
+
+    try:
+        from bench import failures
+    except ImportError:
+        print("failure analysis benchmark: not available")
+    else:
+        figures["failures"] = failures.run()
+
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

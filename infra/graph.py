@@ -1,0 +1,124 @@
+"""`fabric graph`: the fabric's topology as Mermaid or Graphviz DOT.
+
+Drawn from the specs (the declared intent), with capacities: sites and their GPU clusters,
+circuits with bandwidth at their peering locations, gateways with throughput, and Global Reach
+links with the bandwidth they can carry (the smaller of the two circuits).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from infra import catalog
+from infra.capacity import StackCapacity
+from infra.spec import FabricSpec
+
+
+def _id(*parts: str) -> str:
+    return "_".join(re.sub(r"[^A-Za-z0-9]", "_", p) for p in parts)
+
+
+def _gbps(x: float) -> str:
+    return f"{x:g} Gbps"
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    label: str
+    kind: str  # site | cluster | gateway | circuit | location
+
+
+@dataclass(frozen=True)
+class Edge:
+    a: str
+    b: str
+    label: str = ""
+    kind: str = "link"  # link | global-reach
+
+
+@dataclass(frozen=True)
+class Topology:
+    sites: dict[str, list[Node]]
+    """Nodes inside each site (clusters, gateway, circuits)."""
+    site_labels: dict[str, str]
+    locations: list[Node]
+    edges: list[Edge]
+
+
+def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity]) -> Topology:
+    by_name = {s.stack: s for s in specs}
+    sites: dict[str, list[Node]] = {}
+    labels: dict[str, str] = {}
+    locations: dict[str, Node] = {}
+    edges: list[Edge] = []
+    for spec in specs:
+        cap = capacity[spec.stack]
+        s = spec.stack
+        labels[s] = f"{s} ({spec.site.region}) {cap.gpus:,} GPUs"
+        gw = _id(s, "gateway")
+        ic = cap.interconnect
+        nodes = [Node(gw, f"gateway {ic.gateway_sku} {_gbps(ic.gateway_gbps)}{' FastPath' if ic.fastpath else ''}", "gateway")]
+        for c in cap.clusters:
+            cid = _id(s, "cluster", c.name)
+            nodes.append(Node(cid, f"{c.name}: {c.gpus:,} x {catalog.GPU_SKUS[c.sku].gpu_model} on {c.vms:,} VMs, "
+                                   f"{c.ib_domains} InfiniBand domain{'s' if c.ib_domains != 1 else ''}", "cluster"))
+            edges.append(Edge(cid, gw))
+        for name in spec.interconnect.circuits:
+            cid = _id(s, "circuit", name)
+            bw = spec.interconnect.bandwidth_gbps_of(name)
+            nodes.append(Node(cid, f"circuit {name} {_gbps(bw)}", "circuit"))
+            edges.append(Edge(gw, cid))
+            loc = spec.interconnect.peering_location_of(name)
+            lid = _id("loc", loc)
+            locations.setdefault(loc, Node(lid, loc, "location"))
+            edges.append(Edge(cid, lid))
+        sites[s] = nodes
+        for link in spec.interconnect.global_reach.values():
+            peer = by_name.get(link.peer_stack)
+            if peer is None or spec.stack > link.peer_stack:
+                continue  # drawn once, by the stack that owns the link
+            bw = min(spec.interconnect.bandwidth_gbps_of(link.circuit), peer.interconnect.bandwidth_gbps_of(link.peer_circuit))
+            edges.append(Edge(_id(s, "circuit", link.circuit), _id(peer.stack, "circuit", link.peer_circuit),
+                              f"Global Reach {_gbps(bw)}", "global-reach"))
+    return Topology(sites, labels, sorted(locations.values(), key=lambda n: n.label), edges)
+
+
+def mermaid(t: Topology) -> str:
+    out = ["flowchart LR"]
+    for site, nodes in t.sites.items():
+        out.append(f'  subgraph {_id("site", site)}["{t.site_labels[site]}"]')
+        for n in nodes:
+            out.append(f'    {n.id}["{n.label}"]')
+        out.append("  end")
+    out.append('  subgraph carrier["Carrier fabric: peering locations"]')
+    for n in t.locations:
+        out.append(f'    {n.id}(("{n.label}"))')
+    out.append("  end")
+    for e in t.edges:
+        if e.kind == "global-reach":
+            out.append(f'  {e.a} <-. "{e.label}" .-> {e.b}')
+        else:
+            out.append(f"  {e.a} --- {e.b}")
+    return "\n".join(out) + "\n"
+
+
+def dot(t: Topology) -> str:
+    out = ["graph fabric {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
+    for site, nodes in t.sites.items():
+        out.append(f'  subgraph cluster_{_id(site)} {{')
+        out.append(f'    label="{t.site_labels[site]}";')
+        for n in nodes:
+            out.append(f'    {n.id} [label="{n.label}"];')
+        out.append("  }")
+    out.append('  subgraph cluster_carrier {\n    label="Carrier fabric: peering locations";')
+    for n in t.locations:
+        out.append(f'    {n.id} [label="{n.label}", shape=ellipse];')
+    out.append("  }")
+    for e in t.edges:
+        attrs = f' [label="{e.label}", style=dashed, color=blue]' if e.kind == "global-reach" else ""
+        out.append(f"  {e.a} -- {e.b}{attrs};")
+    out.append("}")
+    return "\n".join(out) + "\n"
