@@ -238,7 +238,7 @@ GATEWAY_SKUS: Mapping[str, GatewaySku] = {
         GatewaySku(
             "ErGwScale", 1, 16, 2000, False, True, source=ER_SCALE_DOC, status=Status.UNVERIFIED,
             note="max circuits and FastPath support unverified: 16 (the per-VNet limit) and no FastPath "
-            "assumed; override gateway_max_circuits.ErGwScale / ergwscale_fastpath once confirmed",
+            "assumed; override catalog_overrides.ergwscale_max_circuits / ergwscale_fastpath once confirmed",
         ),
     )
 }
@@ -337,7 +337,7 @@ def with_overrides(overrides: Mapping[str, Any]) -> Catalog:
     circuits_by_port = dict(cat.direct_circuit_gbps_by_port)
     for p in ports:
         # A port size the docs do not describe gets circuits up to its own size from the 100G ladder.
-        circuits_by_port.setdefault(p, tuple(sorted({*circuits_by_port[100], p})))
+        circuits_by_port.setdefault(p, tuple(sorted(x for x in {*circuits_by_port[100], p} if x <= p)))
     locations = dict(cat.peering_locations)
     for name, loc in (overrides.get("peering_locations") or {}).items():
         locations[name] = (loc["metro"], loc["geopolitical_region"])

@@ -201,6 +201,7 @@ class Recorder(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks):
         super().__init__(mocks)
         self.registrations: list[Resource] = []
+        self._claimed: set[str] = set()
         self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -212,9 +213,11 @@ class Recorder(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type != "pulumi:pulumi:Stack":
+            # Registrations run on several executor threads at once: check and claim atomically.
             with self._lock:
-                if urn in self.resources:
+                if urn in self._claimed:
                     raise ValueError(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+                self._claimed.add(urn)
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response

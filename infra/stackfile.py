@@ -177,7 +177,8 @@ def read_stack_file(path: Path) -> StackFile:
     lines: dict[Path_, int] = {}
     problems: list[tuple[Path_, int, str]] = []
     data = {} if root is None else _construct(root, (), lines, problems)
-    issues = [SpecIssue(display, line, ".".join(map(str, p)), _MISSING, msg) for p, line, msg in problems]
+    issues = [SpecIssue(display, line, ".".join(map(str, p[1:] if p[:1] == ("config",) else p)), _MISSING, msg)
+              for p, line, msg in problems]
     if not isinstance(data, dict):
         issues.append(SpecIssue(display, 1, "", type(data).__name__, "a stack file is a mapping with a 'config' key"))
         raise SpecError(issues)
@@ -209,16 +210,6 @@ def _display(path: Path) -> str:
 # ------------------------------------------------------------------------------------------------
 
 
-def _secret_refs(spec: FabricSpec) -> Iterable[tuple[Path_, str]]:
-    ic = spec.interconnect
-    for name, c in ic.circuits.items():
-        base = (f"{PROJECT}:interconnect", "circuits", name)
-        if c.private_peering.bgp_key_secret:
-            yield (*base, "private_peering", "bgp_key_secret"), c.private_peering.bgp_key_secret
-        if c.authorization_key_secret:
-            yield (*base, "authorization_key_secret"), c.authorization_key_secret
-
-
 def _value_at(data: Any, path: Path_) -> Any:
     for part in path:
         if isinstance(data, Mapping) and part in data:
@@ -231,20 +222,21 @@ def _value_at(data: Any, path: Path_) -> Any:
 
 
 def _resolve(data: Any, loc: Path_) -> Path_:
-    """Map a pydantic location onto the raw data, dropping union tags that are not keys."""
+    """Map a pydantic location onto the raw data.
+
+    A discriminated union puts its tag (the 'kind' value) into the location before the member's
+    fields: ('circuits', 'wdc', 'provider', 'bandwidth_mbps'). The tag is dropped; a real key of the
+    same name ('provider' of a provider circuit) still resolves, because the tag always comes first.
+    """
     out: list[str | int] = []
+    tag_skipped_at: int | None = None
     for part in loc:
         here = _value_at(data, tuple(out))
-        if isinstance(here, Mapping) and str(part) in here:
-            out.append(str(part))
-        elif isinstance(here, list) and isinstance(part, int):
-            out.append(part)
-        elif isinstance(here, Mapping) or isinstance(here, list):
-            # a missing field or a union tag; keep missing field names for the message
-            if not (isinstance(part, str) and part in ("provider", "direct", "replication", "sustained")):
-                out.append(part)
-        else:
-            out.append(part)
+        if (isinstance(here, Mapping) and here.get("kind") == part and tag_skipped_at != len(out)
+                and isinstance(part, str)):
+            tag_skipped_at = len(out)
+            continue
+        out.append(str(part) if isinstance(here, Mapping) else part)
     return tuple(out)
 
 
@@ -294,42 +286,68 @@ def _unknown_key_message(path: Path_, data: Mapping[str, Any]) -> str:
     return f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
 
 
-def spec_from_file(file: StackFile) -> FabricSpec:
-    """Validate a parsed stack file into a spec. Raises SpecError with every issue found."""
-    values = file.project_values()
-    issues: list[SpecIssue] = []
+_SECRET_FIELDS = ("bgp_key_secret", "authorization_key_secret")
+
+
+def _secret_refs(data: Any, path: Path_ = ()) -> Iterable[tuple[Path_, str]]:
+    """Every (key path, config key) naming a secret, found in the raw config so that it is checked
+    even when the rest of the file does not validate."""
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            if k in _SECRET_FIELDS and isinstance(v, str):
+                yield (*path, k), v
+            else:
+                yield from _secret_refs(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _secret_refs(v, (*path, i))
+
+
+def _file_issues(file: StackFile, values: Mapping[str, Any]) -> list[SpecIssue]:
+    """What a stack file gets wrong besides the spec's shape: secrets, stray keys, location."""
     from infra.spec import CONFIG_KEYS
 
+    issues: list[SpecIssue] = []
     for key, value in values.items():
-        if key in CONFIG_KEYS:
-            if isinstance(value, Mapping) and "secure" in value:
-                issues.append(file.issue((f"{PROJECT}:{key}",), "the spec is not secret; only key material is"))
-    try:
-        spec = from_config(file.stack, {k: v for k, v in values.items() if k in CONFIG_KEYS})
-    except ValidationError as exc:
-        issues += issues_from_validation(exc, values, file)
-        raise SpecError(issues) from None
+        if key in CONFIG_KEYS and isinstance(value, Mapping) and "secure" in value:
+            issues.append(file.issue((f"{PROJECT}:{key}",), "the spec is not secret; only key material is"))
     secret_keys = set()
-    for path, key in _secret_refs(spec):
+    spec_values = {k: v for k, v in values.items() if k in CONFIG_KEYS}
+    for path, key in _secret_refs(spec_values):
         secret_keys.add(key)
         full = f"{PROJECT}:{key}"
+        config_path = (f"{PROJECT}:{path[0]}", *path[1:])
         if full not in file.config:
-            issues.append(file.issue(path, f"secret config key {full!r} is not set; run "
-                                           f"`pulumi config set --secret {key} <value>`", key))
+            issues.append(file.issue(config_path, f"secret config key {full!r} is not set; run "
+                                                  f"`pulumi config set --secret {key} <value>`", key))
         elif not file.is_secure(key):
-            issues.append(file.issue((full,), "a key is secret: plain text is refused; run "
+            issues.append(file.issue((full,), "this key holds key material: plain text is refused; run "
                                               f"`pulumi config set --secret {key} <value>`", "<plain text, not shown>"))
     for key in values:
-        if key not in CONFIG_KEYS and key not in secret_keys and key not in ("org",):
+        if key not in CONFIG_KEYS and key not in secret_keys:
             issues.append(file.issue(
                 (f"{PROJECT}:{key}",),
                 f"unknown config key; allowed: {', '.join(f'{PROJECT}:{k}' for k in CONFIG_KEYS)} and the secret "
                 "keys the spec names",
             ))
     location = file.config.get("azure-native:location")
-    if location is not None and location != spec.site.region:
-        issues.append(file.issue(("azure-native:location",), f"must equal ai-fabric:site.region ({spec.site.region!r})",
-                                 location))
+    site = values.get("site")
+    region = site.get("region") if isinstance(site, Mapping) else None
+    if location is not None and region is not None and location != region:
+        issues.append(file.issue(("azure-native:location",), f"must equal ai-fabric:site.region ({region!r})", location))
+    return issues
+
+
+def spec_from_file(file: StackFile) -> FabricSpec:
+    """Validate a parsed stack file into a spec. Raises SpecError with every issue found."""
+    from infra.spec import CONFIG_KEYS
+
+    values = file.project_values()
+    issues = _file_issues(file, values)
+    try:
+        spec = from_config(file.stack, {k: v for k, v in values.items() if k in CONFIG_KEYS})
+    except ValidationError as exc:
+        issues += issues_from_validation(exc, values, file)
     if issues:
         raise SpecError(issues)
     return spec

@@ -53,10 +53,16 @@ def load_fabric(stacks_dir: Path) -> Fabric:
         raise SpecError(issues)
     assessment = capacity.assess([s.spec for s in loaded.values()])
     if assessment.input_problems:
-        raise SpecError([
-            loaded[p.stack].file.issue(p.loc, p.message, p.value) for p in assessment.input_problems
-        ])
+        raise SpecError([_input_issue(loaded, p) for p in assessment.input_problems])
     return Fabric(stacks=loaded, assessment=assessment)
+
+
+def _input_issue(loaded: dict[str, LoadedStack], p: capacity.InputProblem) -> SpecIssue:
+    message = p.message
+    if p.other is not None:
+        other = loaded[p.other[0]].file
+        message += f" [other side: {other.display}:{other.line_of(p.other[1])}]"
+    return loaded[p.stack].file.issue(p.loc, message, p.value)
 
 
 def resolve_names(stacks_dir: Path, names: Sequence[str], all_stacks: bool) -> list[str]:

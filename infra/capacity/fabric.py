@@ -23,6 +23,8 @@ class InputProblem:
     """Path inside the stack's config, e.g. ('ai-fabric:site', 'address_space', 0)."""
     value: Any
     message: str
+    other: tuple[str, Loc] | None = None
+    """The other side of a clash (stack, path), so the report can give its file and line too."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def prefix_overlaps(specs: Sequence[FabricSpec]) -> list[InputProblem]:
             out.append(InputProblem(
                 p.stack, p.loc, str(p.net),
                 f"overlaps {a.net} ({a.where}); every prefix of the fabric must be disjoint",
+                other=(a.stack, a.loc),
             ))
         active.append(p)
     return out

@@ -1,8 +1,14 @@
-"""Spec of who may do what on the fabric: Entra principals, personas, custom roles, grants, datasets."""
+"""Spec of who may do what on the fabric: Entra principals, personas, custom roles, grants, datasets.
+
+Also the access area's two contracts that every layer shares: how spec scopes nest (the persona
+bound is checked against it) and how role definitions and assignments are named (the component
+names them, the invariants recompute the names from the inventory). Both are plain Python.
+"""
 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -15,7 +21,15 @@ PrincipalKind = Literal["Group", "ServicePrincipal", "ManagedIdentity", "User"]
 
 Persona = Literal["network-operator", "cluster-operator", "carrier-partner", "training-workload", "auditor"]
 
-# The widest scope each persona may hold a role at. "fabric" is the site's resource group.
+PRINCIPAL_TYPE: dict[str, str] = {
+    "Group": "Group",
+    "ServicePrincipal": "ServicePrincipal",
+    "ManagedIdentity": "ServicePrincipal",
+    "User": "User",
+}
+"""Spec principal kind -> the principalType an assignment must carry (the SDK defaults to User)."""
+
+# The widest scope each persona may hold a role at, as a kind of scope (see SCOPE_PARENT).
 PERSONA_MAX_SCOPE: dict[str, str] = {
     "network-operator": "interconnect",
     "cluster-operator": "cluster",
@@ -23,6 +37,87 @@ PERSONA_MAX_SCOPE: dict[str, str] = {
     "training-workload": "dataset",
     "auditor": "fabric",
 }
+
+SCOPE_PARENT: dict[str, str] = {
+    "fabric": "subscription",
+    "interconnect": "fabric",
+    "cluster": "fabric",
+    "dataset": "cluster",
+}
+"""How the kinds of scope nest: a tree, not a line.
+
+    subscription                 the whole subscription (and everything in it)
+      fabric                     every resource group of the site
+        interconnect             the network resource group (VNet, gateway, circuits)
+        cluster/<n>              one cluster's resource group
+          dataset/<d>            one storage account of training data
+
+'interconnect' and 'cluster' are siblings: neither is wider than the other, and a persona bounded
+by one may hold nothing at the other. A dataset ranks below a cluster because clusters are what
+read datasets, not because the storage account lies inside the cluster's resource group (it does
+not; it may not even be in the site's subscription); it is deliberately *not* below the
+interconnect, so no network or carrier principal can be given training data. A persona bounded
+by 'cluster' may hold roles at any cluster/<n> (the spec does not tie operators to one cluster).
+"""
+
+
+def scope_kind(scope: str) -> str:
+    """'cluster/a100' -> 'cluster'; 'fabric' -> 'fabric'."""
+    return scope.split("/", 1)[0]
+
+
+def scope_within(scope: str, max_kind: str) -> bool:
+    """Whether a spec scope lies at or below a kind of scope in SCOPE_PARENT's tree."""
+    kind: str | None = scope_kind(scope)
+    while kind is not None:
+        if kind == max_kind:
+            return True
+        kind = SCOPE_PARENT.get(kind)
+    return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Deterministic names. The namespaces are a contract: changing one renames (recreates) every role
+# definition or assignment of every stack.
+# ------------------------------------------------------------------------------------------------
+
+ROLE_ASSIGNMENT_NAMESPACE = uuid.UUID("0c7b3c1e-5a52-4f7e-9d59-6a1f2ab0e3d1")
+ROLE_DEFINITION_NAMESPACE = uuid.UUID("9b8f4d2a-1e63-4c0b-a7d5-3e2c1f0b9a84")
+
+
+def _arm(value: str) -> str:
+    # ARM IDs compare case-insensitively and with or without a trailing slash.
+    return str(value).strip().rstrip("/").lower()
+
+
+def role_assignment_name(scope: str, principal_id: str, role_definition_id: str) -> str:
+    """The role assignment's name: uuid5 of (scope, principal object ID, role definition ID).
+
+    The same triple always gives the same GUID, so a second run changes nothing and a duplicate
+    assignment cannot be created under another name. The component and the invariant
+    `assignment-name-deterministic` both call this one function.
+    """
+    key = "|".join((_arm(scope), _arm(principal_id), _arm(role_definition_id)))
+    return str(uuid.uuid5(ROLE_ASSIGNMENT_NAMESPACE, key))
+
+
+def custom_role_guid(subscription_id: str, stack: str, role: str) -> str:
+    """The name (GUID) of a custom role definition: stable per subscription, stack and role key."""
+    return str(uuid.uuid5(ROLE_DEFINITION_NAMESPACE, f"{_arm(subscription_id)}|{stack}|{role}"))
+
+
+def role_definition_id(subscription_id: str, guid: str) -> str:
+    """'/subscriptions/<sub>/providers/Microsoft.Authorization/roleDefinitions/<guid>'."""
+    return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+_SUBSCRIPTION_OF = re.compile(r"^/subscriptions/([0-9a-fA-F-]{36})(/|$)")
+
+
+def subscription_of(scope: str) -> str | None:
+    """The subscription GUID an ARM scope lies in, or None (management group, tenant root)."""
+    m = _SUBSCRIPTION_OF.match(scope)
+    return m.group(1) if m else None
 
 _OPERATION = re.compile(r"^[A-Za-z][A-Za-z0-9.]*(/[A-Za-z0-9.*{}\-]+)+$")
 

@@ -21,10 +21,13 @@ class SpecModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
 def _name(value: str) -> str:
     # Names end up in Azure resource names and Pulumi URNs: keep them DNS-label-like and short.
-    ok = 1 <= len(value) <= 40 and value[0].isalpha() and value[-1].isalnum()
-    ok = ok and all(c.islower() or c.isdigit() or c == "-" for c in value)
+    ok = 1 <= len(value) <= 40 and value[0] in _NAME_CHARS and value[0].isalpha() and value[-1] != "-"
+    ok = ok and all(c in _NAME_CHARS for c in value)
     if not ok:
         raise ValueError(
             f"invalid name {value!r}: use 1-40 lowercase letters, digits and '-', starting with a "

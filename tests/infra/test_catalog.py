@@ -121,11 +121,6 @@ def test_overrides_change_only_what_they_name():
     assert catalog.GPU_SKUS["Standard_ND96isr_MI300X_v5"].cpu_sockets == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG infra/catalog.py with_overrides: an undocumented port size gets the whole 100G ladder, "
-    "so a 40G port offers a 100 Gbps circuit, contrary to 'circuits up to its own size'",
-)
 def test_undocumented_port_size_offers_circuits_up_to_its_own_size():
     cat = catalog.with_overrides({"direct_port_gbps": [10, 100, 40]})
     assert max(cat.direct_circuit_gbps_by_port[40]) == 40

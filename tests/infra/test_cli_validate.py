@@ -109,7 +109,7 @@ def test_fails_with_exit_2_on_a_plain_text_secret_without_printing_it(validate, 
     code, out, err = validate("--all")
     assert code == 2
     assert "s3cr3t-md5-Key-Value" not in out + err
-    assert f"Pulumi.eastus.yaml:{f.line('ai-fabric:bgpKeyWdc:')}: ai-fabric:bgpKeyWdc: a key is secret" in err
+    assert f"Pulumi.eastus.yaml:{f.line('ai-fabric:bgpKeyWdc:')}: ai-fabric:bgpKeyWdc: this key holds key material: plain text is refused" in err
     assert "(got '<plain text, not shown>')" in err
 
 

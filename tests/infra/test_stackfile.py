@@ -85,11 +85,6 @@ def test_gateway_error_points_at_the_gateway(stack_file):
     assert "GatewaySubnet 10.10.255.0/28 is smaller than the minimum /27" in issue.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG infra/stackfile.py _resolve: the union tag 'provider' is taken for the circuit's own "
-    "'provider:' key, so errors inside a provider circuit get path ...wdc.provider.* and that key's line",
-)
 def test_circuit_error_points_at_the_circuit_field(stack_file):
     f = stack_file("eastus")
     line = f.replace("vlan_id: 110", "vlan_id: 0")
@@ -98,11 +93,6 @@ def test_circuit_error_points_at_the_circuit_field(stack_file):
     assert issue.value == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG infra/stackfile.py _resolve: an unknown key in a provider circuit that states 'provider:' "
-    "loses the 'allowed here' listing and is reported at ...wdc.provider.<key>",
-)
 def test_unknown_key_in_a_provider_circuit_lists_allowed_keys(stack_file):
     f = stack_file("eastus")
     line = f.replace("bandwidth_mbps: 10000\n        tier: Premium\n        private_peering:\n          peer_asn: 64610\n"
@@ -218,12 +208,6 @@ def test_all_independent_errors_of_a_file_are_reported_at_once(stack_file):
     assert only(issues, "ai-fabric:interconnect.gateway.sku").line == gw_line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG infra/stackfile.py spec_from_file: after a validation error it raises at once, so unknown "
-    "config keys (e.g. a typo 'ai-fabric:clustres'), plain-text secrets and azure-native:location "
-    "mismatches of the same file are not reported",
-)
 def test_a_config_key_typo_is_reported_alongside_the_errors_it_causes(stack_file):
     f = stack_file("eastus")
     line = f.replace("  ai-fabric:clusters:\n", "  ai-fabric:clustres:\n")
@@ -232,11 +216,6 @@ def test_a_config_key_typo_is_reported_alongside_the_errors_it_causes(stack_file
     assert issue.message.startswith("unknown config key")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG infra/stackfile.py spec_from_file: an azure-native:location mismatch is dropped when the "
-    "spec also has a validation error",
-)
 def test_location_mismatch_is_reported_with_a_spec_error(stack_file):
     f = stack_file("eastus")
     f.replace("azure-native:location: eastus", "azure-native:location: westus")
