@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: plan validate test bench graph clean
+.PHONY: plan validate test bench graph readme clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+readme: $(STAMP)
+	$(BIN)/python -m infra.spec.introspect README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,10 +1,273 @@
-"""Resource-level invariants of the access area, over the inventory."""
+"""Resource-level invariants of the access area, over the inventory.
+
+Pure functions of the neutral inventory (type token, name, parent, dependencies, camelCase inputs):
+the same checks run in the tests, in `fabric plan` and in the policy pack. Values that are not
+known yet (a preview before the resource group exists) are skipped, never guessed.
+
+A *training identity* is a principal created by the program itself: an assignment is to one when
+it depends on a UserAssignedIdentity of the inventory (its principalId is that identity's output)
+or names a principalId the inventory records for one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from infra import catalog
+from infra.capacity.access import custom_role_problems
 from infra.capacity.report import Violation
-from infra.inventory import Inventory
+from infra.inventory import Inventory, Resource
+from infra.spec.access import role_assignment_name
 
-CHECKS: dict[str, Callable[[Inventory], list[Violation]]] = {}
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+
+PRINCIPAL_TYPES = frozenset({
+    "User", "Group", "ServicePrincipal", "ForeignGroup", "Device", "AgentUser", "AgentServicePrincipal",
+})
+"""azure-native v3 authorization.PrincipalType values."""
+PEOPLE_TYPES = frozenset({"User", "Group", "ForeignGroup"})
+SDK_DEFAULT_PRINCIPAL_TYPE = "User"
+"""What azure-native sends when principal_type is left out."""
+
+PRIVILEGED_GUIDS = frozenset(catalog.BUILTIN_ROLES[r].lower() for r in catalog.PRIVILEGED_BUILTIN_ROLES)
+BLOB_READER_GUID = catalog.BUILTIN_ROLES["Storage Blob Data Reader"].lower()
+
+MAX_ELIGIBLE_DAYS = 365
+"""Longest eligibility accepted; the spec bounds eligible_days to the same year."""
+
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_SUBSCRIPTION_OR_WIDER = re.compile(
+    rf"^(/subscriptions/{_GUID}|/providers/Microsoft\.Management/managementGroups/[^/]+)?/?$", re.IGNORECASE
+)
+_STORAGE_ACCOUNT = re.compile(
+    rf"^/subscriptions/{_GUID}/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/[a-z0-9]{{3,24}}/?$",
+    re.IGNORECASE,
+)
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+)
+
+
+def _known(*values: Any) -> bool:
+    return all(isinstance(v, str) and v for v in values)
+
+
+def _role_guid(role_definition_id: Any) -> str | None:
+    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower() if _known(role_definition_id) else None
+
+
+def _v(invariant: str, r: Resource, message: str) -> Violation:
+    return Violation(invariant, message, resource=r.urn)
+
+
+def _training_identity(inventory: Inventory) -> Callable[[Resource], bool]:
+    identities = inventory.of_type(USER_ASSIGNED_IDENTITY)
+    urns = {r.urn for r in identities}
+    principal_ids = {str(r.get("principalId")).lower() for r in identities if _known(r.get("principalId"))}
+
+    def test(r: Resource) -> bool:
+        principal = r.get("principalId")
+        return bool(urns.intersection(r.dependencies)) or (_known(principal) and principal.lower() in principal_ids)
+
+    return test
+
+
+# ------------------------------------------------------------------------------------------------
+# Checks
+# ------------------------------------------------------------------------------------------------
+
+
+def assignment_principal_type(inventory: Inventory) -> list[Violation]:
+    """Every RoleAssignment names its principalType, a valid one, the same for one principal
+    everywhere, and ServicePrincipal for a training identity (the SDK's default User fails for
+    groups and identities with UnmatchedPrincipalType)."""
+    out = []
+    is_identity = _training_identity(inventory)
+    by_principal: dict[str, dict[str, list[Resource]]] = defaultdict(lambda: defaultdict(list))
+    for r in inventory.of_type(ROLE_ASSIGNMENT):
+        ptype = r.get("principalType")
+        if ptype is None:
+            out.append(_v("assignment-principal-type", r,
+                          f"no principalType; azure-native sends {SDK_DEFAULT_PRINCIPAL_TYPE!r}, which fails for "
+                          "groups and managed identities: set principal_type explicitly"))
+            continue
+        if not _known(ptype):
+            continue
+        if ptype not in PRINCIPAL_TYPES:
+            out.append(_v("assignment-principal-type", r,
+                          f"principalType {ptype!r} is not one of {', '.join(sorted(PRINCIPAL_TYPES))}"))
+            continue
+        if is_identity(r) and ptype != "ServicePrincipal":
+            out.append(_v("assignment-principal-type", r,
+                          f"principalType {ptype!r} for a managed identity; identities are assigned as ServicePrincipal"))
+        if _known(r.get("principalId")):
+            by_principal[r.get("principalId").lower()][ptype].append(r)
+    for principal, types in by_principal.items():
+        if len(types) > 1:
+            said = ", ".join(f"{t} ({len(rs)})" for t, rs in sorted(types.items()))
+            for rs in types.values():
+                for r in rs:
+                    out.append(_v("assignment-principal-type", r,
+                                  f"principal {principal} is assigned as {said}; one principal has one type"))
+    return out
+
+
+def assignment_name_deterministic(inventory: Inventory) -> list[Violation]:
+    """roleAssignmentName is the uuid5 of (scope, principalId, roleDefinitionId), and unique."""
+    out = []
+    names: dict[str, list[Resource]] = defaultdict(list)
+    for r in inventory.of_type(ROLE_ASSIGNMENT):
+        name = r.get("roleAssignmentName")
+        if name is None:
+            out.append(_v("assignment-name-deterministic", r,
+                          "no roleAssignmentName: Azure would get a random name, a diff on every run and a "
+                          "RoleAssignmentExists failure for a duplicate; name it with role_assignment_name()"))
+            continue
+        if not _known(name):
+            continue
+        try:
+            uuid.UUID(name)
+        except ValueError:
+            out.append(_v("assignment-name-deterministic", r, f"roleAssignmentName {name!r} is not a GUID"))
+            continue
+        names[name.lower()].append(r)
+        scope, principal, role = r.get("scope"), r.get("principalId"), r.get("roleDefinitionId")
+        if _known(scope, principal, role):
+            expected = role_assignment_name(scope, principal, role)
+            if name.lower() != expected:
+                out.append(_v("assignment-name-deterministic", r,
+                              f"roleAssignmentName {name} is not the name of (scope, principal, role), {expected}"))
+    for name, rs in names.items():
+        if len(rs) > 1:
+            for r in rs:
+                out.append(_v("assignment-name-deterministic", r,
+                              f"roleAssignmentName {name} is used by {len(rs)} assignments (the same principal, "
+                              "role and scope twice); keep one"))
+    return out
+
+
+def no_standing_privileged(inventory: Inventory) -> list[Violation]:
+    """No privileged built-in role standing at subscription scope or wider for people."""
+    out = []
+    by_guid = {g.lower(): n for n, g in catalog.BUILTIN_ROLES.items()}
+    for r in inventory.of_type(ROLE_ASSIGNMENT):
+        guid, scope = _role_guid(r.get("roleDefinitionId")), r.get("scope")
+        ptype = r.get("principalType", SDK_DEFAULT_PRINCIPAL_TYPE)
+        if guid in PRIVILEGED_GUIDS and _known(scope) and _SUBSCRIPTION_OR_WIDER.match(scope) and ptype in PEOPLE_TYPES:
+            out.append(_v("no-standing-privileged", r,
+                          f"{by_guid[guid]} standing at {scope} for a {ptype}; privileged access for people is "
+                          "PIM-eligible and time-bound (PimRoleEligibilitySchedule), not a standing assignment"))
+    return out
+
+
+def custom_role_least_privilege(inventory: Inventory) -> list[Violation]:
+    """Custom roles: exact operations, no authorization changes, assignable only below a subscription."""
+    out = []
+    for r in inventory.of_type(ROLE_DEFINITION):
+        permissions = r.get("permissions") or []
+        for i, perm in enumerate(permissions if isinstance(permissions, list) else []):
+            for field in ("actions", "dataActions"):
+                ops = perm.get(field) if isinstance(perm, dict) else None
+                ops = [op for op in (ops or []) if isinstance(op, str)]
+                for _, why in custom_role_problems(ops):
+                    out.append(_v("custom-role-least-privilege", r, f"permissions.{i}.{field}: {why}"))
+        scopes = r.get("assignableScopes")
+        if not scopes:
+            out.append(_v("custom-role-least-privilege", r,
+                          "no assignableScopes; list the fabric's resource groups"))
+            continue
+        for scope in scopes:
+            if _known(scope) and _SUBSCRIPTION_OR_WIDER.match(scope):
+                out.append(_v("custom-role-least-privilege", r,
+                              f"assignable at {scope!r}, a subscription or wider; custom roles are assignable "
+                              "only at the fabric's own resource groups"))
+    return out
+
+
+def training_data_read_only(inventory: Inventory) -> list[Violation]:
+    """A training identity holds Storage Blob Data Reader on storage accounts, and nothing else."""
+    out = []
+    is_identity = _training_identity(inventory)
+    for r in inventory.of_type(ROLE_ASSIGNMENT, PIM_ELIGIBILITY):
+        if not is_identity(r):
+            continue
+        guid, scope = _role_guid(r.get("roleDefinitionId")), r.get("scope")
+        if guid is not None and guid != BLOB_READER_GUID:
+            out.append(_v("training-data-read-only", r,
+                          f"a training identity gets role {guid}; it may hold only Storage Blob Data Reader "
+                          f"({BLOB_READER_GUID})"))
+        if _known(scope) and not _STORAGE_ACCOUNT.match(scope):
+            out.append(_v("training-data-read-only", r,
+                          f"a training identity gets a role at {scope!r}; only dataset storage accounts are allowed"))
+        if r.type == PIM_ELIGIBILITY:
+            out.append(_v("training-data-read-only", r, "a training identity is given PIM eligibility; it "
+                                                        "needs only a standing read assignment"))
+    return out
+
+
+def _duration_days(text: str) -> float | None:
+    m = _ISO_DURATION.match(text)
+    if not m or text in ("P", "PT"):
+        return None
+    n = {k: int(v) for k, v in m.groupdict(default="0").items()}
+    return (n["y"] * 365 + n["mo"] * 31 + n["w"] * 7 + n["d"]
+            + (n["h"] + n["mi"] / 60 + n["s"] / 3600) / 24)
+
+
+def pim_bounded(inventory: Inventory) -> list[Violation]:
+    """Every PIM eligibility ends: AfterDuration with an ISO 8601 duration of at most a year, or
+    AfterDateTime with an end date; never NoExpiration or no schedule at all."""
+    out = []
+    for r in inventory.of_type(PIM_ELIGIBILITY):
+        exp = r.get("scheduleInfo.expiration")
+        if not isinstance(exp, dict):
+            out.append(_v("pim-bounded", r, "no scheduleInfo.expiration: the eligibility never ends; set "
+                                            "type AfterDuration and a duration such as 'P180D'"))
+            continue
+        kind, duration, end = exp.get("type"), exp.get("duration"), exp.get("endDateTime")
+        if not _known(kind):
+            if kind is None:
+                out.append(_v("pim-bounded", r, "scheduleInfo.expiration has no type; use AfterDuration"))
+            continue
+        if kind == "AfterDuration":
+            if not _known(duration):
+                if duration is None:
+                    out.append(_v("pim-bounded", r, "expiration AfterDuration without a duration"))
+                continue
+            days = _duration_days(duration)
+            if days is None or days <= 0:
+                out.append(_v("pim-bounded", r, f"duration {duration!r} is not an ISO 8601 duration such as 'P180D'"))
+            elif days > MAX_ELIGIBLE_DAYS:
+                out.append(_v("pim-bounded", r, f"duration {duration} is over {MAX_ELIGIBLE_DAYS} days; renew instead"))
+        elif kind == "AfterDateTime":
+            if end is None:
+                out.append(_v("pim-bounded", r, "expiration AfterDateTime without an endDateTime"))
+        else:
+            out.append(_v("pim-bounded", r, f"expiration type {kind!r}: the eligibility never ends; use AfterDuration"))
+    return out
+
+
+CHECKS: dict[str, Callable[[Inventory], list[Violation]]] = {
+    "assignment-principal-type": assignment_principal_type,
+    "assignment-name-deterministic": assignment_name_deterministic,
+    "no-standing-privileged": no_standing_privileged,
+    "custom-role-least-privilege": custom_role_least_privilege,
+    "training-data-read-only": training_data_read_only,
+    "pim-bounded": pim_bounded,
+}
+
+
+def check(inventory: Inventory, names: Iterable[str] | None = None) -> list[Violation]:
+    """The access checks (or the named ones) over one inventory."""
+    out: list[Violation] = []
+    for name in names or CHECKS:
+        out += CHECKS[name](inventory)
+    return out

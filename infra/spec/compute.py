@@ -2,13 +2,71 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
 
 from infra import catalog
 from infra.spec.fields import Cidr, Name, SpecModel
+
+
+# Key types Azure accepts for a Linux admin account (articles/virtual-machines/linux/create-ssh-keys-detailed):
+# SSH-2 RSA of 2048 bits or more, and Ed25519. ECDSA is refused.
+SSH_RSA_MIN_BITS = 2048
+
+
+def _ssh_fields(blob: bytes) -> list[bytes]:
+    """The length-prefixed fields of an SSH public key blob (RFC 4253 section 6.6)."""
+    fields, at = [], 0
+    while at < len(blob):
+        if at + 4 > len(blob):
+            raise ValueError("truncated key blob")
+        size = int.from_bytes(blob[at : at + 4], "big")
+        at += 4
+        if at + size > len(blob):
+            raise ValueError("truncated key blob")
+        fields.append(blob[at : at + size])
+        at += size
+    return fields
+
+
+def parse_ssh_public_key(value: str) -> str:
+    """An OpenSSH public key line ('ssh-rsa AAAA... comment') that Azure accepts, parsed, not matched.
+
+    The base64 blob must decode, name the same key type as the line, and for RSA carry a modulus of
+    at least 2048 bits; Ed25519 keys are 32 bytes.
+    """
+    parts = value.strip().split()
+    if len(parts) < 2:
+        raise ValueError(
+            f"not an OpenSSH public key: {value[:40]!r}; expected '<type> <base64> [comment]', e.g. the "
+            "contents of ~/.ssh/id_rsa.pub"
+        )
+    kind, data = parts[0], parts[1]
+    if kind not in ("ssh-rsa", "ssh-ed25519"):
+        raise ValueError(f"key type {kind!r} is not accepted by Azure; use ssh-rsa (2048 bits or more) or ssh-ed25519")
+    try:
+        fields = _ssh_fields(base64.b64decode(data, validate=True))
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"the {kind} key's base64 blob does not decode ({exc}); paste the whole .pub line") from None
+    if not fields or fields[0] != kind.encode():
+        raise ValueError(f"the key line says {kind} but its blob holds {fields[0][:20]!r}" if fields else "empty key blob")
+    if kind == "ssh-rsa":
+        if len(fields) != 3:
+            raise ValueError("an ssh-rsa blob holds exactly a type, an exponent and a modulus")
+        bits = int.from_bytes(fields[2], "big").bit_length()
+        if bits < SSH_RSA_MIN_BITS:
+            raise ValueError(f"RSA key of {bits} bits; Azure needs {SSH_RSA_MIN_BITS} or more (ssh-keygen -t rsa -b 4096)")
+    elif len(fields) != 2 or len(fields[1]) != 32:
+        raise ValueError("an ssh-ed25519 blob holds a type and a 32-byte key")
+    return " ".join(parts)
+
+
+SshPublicKey = Annotated[str, AfterValidator(parse_ssh_public_key)]
+"""An OpenSSH public key line Azure accepts for a Linux admin account (RSA >= 2048 bits or Ed25519)."""
 
 
 class GpuClusterSpec(SpecModel):

@@ -1,0 +1,166 @@
+"""`fabric plan` and `fabric graph`: the JSON contract, exit codes, and the three human formats."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infra import cli
+
+STACKS = Path(__file__).resolve().parents[2] / "stacks"
+
+
+@pytest.fixture
+def stacks(tmp_path) -> Path:
+    d = tmp_path / "stacks"
+    shutil.copytree(STACKS, d)
+    return d
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def plan_json(tmp_path_factory) -> dict:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = cli.main(["plan", "--all", "--format", "json", "--stacks-dir", str(STACKS)])
+    assert code == 0, buf.getvalue()[-2000:]
+    return json.loads(buf.getvalue())
+
+
+def test_plan_json_follows_the_design_contract(plan_json):
+    names = [s["stack"] for s in plan_json["stacks"]]
+    assert sorted(names) == sorted(p.name.split(".")[1] for p in STACKS.glob("Pulumi.*.yaml"))
+    for stack in plan_json["stacks"]:
+        assert set(stack) >= {"stack", "resources", "capacity", "violations"}
+        assert stack["violations"] == []
+        for r in stack["resources"]:
+            assert set(r) >= {"urn", "type", "name", "parent", "protect", "inputs"}
+            assert r["urn"].startswith(f"urn:pulumi:{stack['stack']}::ai-fabric::")
+            assert r["parent"] is None or r["parent"].startswith("urn:pulumi:")
+            assert isinstance(r["protect"], bool)
+        cap = stack["capacity"]
+        for key in ("gpus", "vms", "cpu_sockets"):
+            assert type(cap[key]) is int
+        for c in cap["clusters"]:
+            assert set(c) >= {"name", "sku", "vms", "gpus", "cpu_sockets", "ib_gbps_per_vm", "ib_domains"}
+            assert all(type(c[k]) is int for k in ("vms", "gpus", "cpu_sockets", "ib_gbps_per_vm", "ib_domains"))
+        ic = cap["interconnect"]
+        assert set(ic) >= {"circuits", "circuit_gbps", "gateway_gbps", "fastpath", "peering_locations", "n_minus_1_gbps"}
+        assert all(isinstance(ic[k], (int, float)) and not isinstance(ic[k], bool)
+                   for k in ("circuits", "circuit_gbps", "gateway_gbps", "n_minus_1_gbps"))
+        assert isinstance(ic["fastpath"], bool)
+
+
+def test_plan_json_carries_the_reference_cluster_figures(plan_json):
+    eastus = next(s for s in plan_json["stacks"] if s["stack"] == "eastus")
+    cap = eastus["capacity"]
+    assert (cap["gpus"], cap["vms"], cap["cpu_sockets"]) == (5400, 675, 1350)
+    (a100,) = cap["clusters"]
+    assert a100["sku"] == "Standard_ND96amsr_A100_v4"
+    assert (a100["ib_gbps_per_vm"], a100["ib_domains"]) == (1600, 3)
+
+
+def test_plan_json_parents_are_resources_of_the_same_plan(plan_json):
+    for stack in plan_json["stacks"]:
+        urns = {r["urn"] for r in stack["resources"]}
+        assert all(r["parent"] in urns for r in stack["resources"] if r["parent"])
+        assert len(urns) == len(stack["resources"])
+
+
+def test_plan_exits_1_with_the_violation_when_an_invariant_breaks(stacks, capsys):
+    path = stacks / "Pulumi.eastus.yaml"
+    path.write_text(path.read_text().replace("Standard_ND96amsr_A100_v4: 65000", "Standard_ND96amsr_A100_v4: 60000"))
+    code, out, _ = _run(capsys, "plan", "--stack", "eastus", "--format", "json", "--stacks-dir", str(stacks))
+    assert code == 1
+    (stack,) = json.loads(out)["stacks"]
+    (v,) = [v for v in stack["violations"] if v["invariant"] == "vcpu-quota"]
+    assert v["resource"] is None and "64,800" in v["message"] and "60,000" in v["message"]
+
+
+def test_plan_reports_a_resource_violation_with_its_urn(stacks, capsys):
+    # Two 10 Gbps circuits behind a 1 Gbps gateway without FastPath: the gateway cannot carry them.
+    path = stacks / "Pulumi.eastus.yaml"
+    text = path.read_text().replace("sku: ErGw3AZ\n      fastpath: true", "sku: ErGw1AZ\n      fastpath: false")
+    path.write_text(text)
+    code, out, _ = _run(capsys, "plan", "--stack", "eastus", "--format", "json", "--stacks-dir", str(stacks))
+    assert code == 1
+    (stack,) = json.loads(out)["stacks"]
+    with_urn = [v for v in stack["violations"] if v["resource"]]
+    assert with_urn, stack["violations"]
+    urns = {r["urn"] for r in stack["resources"]}
+    assert all(v["resource"] in urns for v in with_urn)
+
+
+def test_plan_table_shows_the_tree_capacity_and_a_summary(capsys):
+    code, out, _ = _run(capsys, "plan", "--stack", "eastus", "--stacks-dir", str(STACKS))
+    assert code == 0
+    assert out.startswith("Stack eastus: ")
+    assert "pulumi:pulumi:Stack  ai-fabric-eastus" in out
+    assert re.search(r"├─ ai-fabric:compute:GpuCluster  a100", out)
+    assert "5,400 GPUs on 675 VMs, 1,350 CPU sockets" in out
+    assert out.rstrip().endswith("0 violations")
+
+
+def test_plan_markdown_is_a_pull_request_comment(capsys):
+    code, out, _ = _run(capsys, "plan", "--all", "--format", "markdown", "--stacks-dir", str(STACKS))
+    assert code == 0
+    assert out.startswith("## ai-fabric plan")
+    assert "| eastus | eastus | 5,400 | 675 | 1,350 |" in out
+    assert out.count("<details>") == out.count("</details>") == 5
+
+
+@pytest.mark.parametrize("command", ["plan", "graph"])
+def test_fails_with_exit_2_on_bad_input_in_every_command(stacks, capsys, command):
+    (stacks / "Pulumi.eastus.yaml").write_text("config:\n  ai-fabric:site: [unclosed\n")
+    code, out, err = _run(capsys, command, "--all", "--stacks-dir", str(stacks))
+    assert code == 2
+    assert "Pulumi.eastus.yaml:" in err and "invalid YAML" in err
+    assert "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("command", ["validate", "plan", "graph"])
+def test_fails_with_exit_2_on_an_unknown_stack(capsys, command):
+    code, _, err = _run(capsys, command, "--stack", "atlantis", "--stacks-dir", str(STACKS))
+    assert code == 2
+    assert "atlantis" in err and "unknown stack" in err
+
+
+def test_fails_with_exit_2_on_bad_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["plan", "--format", "yaml"])
+    assert exc.value.code == 2
+    assert "bad usage" in capsys.readouterr().err
+
+
+def test_graph_mermaid_draws_sites_locations_and_each_global_reach_link_once(capsys, shipped_fabric):
+    code, out, _ = _run(capsys, "graph", "--all", "--stacks-dir", str(STACKS))
+    assert code == 0
+    assert out.startswith("flowchart LR\n")
+    for name in shipped_fabric.stacks:
+        assert f'subgraph site_{name}["{name} (' in out
+    links = {frozenset({(s.stack, l.circuit), (l.peer_stack, l.peer_circuit)})
+             for s in (x.spec for x in shipped_fabric.stacks.values()) for l in s.interconnect.global_reach.values()}
+    assert out.count("Global Reach") == len(links) == 8
+    assert "Washington DC" in out and "Amsterdam2" in out
+    assert "5,400 x A100 80GB on 675 VMs, 3 InfiniBand domains" in out
+
+
+def test_graph_dot_is_balanced_and_has_every_link(capsys):
+    code, out, _ = _run(capsys, "graph", "--all", "--format", "dot", "--stacks-dir", str(STACKS))
+    assert code == 0
+    assert out.startswith("graph fabric {")
+    assert out.count("{") == out.count("}")
+    assert out.count("style=dashed") == 8
+    assert "Global Reach 10 Gbps" in out

@@ -1,0 +1,21 @@
+"""The README's spec reference is generated from the models and must not drift from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infra.spec.introspect import BEGIN_MARK, END_MARK, markdown_reference
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_readme_spec_reference_matches_the_models():
+    text = README.read_text()
+    generated = text[text.index(BEGIN_MARK) + len(BEGIN_MARK): text.index(END_MARK)]
+    assert generated.strip() == markdown_reference().strip(), "run `make readme`"
+
+
+def test_readme_opens_with_the_two_commands():
+    text = README.read_text()
+    assert text.index("make plan") < text.index("## What is deployed")
+    assert text.index("make test") < text.index("## What is deployed")
