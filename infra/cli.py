@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="run the program offline under mocks; report resources, capacity, violations")
     _selection(plan)
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    plan.add_argument("--against", type=Path, default=None, metavar="PLAN.json",
+                      help="an earlier `fabric plan --format json`: flag changes that would cost an outage")
     graph = sub.add_parser("graph", help="draw the fabric: sites, clusters, circuits, gateways, Global Reach")
     _selection(graph)
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
@@ -68,8 +70,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from infra import plan  # imports Pulumi and the program's SDKs: only for the commands that run it
 
+    from infra import safe_change
+
     fabric, names = _load(args)
-    plans = plan.plan(fabric, names)
+    against = safe_change.load_previous(args.against) if args.against else None
+    plans = plan.plan(fabric, names, against=against)
     if args.format == "json":
         json.dump(plan.to_json(plans), sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
@@ -78,7 +83,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
         sys.stdout.write(render.plan_table(plans, quotas))
-    return EXIT_VIOLATIONS if any(p.violations for p in plans) else EXIT_OK
+    return EXIT_OK if all(p.clean for p in plans) else EXIT_VIOLATIONS
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
@@ -107,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # the offline engine's PlanError: the program itself failed
+        from infra.offline import PlanError
+
+        if not isinstance(exc, PlanError):
+            raise
+        print(f"fabric {args.command}: cannot plan: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -152,6 +152,13 @@ class FabricMocks(pulumi_mocks.Mocks):
         else:
             rid = f"{sub}/resourceGroups/{rg}/providers/{provider}/{arm_type}/{azure_name}"
         state = {**inputs, "name": azure_name, "id": rid, "provisioningState": "Succeeded"}
+        identity = inputs.get("identity")
+        if isinstance(identity, Mapping) and isinstance(identity.get("userAssignedIdentities"), list):
+            # Input is a list of identity IDs; the output Azure returns is a map ID -> {principalId, clientId}.
+            state["identity"] = {**identity, "userAssignedIdentities": {
+                uid: {"principalId": stable_uuid(self.stack, "principal", uid), "clientId": stable_uuid(self.stack, "client", uid)}
+                for uid in identity["userAssignedIdentities"]
+            }}
         if token == "azure-native:managedidentity:UserAssignedIdentity":
             state["principalId"] = stable_uuid(self.stack, "principal", rid)
             state["clientId"] = stable_uuid(self.stack, "client", rid)
@@ -320,10 +327,15 @@ def run(
             # stack finished before it ran, so resolve them here.
             return asyncio.ensure_future(_collect_exports(exports))
 
+        # Failed registrations also surface as "Future exception was never retrieved" from futures the
+        # SDK drops; the failure itself is raised below, so keep the noise off the user's terminal.
+        loop.set_exception_handler(lambda _loop, _context: None)
         try:
             program()
         except pulumi.RunError as exc:
-            raise PlanError(str(exc)) from None
+            raise PlanError(f"stack {stack}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - any program failure becomes one clear error
+            raise PlanError(f"stack {stack}: the program failed: {type(exc).__name__}: {exc}") from exc
     finally:
         pulumi.runtime.set_all_config({}, [])
         settings.reset_options()

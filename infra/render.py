@@ -87,6 +87,7 @@ def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]]) ->
         out.append("")
         out += capacity_summary(p.capacity, quotas.get(p.stack, {}))
         out += violations_block(p.violations)
+        out += [f"  UNSAFE CHANGE {c}" for c in p.unsafe_changes]
         out.append("")
     total = sum(len(p.violations) for p in plans)
     out.append(f"{len(plans)} stack{'s' if len(plans) != 1 else ''} planned, "
@@ -124,6 +125,9 @@ def plan_markdown(plans: Sequence[StackPlan]) -> str:
                 out.append(f"- `{v.invariant}` {('`' + v.resource + '`') if v.resource else (v.path or '')}: {v.message}")
         else:
             out.append("- all invariants hold")
+        if p.unsafe_changes:
+            out += ["", "**Changes that cost an outage or the carrier's provisioning**", ""]
+            out += [f"- `{c.kind}` `{c.urn}`: {c.message}" for c in p.unsafe_changes]
         counts = Counter(r.type for r in p.inventory)
         out += ["", f"<details><summary>{len(p.inventory)} resources</summary>", "",
                 "| type | count |", "|---|--:|"]
