@@ -11,9 +11,11 @@ What it declares, for one site:
 - for each cluster, Storage Blob Data Reader for its managed identity on each dataset it lists.
 
 PIM gap: the longest activation (``pim.max_activation_hours``) is a setting of the role management
-policy of (scope, role), not of the eligibility. azure-native can only update that policy by its
-Azure-assigned GUID, which is not known before deployment, so the component records the bound in
-the eligibility's justification and the PIM policy must be set to match (see the README).
+policy of (scope, role), not of the eligibility. Azure creates that policy itself for every role at
+every scope and names it with a GUID of its own (found only by listing the scope's policies), and
+azure-native's RoleManagementPolicy needs that name; so this component cannot set it. It records the
+bound in the eligibility's justification; the PIM role setting "Activation maximum duration" must be
+set to match outside this program.
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ class EntraAccess(pulumi.ComponentResource):
                         justification=(
                             f"ai-fabric {args.site.stack}: grant {grant_name} ({grant.role} at {grant.scope}); "
                             f"eligible {pim.eligible_days} days; activation at most {pim.max_activation_hours} h "
-                            "(enforced by the role management policy)"
+                            "(a PIM role setting, not managed by this program)"
                         ),
                         schedule_info=authorization.RoleEligibilityScheduleRequestPropertiesScheduleInfoArgs(
                             expiration=authorization.RoleEligibilityScheduleRequestPropertiesExpirationArgs(

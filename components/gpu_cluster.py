@@ -68,8 +68,9 @@ def unusable_ssh_public_key() -> str:
     Azure refuses a Linux profile with password authentication disabled and no SSH key ("Authentication
     using either SSH or by user name and password must be enabled in Linux profile", target
     linuxConfiguration). People log in with Entra ID instead, so the admin account gets this key: its
-    modulus is SHA-512 in counter mode over a fixed public label, so nobody chose its factors and no
-    private key can be computed. It is the same on every run (no diff) and anyone can re-derive it.
+    modulus is SHA-512 in counter mode over a fixed public label, so nobody chose its factors, and a
+    private key would take factoring a 4096-bit number of no special form. It is the same on every run
+    (no diff) and anyone can re-derive it to check.
     """
     bits = 4096
     stream = b"".join(

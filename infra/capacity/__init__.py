@@ -7,14 +7,15 @@ what the program actually declares are in infra.invariants.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from infra.capacity import access, compute, fabric, network
+from infra.capacity import access, compute, fabric, flows, network
 from infra.capacity.fabric import InputProblem
-from infra.capacity.report import StackCapacity, Violation
+from infra.capacity.flows import FlowReport
+from infra.capacity.report import DemandCapacity, StackCapacity, Violation
 from infra.spec import FabricSpec
 
-__all__ = ["Assessment", "InputProblem", "StackCapacity", "Violation", "assess", "stack_capacity"]
+__all__ = ["Assessment", "FlowReport", "InputProblem", "StackCapacity", "Violation", "assess", "stack_capacity"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Assessment:
     violations: list[Violation]
     input_problems: list[InputProblem]
     """Cross-stack bad input (overlapping prefixes, unknown peers): exit 2 like a spec error."""
+    flows: FlowReport | None = None
+    """The fabric-wide demand and failure analysis; None when input problems prevent it."""
 
     def violations_of(self, stack: str) -> list[Violation]:
         return [v for v in self.violations if v.stack == stack]
@@ -47,6 +50,33 @@ def assess(specs: Sequence[FabricSpec]) -> Assessment:
         capacity[spec.stack] = cap
         violations += found
     problems = fabric.prefix_overlaps(specs) + fabric.references(specs)
+    report = None
     if not problems:
         violations += fabric.global_reach(specs) + fabric.circuit_limits(specs)
-    return Assessment(capacity=capacity, violations=violations, input_problems=problems)
+        report = flows.analyse(specs)
+        violations += flows.violations(report)
+        for spec in specs:
+            capacity[spec.stack] = _with_fabric_figures(capacity[spec.stack], spec, report)
+    return Assessment(capacity=capacity, violations=violations, input_problems=problems, flows=report)
+
+
+def _with_fabric_figures(cap: StackCapacity, spec: FabricSpec, report: FlowReport) -> StackCapacity:
+    """The stack's interconnect figures as the whole fabric sees them: failures anywhere, demands."""
+    site = report.sites[spec.stack]
+    demands = []
+    for name, d in spec.demands.items():
+        fig = report.demands[(spec.stack, name)]
+        demands.append(DemandCapacity(
+            name=name, to_stack=d.to_stack, needed_gbps=d.gbps, available_gbps=fig.available_gbps,
+            worst_failure_gbps=fig.worst_failure_gbps, dataset_tb=fig.demand.dataset_tb,
+            worst_failure=None if fig.worst_failure is None else str(fig.worst_failure),
+        ))
+    ic = replace(
+        cap.interconnect,
+        n_minus_1_gbps=site.n_minus_1_gbps,
+        worst_failure=None if site.worst_failure is None else str(site.worst_failure),
+        global_reach_gbps=site.global_reach_gbps,
+        global_reach_n_minus_1_gbps=site.global_reach_n_minus_1_gbps,
+        demands=tuple(demands),
+    )
+    return replace(cap, interconnect=ic)

@@ -69,6 +69,8 @@ class DemandCapacity:
     worst_failure_gbps: float
     """What it can carry after the worst single failure."""
     dataset_tb: float | None = None
+    worst_failure: str | None = None
+    """The single failure that leaves the least for this demand (None: no failure reduces it)."""
 
     @property
     def hours_at_available(self) -> float | None:
@@ -83,6 +85,7 @@ class DemandCapacity:
             "worst_failure_gbps": round(self.worst_failure_gbps, 3),
             "dataset_tb": self.dataset_tb,
             "hours_at_available": None if self.hours_at_available is None else round(self.hours_at_available, 2),
+            "worst_failure": self.worst_failure,
         }
 
 
@@ -99,6 +102,12 @@ class InterconnectCapacity:
     """Circuit bandwidth left after the worst single loss of a circuit, peering location or gateway."""
     global_reach: tuple[str, ...] = ()
     demands: tuple[DemandCapacity, ...] = ()
+    worst_failure: str | None = None
+    """The single failure behind n_minus_1_gbps (set by the fabric-wide assessment)."""
+    global_reach_gbps: float | None = None
+    """Most the other sites can send into this one over Global Reach (fabric-wide assessment only)."""
+    global_reach_n_minus_1_gbps: float | None = None
+    """The same after the worst single failure anywhere in the fabric."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +115,11 @@ class InterconnectCapacity:
             "gateway_gbps": _num(self.gateway_gbps), "fastpath": self.fastpath,
             "peering_locations": list(self.peering_locations), "n_minus_1_gbps": _num(self.n_minus_1_gbps),
             "global_reach": list(self.global_reach), "demands": [d.to_json() for d in self.demands],
+            "worst_failure": self.worst_failure,
+            "global_reach_gbps": None if self.global_reach_gbps is None else _num(self.global_reach_gbps),
+            "global_reach_n_minus_1_gbps": (
+                None if self.global_reach_n_minus_1_gbps is None else _num(self.global_reach_n_minus_1_gbps)
+            ),
         }
 
 

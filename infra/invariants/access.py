@@ -56,8 +56,18 @@ _ISO_DURATION = re.compile(
 )
 
 
+UNKNOWN_SENTINELS = frozenset({
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+})
+"""How the policy SDK spells a value unknown during preview (pulumi_policy/proxy.py); GUID-shaped,
+so they must never pass for a real assignment name or scope."""
+
+
 def _known(*values: Any) -> bool:
-    return all(isinstance(v, str) and v for v in values)
+    return all(isinstance(v, str) and v and v not in UNKNOWN_SENTINELS for v in values)
 
 
 def _role_guid(role_definition_id: Any) -> str | None:
@@ -86,9 +96,11 @@ def _training_identity(inventory: Inventory) -> Callable[[Resource], bool]:
 
 
 def assignment_principal_type(inventory: Inventory) -> list[Violation]:
-    """Every RoleAssignment names its principalType, a valid one, the same for one principal
-    everywhere, and ServicePrincipal for a training identity (the SDK's default User fails for
-    groups and identities with UnmatchedPrincipalType)."""
+    """Every RoleAssignment names a valid principalType: one per principal, ServicePrincipal for identities.
+
+    Left out, azure-native sends User, which fails for groups and identities (UnmatchedPrincipalType);
+    a principal assigned as two types has the wrong one somewhere.
+    """
     out = []
     is_identity = _training_identity(inventory)
     by_principal: dict[str, dict[str, list[Resource]]] = defaultdict(lambda: defaultdict(list))
@@ -180,6 +192,8 @@ def custom_role_least_privilege(inventory: Inventory) -> list[Violation]:
                 for _, why in custom_role_problems(ops):
                     out.append(_v("custom-role-least-privilege", r, f"permissions.{i}.{field}: {why}"))
         scopes = r.get("assignableScopes")
+        if isinstance(scopes, str) and scopes in UNKNOWN_SENTINELS:
+            continue
         if not scopes:
             out.append(_v("custom-role-least-privilege", r,
                           "no assignableScopes; list the fabric's resource groups"))
@@ -223,8 +237,11 @@ def _duration_days(text: str) -> float | None:
 
 
 def pim_bounded(inventory: Inventory) -> list[Violation]:
-    """Every PIM eligibility ends: AfterDuration with an ISO 8601 duration of at most a year, or
-    AfterDateTime with an end date; never NoExpiration or no schedule at all."""
+    """Every PIM eligibility schedule ends, within a year (no NoExpiration, no missing schedule).
+
+    AfterDuration with an ISO 8601 duration ('P180D') of at most MAX_ELIGIBLE_DAYS, or AfterDateTime
+    with an endDateTime.
+    """
     out = []
     for r in inventory.of_type(PIM_ELIGIBILITY):
         exp = r.get("scheduleInfo.expiration")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from infra import catalog
 from infra.spec.fields import Cidr, Name, SpecModel
@@ -52,21 +52,21 @@ def parse_ssh_public_key(value: str) -> str:
         fields = _ssh_fields(base64.b64decode(data, validate=True))
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"the {kind} key's base64 blob does not decode ({exc}); paste the whole .pub line") from None
-    if not fields or fields[0] != kind.encode():
-        raise ValueError(f"the key line says {kind} but its blob holds {fields[0][:20]!r}" if fields else "empty key blob")
+    if not fields:
+        raise ValueError(f"the {kind} key's blob is empty; paste the whole .pub line")
+    if fields[0] != kind.encode():
+        raise ValueError(f"the key line says {kind} but its blob holds a {fields[0][:20]!r} key")
     if kind == "ssh-rsa":
         if len(fields) != 3:
             raise ValueError("an ssh-rsa blob holds exactly a type, an exponent and a modulus")
         bits = int.from_bytes(fields[2], "big").bit_length()
         if bits < SSH_RSA_MIN_BITS:
-            raise ValueError(f"RSA key of {bits} bits; Azure needs {SSH_RSA_MIN_BITS} or more (ssh-keygen -t rsa -b 4096)")
+            raise ValueError(
+                f"RSA key of {bits} bits; Azure needs {SSH_RSA_MIN_BITS} or more (ssh-keygen -t rsa -b 4096)"
+            )
     elif len(fields) != 2 or len(fields[1]) != 32:
         raise ValueError("an ssh-ed25519 blob holds a type and a 32-byte key")
     return " ".join(parts)
-
-
-SshPublicKey = Annotated[str, AfterValidator(parse_ssh_public_key)]
-"""An OpenSSH public key line Azure accepts for a Linux admin account (RSA >= 2048 bits or Ed25519)."""
 
 
 class GpuClusterSpec(SpecModel):
@@ -99,6 +99,15 @@ class GpuClusterSpec(SpecModel):
         if sku not in catalog.GPU_SKUS:
             raise ValueError(f"unknown GPU SKU {sku!r}; allowed: {', '.join(catalog.GPU_SKUS)}")
         return sku
+
+    @field_validator("datasets")
+    @classmethod
+    def _distinct_datasets(cls, datasets: tuple[str, ...]) -> tuple[str, ...]:
+        # Each dataset becomes one role assignment named after it; a repeat would be a duplicate resource.
+        repeated = sorted({d for d in datasets if datasets.count(d) > 1})
+        if repeated:
+            raise ValueError(f"datasets {', '.join(map(repr, repeated))} listed more than once; list each once")
+        return datasets
 
     @model_validator(mode="after")
     def _sized(self) -> GpuClusterSpec:

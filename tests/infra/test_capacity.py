@@ -296,11 +296,6 @@ def test_n_minus_1_of_a_single_metro_circuit_is_zero(spec_data, make_spec):
     assert stack_capacity(make_spec(spec_data))[0].interconnect.n_minus_1_gbps == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG infra/capacity: declared demands are never checked (DESIGN: 'after losing any one circuit, "
-    "peering location or gateway, the declared demands still fit'); InterconnectCapacity.demands stays empty",
-)
 def test_demands_fit_after_the_worst_single_failure(spec_data, other_site, make_spec):
     spec_data["demands"] = {"sync": {"kind": "sustained", "to_stack": "westus3", "gbps": 15}}  # N-1 is 10
     result = assess([make_spec(spec_data), make_spec(other_site(), "westus3")])
