@@ -9,7 +9,9 @@ does. Each run gets a fresh event loop and fresh runtime settings, so runs never
 
 Speed: every azure-native resource carries ~60 API-version aliases that the SDK turns into Outputs;
 aliases only matter for migrating existing state, which a mock run has none of. The engine drops
-them with a stack transformation of its own; the real program never registers it.
+them with a stack transformation of its own; the real program never registers it. Likewise a
+provider sub-package's __init__ imports all of its ~500 resource modules; offline, the engine
+loads only the modules the program touches (_LazyProviderModule).
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
+import re
 import runpy
 import sys
 import threading
+import types
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -273,6 +279,58 @@ def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTra
     return pulumi.ResourceTransformationResult(args.props, opts)
 
 
+_SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+class _LazyProviderModule(types.ModuleType):
+    """A provider sub-package (e.g. pulumi_azure_native.network) that loads one resource module at a
+    time instead of the ~500 its __init__ imports.
+
+    `network.ExpressRouteCircuit` imports `network/express_route_circuit.py` (and the shared
+    _inputs, outputs and _enums it needs); the classes are the SDK's own, unchanged. Offline only:
+    it cuts the import of a provider package from ~0.6 s to the modules a program uses.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        base = name[:-len("Args")] if name.endswith("Args") else name
+        base = base[:-len("_output")] if base.endswith("_output") else base
+        for module in dict.fromkeys((_SNAKE.sub("_", base).lower(), base, "_inputs", "_enums", "outputs")):
+            try:
+                loaded = importlib.import_module(f"{self.__name__}.{module}")
+            except ModuleNotFoundError:
+                continue
+            if hasattr(loaded, name):
+                value = getattr(loaded, name)
+                setattr(self, name, value)
+                return value
+        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+
+
+def _lazy_provider_packages(*names: str) -> None:
+    """Install _LazyProviderModule for provider sub-packages not imported yet (idempotent)."""
+    import pulumi_azure_native
+
+    for name in names:
+        fullname = f"pulumi_azure_native.{name}"
+        current = sys.modules.get(fullname)
+        if isinstance(current, _LazyProviderModule):
+            continue
+        if current is not None and type(current).__name__ != "_LazyModule":
+            continue  # already fully imported (pulumi's _LazyModule turns into a plain module on first use)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.submodule_search_locations is None:
+            continue
+        module = _LazyProviderModule(fullname)
+        module.__path__ = list(spec.submodule_search_locations)
+        module.__package__ = fullname
+        module.__file__ = spec.origin
+        module.__spec__ = spec
+        sys.modules[fullname] = module
+        setattr(pulumi_azure_native, name, module)
+
+
 @contextlib.contextmanager
 def _program_context(program: Path) -> Iterator[None]:
     """The language host's view: cwd is the program directory, which is first on sys.path."""
@@ -284,6 +342,9 @@ def _program_context(program: Path) -> Iterator[None]:
     finally:
         os.chdir(old_cwd)
         sys.path[:] = old_path
+
+
+LAZY_PACKAGES = ("network", "compute", "authorization", "managedidentity", "resources")
 
 
 @dataclass(frozen=True)
@@ -316,6 +377,7 @@ def run(
                                  organization=ORGANIZATION)
         if options.fast:
             pulumi.runtime.register_stack_transformation(_drop_aliases)
+            _lazy_provider_packages(*LAZY_PACKAGES)
 
         exports: dict[str, Any] = {}
 

@@ -119,7 +119,8 @@ def deploy(spec: FabricSpec) -> None:
     clusters = {
         name: GpuCluster(
             name,
-            GpuClusterArgs(spec=c, site=site, resource_group_name=cluster_rgs[name].name, sku=cat.gpu_skus[c.sku]),
+            GpuClusterArgs(spec=c, site=site, resource_group_name=cluster_rgs[name].name, sku=cat.gpu_skus[c.sku],
+                           admin_ssh_public_key=c.admin_ssh_public_key),
         )
         for name, c in spec.clusters.items()
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
 
 from infra import catalog
 from infra.spec.fields import Cidr, Name, SpecModel
@@ -92,6 +92,9 @@ class GpuClusterSpec(SpecModel):
     """Availability zone of the whole cluster (InfiniBand never spans zones). None: regional."""
     datasets: tuple[Name, ...] = ()
     """Dataset storage (keys of access.datasets) the cluster's training identity may read."""
+    admin_ssh_public_key: Annotated[str, AfterValidator(parse_ssh_public_key)] | None = None
+    """Break-glass SSH public key of the nodes' admin account (RSA 2048+ or Ed25519). None: people log
+    in with Entra ID only, and the admin account gets a key nobody holds a private half of."""
 
     @field_validator("sku")
     @classmethod
