@@ -309,26 +309,18 @@ class _LazyProviderModule(types.ModuleType):
 
 
 def _lazy_provider_packages(*names: str) -> None:
-    """Install _LazyProviderModule for provider sub-packages not imported yet (idempotent)."""
-    import pulumi_azure_native
+    """Turn provider sub-packages that nothing has used yet into _LazyProviderModules (idempotent).
+
+    The SDK's top-level package registers each sub-package as a lazy module that imports everything
+    on first use; converting that same module object in place keeps every reference to it valid.
+    """
+    import pulumi_azure_native  # noqa: F401 - registers the lazy sub-packages
 
     for name in names:
-        fullname = f"pulumi_azure_native.{name}"
-        current = sys.modules.get(fullname)
-        if isinstance(current, _LazyProviderModule):
-            continue
-        if current is not None and type(current).__name__ != "_LazyModule":
-            continue  # already fully imported (pulumi's _LazyModule turns into a plain module on first use)
-        spec = importlib.util.find_spec(fullname)
-        if spec is None or spec.submodule_search_locations is None:
-            continue
-        module = _LazyProviderModule(fullname)
-        module.__path__ = list(spec.submodule_search_locations)
-        module.__package__ = fullname
-        module.__file__ = spec.origin
-        module.__spec__ = spec
-        sys.modules[fullname] = module
-        setattr(pulumi_azure_native, name, module)
+        module = sys.modules.get(f"pulumi_azure_native.{name}")
+        if module is None or type(module).__name__ != "_LazyModule":
+            continue  # already loaded in full (pulumi's _LazyModule becomes a plain module on first use)
+        module.__class__ = _LazyProviderModule
 
 
 @contextlib.contextmanager

@@ -1,0 +1,277 @@
+"""PrivateInterconnect declares what each site needs to reach the carrier and the other sites.
+
+Every assertion is on the recorded inventory (type, name, parent, inputs, protect) or on resolved
+exports, never inside an apply.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+
+import pytest
+
+from components import interconnect as ic
+from infra import offline
+from infra.inventory import SECRET, Inventory, Resource
+
+CIRCUIT = "azure-native:network:ExpressRouteCircuit"
+PORT = "azure-native:network:ExpressRoutePort"
+PEERING = "azure-native:network:ExpressRouteCircuitPeering"
+GLOBAL_REACH = "azure-native:network:ExpressRouteCircuitConnection"
+GATEWAY = "azure-native:network:VirtualNetworkGateway"
+CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
+SUBNET = "azure-native:network:Subnet"
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
+COMPONENT = "ai-fabric:network:PrivateInterconnect"
+
+
+def one(inv: Inventory, typ: str, name: str) -> Resource:
+    found = [r for r in inv.of_type(typ) if r.name == name]
+    assert len(found) == 1, f"{len(found)} {typ} named {name} in {inv.stack}: {[r.name for r in inv.of_type(typ)]}"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def stacks(shipped_fabric):
+    return sorted(shipped_fabric.stacks)
+
+
+def spec_of(shipped_fabric, stack):
+    return shipped_fabric.stacks[stack].spec
+
+
+# ------------------------------------------------------------------------------------------------
+# Every shipped site
+# ------------------------------------------------------------------------------------------------
+
+
+def test_every_region_reaches_the_carrier_at_two_peering_locations_or_metro(shipped_fabric, plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        ports = {r.id: r for r in inv.of_type(PORT)}
+        locations = set()
+        for c in inv.of_type(CIRCUIT):
+            loc = c.get("serviceProviderProperties.peeringLocation") or ports[c.get("expressRoutePort.id")].inputs["peeringLocation"]
+            locations.add(loc)
+        metro = any(getattr(c, "metro", False) for c in spec_of(shipped_fabric, stack).interconnect.circuits.values())
+        assert len(locations) >= 2 or metro, f"{stack} reaches the carrier only at {locations}"
+
+
+def test_every_circuit_has_private_peering_and_a_connection_to_the_expressroute_gateway(shipped_fabric, plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        spec = spec_of(shipped_fabric, stack).interconnect
+        (gateway,) = inv.of_type(GATEWAY)
+        assert gateway.inputs["gatewayType"] == "ExpressRoute"
+        assert gateway.get("sku.name") == spec.gateway.sku
+        assert len(inv.of_type(CIRCUIT)) == len(spec.circuits)
+        assert len(inv.of_type(CONNECTION)) == len(spec.circuits)
+        for key in spec.circuits:
+            circuit = one(inv, CIRCUIT, f"interconnect-circuit-{key}")
+            assert circuit.inputs["circuitName"] == ic.circuit_name(stack, key)
+            peering = one(inv, PEERING, f"interconnect-peering-{key}")
+            assert (peering.inputs["peeringType"], peering.inputs["peeringName"]) == ("AzurePrivatePeering",) * 2
+            assert peering.inputs["circuitName"] == circuit.inputs["circuitName"]
+            pp = spec.circuits[key].private_peering
+            assert (peering.inputs["peerASN"], peering.inputs["vlanId"]) == (pp.peer_asn, pp.vlan_id)
+            assert peering.inputs["primaryPeerAddressPrefix"] == str(pp.primary_prefix)
+            assert peering.inputs["secondaryPeerAddressPrefix"] == str(pp.secondary_prefix)
+            conn = one(inv, CONNECTION, f"interconnect-connection-{key}")
+            assert conn.inputs["connectionType"] == "ExpressRoute"
+            assert conn.get("peer.id") == circuit.id
+            assert conn.get("virtualNetworkGateway1.id") == gateway.id
+            assert peering.urn in conn.dependencies
+
+
+def test_provider_circuits_name_the_provider_location_bandwidth_and_sku(shipped_fabric, plan_shipped):
+    inv = plan_shipped("eastus")
+    wdc = one(inv, CIRCUIT, "interconnect-circuit-wdc")
+    assert wdc.inputs["serviceProviderProperties"] == {
+        "serviceProviderName": "CenturyLink Cloud Connect", "peeringLocation": "Washington DC", "bandwidthInMbps": 10000,
+    }
+    assert wdc.inputs["sku"] == {"name": "Premium_UnlimitedData", "tier": "Premium", "family": "UnlimitedData"}
+    assert wdc.inputs["location"] == "eastus"
+    assert "expressRoutePort" not in wdc.inputs and "bandwidthInGbps" not in wdc.inputs
+
+
+def test_circuits_ports_and_peerings_are_protected(plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        for r in inv.of_type(CIRCUIT, PORT, PEERING):
+            assert r.protect, f"{r.urn} is not protected"
+        assert not one(inv, GATEWAY, "interconnect-gateway").protect  # a resize may recreate it
+
+
+def test_bgp_keys_come_only_from_secret_config(shipped_fabric, plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        for peering in inv.of_type(PEERING):
+            assert peering.inputs["sharedKey"] == SECRET
+            assert "sharedKey" in peering.secret_inputs
+
+
+def test_gateway_sits_in_a_subnet_named_gatewaysubnet_with_a_standard_static_ip(shipped_fabric, plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        subnet = one(inv, SUBNET, "interconnect-gateway-subnet")
+        assert subnet.inputs["subnetName"] == "GatewaySubnet"
+        assert subnet.inputs["addressPrefix"] == str(spec_of(shipped_fabric, stack).interconnect.gateway.subnet)
+        ip = one(inv, PUBLIC_IP, "interconnect-gateway-ip")
+        assert ip.inputs["sku"]["name"] == "Standard" and ip.inputs["publicIPAllocationMethod"] == "Static"
+        (cfg,) = one(inv, GATEWAY, "interconnect-gateway").inputs["ipConfigurations"]
+        assert cfg["subnet"]["id"] == subnet.id and cfg["publicIPAddress"]["id"] == ip.id
+
+
+def test_ergwscale_gateway_has_fixed_scale_units(plan_shipped):
+    gw = one(plan_shipped("westus3"), GATEWAY, "interconnect-gateway")
+    assert gw.inputs["sku"] == {"name": "ErGwScale", "tier": "ErGwScale"}
+    assert gw.inputs["autoScaleConfiguration"] == {"bounds": {"min": 20, "max": 20}}
+    assert "autoScaleConfiguration" not in one(plan_shipped("eastus"), GATEWAY, "interconnect-gateway").inputs
+
+
+def test_fastpath_where_the_spec_asks_and_the_sku_allows(plan_shipped):
+    for stack, expected in {"eastus": True, "westus3": False}.items():
+        conns = plan_shipped(stack).of_type(CONNECTION)
+        assert {c.inputs["expressRouteGatewayBypass"] for c in conns} == {expected}, stack
+
+
+def test_fastpath_is_not_set_on_a_sku_without_it(shipped_fabric, plan_spec):
+    spec = spec_of(shipped_fabric, "westus3")
+    gw = spec.interconnect.gateway.model_copy(update={"fastpath": True})  # ErGwScale: unverified, not assumed
+    spec = spec.model_copy(update={"interconnect": spec.interconnect.model_copy(update={"gateway": gw})})
+    conns = plan_spec(spec).of_type(CONNECTION)
+    assert conns and {c.inputs["expressRouteGatewayBypass"] for c in conns} == {False}
+
+
+def test_global_reach_exists_once_per_declared_link_with_the_peer_peering_id(shipped_fabric, plan_shipped, stacks):
+    declared: dict[frozenset, str] = {}
+    for stack in stacks:
+        for name, link in spec_of(shipped_fabric, stack).interconnect.global_reach.items():
+            ends = frozenset({(stack, link.circuit), (link.peer_stack, link.peer_circuit)})
+            if stack < link.peer_stack:
+                declared[ends] = name
+    made: Counter = Counter()
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        for conn in inv.of_type(GLOBAL_REACH):
+            link_name = conn.name.removeprefix("interconnect-global-reach-")
+            link = spec_of(shipped_fabric, stack).interconnect.global_reach[link_name]
+            assert stack < link.peer_stack, f"{stack} made {link_name}, which {link.peer_stack} owns"
+            made[frozenset({(stack, link.circuit), (link.peer_stack, link.peer_circuit)})] += 1
+            peer_id = plan_shipped(link.peer_stack).exports["circuit_peering_ids"][link.peer_circuit]
+            assert peer_id and conn.get("peerExpressRouteCircuitPeering.id") == peer_id
+            own = one(inv, PEERING, f"interconnect-peering-{link.circuit}")
+            assert conn.get("expressRouteCircuitPeering.id") == own.id
+            assert conn.inputs["circuitName"] == ic.circuit_name(stack, link.circuit)
+            assert conn.inputs["peeringName"] == "AzurePrivatePeering"
+            assert conn.inputs["addressPrefix"] == str(link.prefix)
+    assert set(made) == set(declared) and set(made.values()) == {1}
+    assert len(declared) == 8
+
+
+def test_peering_ids_are_exported_for_the_peers(shipped_fabric, plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        exported = inv.exports["circuit_peering_ids"]
+        assert set(exported) == set(spec_of(shipped_fabric, stack).interconnect.circuits)
+        for key, peering_id in exported.items():
+            assert peering_id == one(inv, PEERING, f"interconnect-peering-{key}").id
+            assert peering_id.endswith(f"/expressRouteCircuits/{ic.circuit_name(stack, key)}/peerings/AzurePrivatePeering")
+
+
+def test_children_are_named_by_role_and_key_under_the_component_with_tags(plan_shipped):
+    inv = plan_shipped("eastus")
+    (component,) = inv.of_type(COMPONENT)
+    assert component.name == "interconnect"
+    children = inv.children(component.urn)
+    assert {r.name for r in children} == {
+        "interconnect-circuit-wdc", "interconnect-circuit-nyc", "interconnect-peering-wdc", "interconnect-peering-nyc",
+        "interconnect-connection-wdc", "interconnect-connection-nyc", "interconnect-gateway", "interconnect-gateway-ip",
+        "interconnect-gateway-subnet", *(f"interconnect-global-reach-to-{p}" for p in (
+            "southcentralus-chi", "southcentralus-sat", "westus3-svl", "westus3-lv", "westeurope-ams", "westeurope-fra")),
+    }
+    for r in inv.of_type(CIRCUIT, GATEWAY, CONNECTION, PUBLIC_IP):
+        assert r.inputs["tags"]["component"] == "interconnect" and r.inputs["tags"]["stack"] == "eastus"
+        assert r.inputs["tags"]["cost-center"] == "ai-platform"
+
+
+def test_service_keys_are_secret_in_outputs(shipped_fabric, plan_shipped, tmp_path):
+    program = tmp_path / "__main__.py"
+    program.write_text(textwrap.dedent("""
+        import pulumi
+        from components.interconnect import PrivateInterconnect, PrivateInterconnectArgs
+        from infra import program
+
+        spec = program.load_spec()
+        site, _ = program.build_site(spec)
+        net = PrivateInterconnect("interconnect", PrivateInterconnectArgs(
+            spec=spec.interconnect, site=site, catalog=spec.catalog, secrets=program._secrets(spec),
+            peer_peering_ids=program._peer_peering_ids(spec)))
+        pulumi.export("service_keys", net.service_keys)
+        pulumi.export("service_key_wdc", net.service_keys["wdc"])
+        pulumi.export("circuit_ids", net.circuit_ids)
+        pulumi.export("bandwidth_gbps", net.bandwidth_gbps)
+        pulumi.export("peering_locations", net.peering_locations)
+    """))
+    stack = shipped_fabric.stacks["eastus"]
+    inv = offline.run("eastus", stack.file.config, peer_outputs=lambda peer: plan_shipped(peer).exports,
+                      options=offline.RunOptions(program=program))
+    assert inv.exports["service_keys"] == SECRET and inv.exports["service_key_wdc"] == SECRET
+    assert inv.exports["circuit_ids"]["wdc"].endswith("/expressRouteCircuits/erc-eastus-wdc")
+    assert inv.exports["bandwidth_gbps"] == {"wdc": 10, "nyc": 10}
+    assert inv.exports["peering_locations"] == {"wdc": "Washington DC", "nyc": "New York"}
+
+
+@pytest.mark.xfail(strict=True, reason="infra/program.py does not export the circuits' service keys yet "
+                   "(proposed: pulumi.export('circuit_service_keys', interconnect.service_keys))")
+def test_the_program_exports_service_keys_only_as_secrets(plan_shipped):
+    assert plan_shipped("eastus").exports["circuit_service_keys"] == SECRET
+
+
+# ------------------------------------------------------------------------------------------------
+# Specs built in the test
+# ------------------------------------------------------------------------------------------------
+
+
+def direct_site(shipped_fabric, **port):
+    """eastus with a 10G Direct port in Washington DC carrying a 5 Gbps Standard metered circuit."""
+    from infra.spec import DirectCircuit, DirectPort
+
+    spec = spec_of(shipped_fabric, "eastus")
+    interconnect = spec.interconnect
+    pp = interconnect.circuits["wdc"].private_peering
+    circuits = dict(interconnect.circuits)
+    circuits["wdc"] = DirectCircuit(kind="direct", port="wdc-port", bandwidth_gbps=5, tier="Premium",
+                                    data_plan="MeteredData", private_peering=pp)
+    ports = {"wdc-port": DirectPort(peering_location="Washington DC", bandwidth_gbps=10, **port)}
+    return spec.model_copy(update={
+        "interconnect": interconnect.model_copy(update={"ports": ports, "circuits": circuits, "global_reach": {}}),
+    })
+
+
+def test_direct_circuits_are_carved_from_their_port(shipped_fabric, plan_spec):
+    inv = plan_spec(direct_site(shipped_fabric, encapsulation="QinQ"))
+    port = one(inv, PORT, "interconnect-port-wdc-port")
+    assert port.protect
+    assert {k: port.inputs[k] for k in ("expressRoutePortName", "peeringLocation", "bandwidthInGbps", "encapsulation")} == {
+        "expressRoutePortName": "erd-eastus-wdc-port", "peeringLocation": "Washington DC", "bandwidthInGbps": 10,
+        "encapsulation": "QinQ",
+    }
+    assert "links" not in port.inputs  # a port is a pair of links; Azure creates them
+    wdc = one(inv, CIRCUIT, "interconnect-circuit-wdc")
+    assert wdc.get("expressRoutePort.id") == port.id and wdc.inputs["bandwidthInGbps"] == 5
+    assert "serviceProviderProperties" not in wdc.inputs
+    assert wdc.inputs["sku"] == {"name": "Premium_MeteredData", "tier": "Premium", "family": "MeteredData"}
+    assert not inv.of_type(GLOBAL_REACH)
+
+
+def test_azure_names_are_deterministic_and_within_80_characters():
+    assert ic.circuit_name("eastus", "wdc") == "erc-eastus-wdc"
+    assert ic.gateway_name("eastus") == "ergw-eastus"
+    assert ic.sku_name("Local", "UnlimitedData") == "Local_UnlimitedData"
+    long_a = ic.circuit_name("a" * 40, "b" * 40)
+    long_b = ic.circuit_name("a" * 40, "b" * 39 + "c")
+    assert len(long_a) <= 80 and len(long_b) <= 80 and long_a != long_b
+    assert long_a == ic.circuit_name("a" * 40, "b" * 40)
+    assert ic.owns_link("eastus", "westus3") and not ic.owns_link("westus3", "eastus")
