@@ -107,11 +107,22 @@ def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
 
 
+# ARM spellings the SDK's type names do not give by rule (namespace casing, irregular plurals).
+_ARM_NAMESPACES = {"managedidentity": "Microsoft.ManagedIdentity"}
+_ARM_COLLECTIONS = {
+    "VirtualNetworkGatewayConnection": "connections",
+    "PimRoleEligibilitySchedule": "roleEligibilityScheduleRequests",
+}
+
+
 def _arm_type(token: str) -> tuple[str, str]:
     """'azure-native:network:ExpressRouteCircuit' -> ('Microsoft.Network', 'expressRouteCircuits')."""
     _, module, typ = token.split(":")
-    provider = "Microsoft." + module[:1].upper() + module[1:]
-    return provider, typ[:1].lower() + typ[1:] + "s"
+    provider = _ARM_NAMESPACES.get(module, "Microsoft." + module[:1].upper() + module[1:])
+    if typ in _ARM_COLLECTIONS:
+        return provider, _ARM_COLLECTIONS[typ]
+    plural = typ[:-1] + "ies" if typ.endswith("y") else typ + "es" if typ.endswith("s") else typ + "s"
+    return provider, plural[:1].lower() + plural[1:]
 
 
 class FabricMocks(pulumi_mocks.Mocks):

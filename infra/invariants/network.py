@@ -57,6 +57,13 @@ def _azure_name(r: Resource) -> str:
     return r.name
 
 
+def _what(r: Resource) -> str:
+    """How a message names a resource: its Azure name, a peering by its circuit."""
+    if r.type == PEERING:
+        return f"the private peering of {r.inputs.get('circuitName')}"
+    return _azure_name(r)
+
+
 def _net(value: object) -> ipaddress.IPv4Network | None:
     try:
         return ipaddress.IPv4Network(str(value), strict=True)
@@ -346,7 +353,7 @@ def peering_prefixes(inv: Inventory) -> list[Violation]:
     out = []
     lo, hi = catalog.VLAN_RANGE.value
     for p in inv.of_type(PEERING):
-        where = f"peering {_azure_name(p)} of circuit {p.inputs.get('circuitName')}"
+        where = _what(p)
         for key in ("primaryPeerAddressPrefix", "secondaryPeerAddressPrefix"):
             value = p.inputs.get(key)
             net = _net(value)
@@ -363,8 +370,7 @@ def peering_prefixes(inv: Inventory) -> list[Violation]:
                           f"{where}: peer ASN {asn} is reserved by Azure (12076, 65515-65520)"))
     for (a, ra, ka), (b, rb, kb) in _prefix_overlaps(_peering_prefixes(inv)):
         out.append(_v("peering-prefixes", inv, rb,
-                      f"{kb} {b} of peering {_azure_name(rb)} ({rb.inputs.get('circuitName')}) overlaps {ka} {a} of "
-                      f"{_azure_name(ra)} ({ra.inputs.get('circuitName')}); every peering /30 must be disjoint"))
+                      f"{kb} {b} of {_what(rb)} overlaps {ka} {a} of {_what(ra)}; every peering /30 must be disjoint"))
     return out
 
 
@@ -382,7 +388,7 @@ def bgp_key_secret(inv: Inventory) -> list[Violation]:
                 continue
             if value != SECRET and key not in r.secret_inputs:
                 out.append(_v("bgp-key-secret", inv, r,
-                              f"{key} of {_azure_name(r)} is a plain value; it must come from a secret config key "
+                              f"{key} of {_what(r)} is a plain value; it must come from a secret config key "
                               "(`pulumi config set --secret ...`), which keeps it encrypted in state and outputs"))
     return out
 
@@ -404,7 +410,7 @@ def global_reach_prefix(inv: Inventory) -> list[Violation]:
             continue  # two peerings: peering-prefixes reports it
         gr, other, net, other_net = (ra, rb, a, b) if ra.type == GLOBAL_REACH else (rb, ra, b, a)
         out.append(_v("global-reach-prefix", inv, gr,
-                      f"Global Reach prefix {net} of {_azure_name(gr)} overlaps {other_net} of {_azure_name(other)}; "
+                      f"Global Reach prefix {net} of {_azure_name(gr)} overlaps {other_net} of {_what(other)}; "
                       "every /29 must be disjoint from the fabric's other prefixes"))
     return out
 
