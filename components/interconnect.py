@@ -245,8 +245,8 @@ class PrivateInterconnect(pulumi.ComponentResource):
                 subnet=network.SubResourceArgs(id=self.gateway_subnet.id),
                 public_ip_address=network.SubResourceArgs(id=self.gateway_ip.id),
             )],
-            # Traffic between sites is VNet-to-VNet through ExpressRoute (Global Reach), which new
-            # gateways refuse unless told to accept it (ER_GW_DOC, "Connectivity from VNet to VNet").
+            # Traffic between sites is VNet-to-VNet through ExpressRoute (Global Reach), which gateways
+            # refuse by default (articles/expressroute/virtual-network-connectivity-guidance.md).
             allow_remote_vnet_traffic=bool(spec.global_reach),
             tags=tags,
             opts=child,

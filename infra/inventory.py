@@ -13,6 +13,15 @@ from typing import Any
 SECRET = "[secret]"
 """What a secret input looks like in an inventory: the value itself is never kept."""
 
+UNKNOWN = "[unknown]"
+"""A value not known before deployment (an ID during `pulumi preview`). The offline engine's mocks
+know everything; the policy adapter maps the policy SDK's unknown sentinels to this."""
+
+
+def known(value: Any) -> bool:
+    """A value a check can judge: present, not UNKNOWN, not an empty string."""
+    return value is not None and value != UNKNOWN and value != ""
+
 
 @dataclass(frozen=True)
 class Resource:

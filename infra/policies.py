@@ -11,13 +11,13 @@ Enforcement is configurable per policy in the usual way, e.g. a policy config fi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
 from infra import invariants
-from infra.inventory import SECRET, Inventory, Resource, normalize
+from infra.inventory import SECRET, UNKNOWN, Inventory, Resource, normalize
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -29,6 +29,32 @@ def _stack_name(resources: Iterable[PolicyResource]) -> str:
         if parts and parts[0].startswith("urn:pulumi:"):
             return parts[0][len("urn:pulumi:"):]
     return ""
+
+
+# How the policy SDK spells a value unknown during preview (pulumi_policy/proxy.py).
+_UNKNOWN_SENTINELS = frozenset({
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+})
+
+
+def _plain(value: Any) -> Any:
+    """The policy SDK's props as plain data: proxies unwrapped (reading through them raises on an
+    unknown value), unknown sentinels turned into the inventory's UNKNOWN."""
+    if isinstance(value, Mapping):
+        target = value["__target"] if "__target" in value else value
+        return {k: _plain(v) for k, v in dict(target).items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        try:
+            target = value["__target"]  # type: ignore[index]
+        except (TypeError, KeyError, IndexError):
+            target = value
+        return [_plain(v) for v in target]
+    if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
+        return UNKNOWN
+    return value
 
 
 def _redact(props: Mapping[str, Any], secret_names: Iterable[str]) -> dict[str, Any]:
@@ -51,7 +77,7 @@ def to_inventory(resources: Iterable[PolicyResource]) -> Inventory:
             type=r.resource_type,
             name=r.name,
             parent=parent,
-            inputs=normalize(_redact(dict(r.props), secret_names)),
+            inputs=normalize(_redact(_plain(r.props), secret_names)),
             protect=bool(r.opts.protect),
             dependencies=tuple(d.urn for d in r.dependencies),
             # Components have no provider; every custom resource has one.
@@ -63,7 +89,7 @@ def to_inventory(resources: Iterable[PolicyResource]) -> Inventory:
 
 def _policy(name: str, check: invariants.Check) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for v in check(to_inventory(args.resources)):
+        for v in invariants.run_check(name, check, to_inventory(args.resources)):
             report_violation(v.message, v.resource)
 
     doc = (check.__doc__ or name).strip().splitlines()[0]

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from infra.capacity import network
@@ -196,6 +196,8 @@ class Shortfall:
     """The demands left short in the routing found (where the shortfall lands)."""
     needed_gbps: float
     """What the demands of the affected component need together."""
+    component: tuple[DemandEdge, ...] = ()
+    """Every demand competing for the same capacity (the connected component)."""
 
 
 @dataclass(frozen=True)
@@ -576,7 +578,8 @@ def _reroute(fl: _Flows, affected: set[int], flow: list[float], usage: list[floa
 
 def _shortfall(fl: _Flows, f: Failure | None, short: float, ks: Sequence[int], unrouted: dict[int, float]) -> Shortfall:
     short_demands = tuple(d for k in ks if unrouted[k] > EPS / len(ks) for d in fl.pair_demands[k])
-    return Shortfall(f, short, short_demands, sum(fl.rate[k] for k in ks))
+    component = tuple(d for k in ks for d in fl.pair_demands[k])
+    return Shortfall(f, short, short_demands or component, sum(fl.rate[k] for k in ks), component)
 
 
 def _failures_by_resource(fl: _Flows, changes: list[dict[int, float]]) -> list[list[int]]:
@@ -660,24 +663,38 @@ def violations(report: FlowReport) -> list[Violation]:
             stack=d.stack, path=f"demands.{d.name}",
         ))
     for sf in report.shortfalls:
-        labels = ", ".join(f"{d.label} -> {d.to_stack} ({_gbps(d.gbps)} Gb/s)" for d in sf.demands)
-        share = (f"short by {_gbps(sf.short_gbps)} Gb/s of the {_gbps(sf.needed_gbps)} Gb/s that the demands "
-                 "sharing these circuits need together")
+        listed = sf.component if len(sf.component) <= MESSAGE_DEMANDS else sf.demands
+        labels = ", ".join(f"{d.label} -> {d.to_stack} ({_gbps(d.gbps)} Gb/s)" for d in listed[:MESSAGE_DEMANDS])
+        if len(listed) > MESSAGE_DEMANDS:
+            labels += f" and {len(listed) - MESSAGE_DEMANDS} more"
+        if listed == sf.component:
+            need = "it needs" if len(listed) == 1 else "they need together"
+        else:
+            need = f"that the {len(sf.component)} demands sharing these circuits need together"
+        share = f"short by {_gbps(sf.short_gbps)} Gb/s of the {_gbps(sf.needed_gbps)} Gb/s {need}"
+        one = len(listed) == 1
         if sf.failure is None:
             invariant = "demands-fit"
-            message = (f"{labels} do not fit even with nothing failed: {share}; add circuit bandwidth or Global "
-                       "Reach links between these sites (or gateway throughput), or lower the demands")
+            message = (f"{labels} {'does' if one else 'do'} not fit even with nothing failed: {share}; add circuit "
+                       "bandwidth or Global Reach links between these sites (or gateway throughput), or lower the "
+                       "demands")
         else:
             invariant = "demands-survive-failure"
-            message = (f"after losing {sf.failure}, {labels} no longer fit: {share}; add a circuit at another "
-                       "peering location or a Global Reach link on another route, or lower the demands")
-        for stack in dict.fromkeys(d.stack for d in sf.demands):
-            mine = [d for d in sf.demands if d.stack == stack]
+            message = (f"after losing {sf.failure}, {labels} no longer {'fits' if one else 'fit'}: {share}; add a "
+                       "circuit at another peering location or a Global Reach link on another route, or lower "
+                       "the demands")
+        # Every stack whose demand competes for the capacity hears of it, at that demand's key.
+        for stack in dict.fromkeys(d.stack for d in listed):
+            mine = [d for d in listed if d.stack == stack]
             out.append(Violation(
                 invariant, message, stack=stack,
                 path=f"demands.{mine[0].name}" if len(mine) == 1 else "demands",
             ))
     return out
+
+
+MESSAGE_DEMANDS = 8
+"""Demands a shortfall message names before it says 'and N more'."""
 
 
 def _gbps(x: float) -> str:

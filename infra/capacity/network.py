@@ -45,7 +45,8 @@ def failure_domains(spec: FabricSpec) -> dict[str, set[str]]:
 
 
 def n_minus_1_gbps(spec: FabricSpec) -> float:
-    """Bandwidth into the site left after its worst single failure.
+    """Bandwidth into the site left after its worst single failure (this stack alone; the fabric-wide
+    assessment, infra.capacity.flows, gives the same figure with the failure named, and the demands).
 
     Circuits: the worst circuit or peering-location loss. Gateway: an ExpressRoute gateway runs two
     instances; losing one halves its throughput, which matters only where FastPath does not take

@@ -18,8 +18,17 @@ CHECKS: dict[str, Check] = {**compute.CHECKS, **network.CHECKS, **access.CHECKS}
 """Invariant name -> check. Names are a contract: policies and reports refer to them."""
 
 
+def run_check(name: str, fn: Check, inventory: Inventory) -> list[Violation]:
+    """One check; an inventory too malformed to judge is itself a violation, never a crash (the
+    policy pack must not stop a preview with a Python error)."""
+    try:
+        return fn(inventory)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        return [Violation(name, f"cannot check the inventory: {type(exc).__name__}: {exc}", stack=inventory.stack)]
+
+
 def check(inventory: Inventory) -> list[Violation]:
     out: list[Violation] = []
-    for fn in CHECKS.values():
-        out += fn(inventory)
+    for name, fn in CHECKS.items():
+        out += run_check(name, fn, inventory)
     return out

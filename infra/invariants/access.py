@@ -20,7 +20,7 @@ from typing import Any
 from infra import catalog
 from infra.capacity.access import custom_role_problems
 from infra.capacity.report import Violation
-from infra.inventory import Inventory, Resource
+from infra.inventory import Inventory, Resource, known
 from infra.spec.access import role_assignment_name
 
 ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -56,18 +56,8 @@ _ISO_DURATION = re.compile(
 )
 
 
-UNKNOWN_SENTINELS = frozenset({
-    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-    "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a",
-    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
-})
-"""How the policy SDK spells a value unknown during preview (pulumi_policy/proxy.py); GUID-shaped,
-so they must never pass for a real assignment name or scope."""
-
-
 def _known(*values: Any) -> bool:
-    return all(isinstance(v, str) and v and v not in UNKNOWN_SENTINELS for v in values)
+    return all(isinstance(v, str) and known(v) for v in values)
 
 
 def _role_guid(role_definition_id: Any) -> str | None:
@@ -188,15 +178,15 @@ def custom_role_least_privilege(inventory: Inventory) -> list[Violation]:
         for i, perm in enumerate(permissions if isinstance(permissions, list) else []):
             for field in ("actions", "dataActions"):
                 ops = perm.get(field) if isinstance(perm, dict) else None
-                ops = [op for op in (ops or []) if isinstance(op, str)]
+                ops = [op for op in ops if isinstance(op, str)] if isinstance(ops, list) else []
                 for _, why in custom_role_problems(ops):
                     out.append(_v("custom-role-least-privilege", r, f"permissions.{i}.{field}: {why}"))
         scopes = r.get("assignableScopes")
-        if isinstance(scopes, str) and scopes in UNKNOWN_SENTINELS:
+        if isinstance(scopes, str) and not known(scopes):
             continue
-        if not scopes:
+        if not scopes or not isinstance(scopes, list):
             out.append(_v("custom-role-least-privilege", r,
-                          "no assignableScopes; list the fabric's resource groups"))
+                          "no assignableScopes list; list the fabric's resource groups"))
             continue
         for scope in scopes:
             if _known(scope) and _SUBSCRIPTION_OR_WIDER.match(scope):

@@ -24,7 +24,7 @@ from typing import Any
 
 from infra import catalog
 from infra.capacity.report import Violation
-from infra.inventory import Inventory, Resource
+from infra.inventory import Inventory, Resource, known
 
 GPU_CLUSTER = "ai-fabric:compute:GpuCluster"
 SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
@@ -55,7 +55,7 @@ def _v(invariant: str, inv: Inventory, r: Resource, message: str) -> Violation:
 
 def _known_id(value: Any) -> str | None:
     """An ARM ID the inventory knows (a string), or None when the value is unknown or absent."""
-    return value if isinstance(value, str) and value else None
+    return value if isinstance(value, str) and known(value) else None
 
 
 def _cluster_of(inv: Inventory) -> Callable[[Resource], Resource | None]:

@@ -5,8 +5,10 @@ camelCase wire names, and the protect flag. The same functions run in the unit t
 `fabric plan` and in the CrossGuard policy pack, so nothing here may import Pulumi or read a spec.
 
 References between resources are ARM IDs (a connection's ``peer.id``, a gateway's subnet). They
-resolve to the inventory's resource with that ID or, where IDs are not known (a preview), to the
-resource whose Azure name is the ID's last segment. What cannot be resolved is not guessed at.
+resolve to the resource whose Azure name is the ID's last segment, else, where the ID is unknown (a
+preview), to the one resource of that type the referring resource depends on. A resource's own ID
+is never used: the policy engine does not have it, and the plan and the policy must judge alike.
+What cannot be resolved is not guessed at, and an unknown value is never a violation.
 
 The inventory does not carry a stack's catalog overrides; ``checks(cat)`` builds the checks for a
 given catalog and ``CHECKS`` uses the catalog's defaults.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 from infra import catalog
 from infra.capacity.report import Violation
-from infra.inventory import SECRET, Inventory, Resource
+from infra.inventory import SECRET, UNKNOWN, Inventory, Resource, known
 
 Check = Callable[[Inventory], list[Violation]]
 
@@ -46,12 +48,16 @@ def _tail(arm_id: object) -> str | None:
     return arm_id.rstrip("/").rsplit("/", 1)[-1] if isinstance(arm_id, str) and arm_id else None
 
 
+_NAME_INPUTS = {
+    CIRCUIT: ("circuitName",), PORT: ("expressRoutePortName",), PEERING: ("peeringName", "name"),
+    GLOBAL_REACH: ("connectionName", "name"), GATEWAY: ("virtualNetworkGatewayName",),
+    CONNECTION: ("virtualNetworkGatewayConnectionName",), SUBNET: ("subnetName",),
+}
+"""The input that carries each type's Azure name (the last segment of its ARM ID)."""
+
+
 def _azure_name(r: Resource) -> str:
-    for key in {
-        CIRCUIT: ("circuitName",), PORT: ("expressRoutePortName",), PEERING: ("peeringName", "name"),
-        GLOBAL_REACH: ("connectionName", "name"), GATEWAY: ("virtualNetworkGatewayName",),
-        CONNECTION: ("virtualNetworkGatewayConnectionName",), SUBNET: ("subnetName",),
-    }.get(r.type, ()):
+    for key in _NAME_INPUTS.get(r.type, ()):
         if isinstance(r.inputs.get(key), str):
             return r.inputs[key]
     return r.name
@@ -62,6 +68,10 @@ def _what(r: Resource) -> str:
     if r.type == PEERING:
         return f"the private peering of {r.inputs.get('circuitName')}"
     return _azure_name(r)
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _net(value: object) -> ipaddress.IPv4Network | None:
@@ -80,35 +90,40 @@ class _View:
     def of(self, typ: str) -> list[Resource]:
         return self.inv.of_type(typ)
 
-    def resolve(self, ref: object, typ: str) -> Resource | None:
-        """The resource of type `typ` that an ARM ID (or {'id': ...}) refers to, if it is here."""
+    def resolve(self, ref: object, typ: str, owner: Resource | None = None) -> Resource | None:
+        """The resource of type `typ` that an ARM ID (or {'id': ...}) refers to, if it is here: by
+        Azure name, else by the owner's dependencies (see the module docstring)."""
         arm_id = ref.get("id") if isinstance(ref, dict) else ref
-        if not isinstance(arm_id, str) or not arm_id:
-            return None
         candidates = self.of(typ)
-        for r in candidates:
-            if r.id == arm_id:
-                return r
-        name = _tail(arm_id)
-        by_name = [r for r in candidates if _azure_name(r) == name]
-        return by_name[0] if len(by_name) == 1 else None
+        if known(arm_id) and isinstance(arm_id, str):
+            name = _tail(arm_id)
+            by_name = [r for r in candidates if _azure_name(r) == name]
+            if len(by_name) == 1:
+                return by_name[0]
+        if owner is not None:
+            deps = set(owner.dependencies)
+            by_dep = [r for r in candidates if r.urn in deps]
+            if len(by_dep) == 1:
+                return by_dep[0]
+        return None
 
     def port_of(self, circuit: Resource) -> Resource | None:
-        return self.resolve(circuit.inputs.get("expressRoutePort"), PORT)
+        return self.resolve(circuit.inputs.get("expressRoutePort"), PORT, circuit)
 
     def circuit_gbps(self, circuit: Resource) -> float | None:
         mbps = circuit.get("serviceProviderProperties.bandwidthInMbps")
-        if isinstance(mbps, (int, float)):
+        if _number(mbps):
             return mbps / 1000
         gbps = circuit.inputs.get("bandwidthInGbps")
-        return float(gbps) if isinstance(gbps, (int, float)) else None
+        return float(gbps) if _number(gbps) else None
 
     def circuit_location(self, circuit: Resource) -> str | None:
         loc = circuit.get("serviceProviderProperties.peeringLocation")
         if isinstance(loc, str):
             return loc
         port = self.port_of(circuit)
-        return port.inputs.get("peeringLocation") if port is not None else None
+        loc = port.inputs.get("peeringLocation") if port is not None else None
+        return loc if isinstance(loc, str) else None
 
     def er_gateways(self) -> list[Resource]:
         return [g for g in self.of(GATEWAY) if g.inputs.get("gatewayType") == "ExpressRoute"]
@@ -117,11 +132,11 @@ class _View:
         return [
             c for c in self.of(CONNECTION)
             if c.inputs.get("connectionType") == "ExpressRoute"
-            and self.resolve(c.inputs.get("virtualNetworkGateway1"), GATEWAY) is gateway
+            and self.resolve(c.inputs.get("virtualNetworkGateway1"), GATEWAY, c) is gateway
         ]
 
     def circuit_of(self, connection: Resource) -> Resource | None:
-        return self.resolve(connection.inputs.get("peer"), CIRCUIT)
+        return self.resolve(connection.inputs.get("peer"), CIRCUIT, connection)
 
     def circuit_of_peering(self, name: object) -> Resource | None:
         by_name = [c for c in self.of(CIRCUIT) if _azure_name(c) == name]
@@ -145,7 +160,7 @@ def _gateway_sku(gateway: Resource, cat: catalog.Catalog) -> _GatewaySku | None:
     if name == "ErGwScale":
         # What the gateway always has: its minimum scale units (min = max for a fixed size).
         units = gateway.get("autoScaleConfiguration.bounds.min")
-        gbps = catalog.ergwscale_throughput_gbps(int(units) if isinstance(units, (int, float)) and units > 0 else 1)
+        gbps = catalog.ergwscale_throughput_gbps(int(units) if _number(units) and units > 0 else 1)
     return _GatewaySku(name, gbps, min(sku.max_circuits, catalog.CIRCUITS_PER_VNET.value), sku.fastpath)
 
 
@@ -188,7 +203,7 @@ def _bandwidth_ladder(cat: catalog.Catalog) -> Check:
             if port is None or gbps is None:
                 continue
             port_gbps = port.inputs.get("bandwidthInGbps")
-            ladder = cat.direct_circuit_gbps_by_port.get(port_gbps)
+            ladder = cat.direct_circuit_gbps_by_port.get(port_gbps) if _number(port_gbps) else None
             if ladder is None:
                 out.append(_v("bandwidth-ladder", inv, port,
                               f"Direct port {_azure_name(port)} is {port_gbps} Gbps; port sizes are "
@@ -201,7 +216,7 @@ def _bandwidth_ladder(cat: catalog.Catalog) -> Check:
             on_port = [c for c in view.of(CIRCUIT) if view.port_of(c) is port]
             carved = sum(view.circuit_gbps(c) or 0 for c in on_port)
             size = port.inputs.get("bandwidthInGbps")
-            if isinstance(size, (int, float)) and carved > size * catalog.DIRECT_OVERSUBSCRIPTION.value:
+            if _number(size) and carved > size * catalog.DIRECT_OVERSUBSCRIPTION.value:
                 out.append(_v("bandwidth-ladder", inv, port,
                               f"circuits on Direct port {_azure_name(port)} add up to {_g(carved)} Gbps, over twice "
                               f"its {size} Gbps"))
@@ -297,10 +312,12 @@ def gateway_subnet(inv: Inventory) -> list[Violation]:
     checked: set[str] = set()
     for gw in view.er_gateways():
         n = len(view.connections_of(gw))
-        for cfg in gw.inputs.get("ipConfigurations") or []:
+        configs = gw.inputs.get("ipConfigurations")
+        for cfg in configs if isinstance(configs, list) else []:
             ref = cfg.get("subnet") if isinstance(cfg, dict) else None
-            subnet = view.resolve(ref, SUBNET)
-            name = _azure_name(subnet) if subnet is not None else _tail((ref or {}).get("id"))
+            subnet = view.resolve(ref, SUBNET, gw)
+            ref_id = ref.get("id") if isinstance(ref, dict) else None
+            name = _azure_name(subnet) if subnet is not None else _tail(ref_id) if known(ref_id) else None
             if name is not None and name != GATEWAY_SUBNET:
                 out.append(_v("gateway-subnet", inv, gw,
                               f"gateway {_azure_name(gw)} is in subnet {name!r}; Azure deploys gateways only into a "
@@ -384,7 +401,7 @@ def bgp_key_secret(inv: Inventory) -> list[Violation]:
     for r in inv:
         for key in _SECRET_INPUTS.get(r.type, ()):
             value = r.inputs.get(key)
-            if value is None or value == "":
+            if not known(value):
                 continue
             if value != SECRET and key not in r.secret_inputs:
                 out.append(_v("bgp-key-secret", inv, r,
@@ -422,7 +439,9 @@ def global_reach_peer(inv: Inventory) -> list[Violation]:
     for c in inv.of_type(GLOBAL_REACH):
         peer = c.get("peerExpressRouteCircuitPeering.id")
         own = c.get("expressRouteCircuitPeering.id")
-        if not isinstance(peer, str) or "/expressRouteCircuits/" not in peer or "/peerings/" not in peer:
+        if peer == UNKNOWN:
+            pass  # read from the peer stack at deployment; nothing to judge yet
+        elif not isinstance(peer, str) or "/expressRouteCircuits/" not in peer or "/peerings/" not in peer:
             out.append(_v("global-reach-peer", inv, c,
                           f"Global Reach connection {_azure_name(c)} has no peer circuit peering ID ({peer!r}); the "
                           "peer stack's circuit_peering_ids output must be read before the link can be made"))

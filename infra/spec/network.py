@@ -168,12 +168,22 @@ class InterconnectSpec(SpecModel):
                 problems.append(
                     (("circuits", name, "port"), f"{c.port!r} is not in ports ({', '.join(self.ports) or 'none'})")
                 )
+        seen: dict[tuple[str, str, str], str] = {}
         for name, link in self.global_reach.items():
             if link.circuit not in self.circuits:
                 problems.append((
                     ("global_reach", name, "circuit"),
                     f"{link.circuit!r} is not in circuits ({', '.join(self.circuits)})",
                 ))
+            ends = (link.circuit, link.peer_stack, link.peer_circuit)
+            if ends in seen:
+                # Azure keeps one Global Reach connection per pair of circuit peerings.
+                problems.append((
+                    ("global_reach", name),
+                    f"joins {link.circuit} to {link.peer_stack}/{link.peer_circuit} like {seen[ends]!r}; "
+                    "two circuits have at most one Global Reach link: remove one",
+                ))
+            seen.setdefault(ends, name)
         raise_problems(problems)
         return self
 
