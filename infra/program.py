@@ -155,6 +155,14 @@ def deploy(spec: FabricSpec) -> None:
     pulumi.export("capacity", cap.to_json())
     pulumi.export("network_resource_group_id", network_rg.id)
     pulumi.export("circuit_peering_ids", interconnect.peering_ids)
+    pulumi.export("circuit_ids", interconnect.circuit_ids)
+    # Service keys let anyone holding them provision the circuit at the carrier: secret, as a whole.
+    pulumi.export("circuit_service_keys", pulumi.Output.secret(interconnect.service_keys))
+    pulumi.export("circuits", {
+        n: {"bandwidth_gbps": interconnect.bandwidth_gbps[n], "peering_location": interconnect.peering_locations[n]}
+        for n in spec.interconnect.circuits
+    })
+    pulumi.export("gateway_id", interconnect.gateway_id)
     pulumi.export("clusters", {n: {"gpus": c.gpus, "vms": c.vms, "subnet_id": c.subnet.id} for n, c in clusters.items()})
 
 
