@@ -266,6 +266,9 @@ class PrivateInterconnect(pulumi.ComponentResource):
                 peer=network.SubResourceArgs(id=circuits[key].id),
                 express_route_gateway_bypass=fastpath,
                 routing_weight=0,
+                # Redeems an authorization on a circuit of another subscription. The spec has no field
+                # for that circuit's ID yet, so the circuit is still declared here: see the spec's
+                # authorization_key_secret.
                 authorization_key=_secret(args, c.authorization_key_secret, f"authorization key of circuit {key}"),
                 tags=tags,
                 # A connection needs the circuit's private peering in place.

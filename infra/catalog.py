@@ -237,8 +237,11 @@ GATEWAY_SKUS: Mapping[str, GatewaySku] = {
         # Throughput is per scale unit; see ergwscale_throughput_gbps.
         GatewaySku(
             "ErGwScale", 1, 16, 2000, False, True, source=ER_SCALE_DOC, status=Status.UNVERIFIED,
-            note="max circuits and FastPath support unverified: 16 (the per-VNet limit) and no FastPath "
-            "assumed; override catalog_overrides.ergwscale_max_circuits / ergwscale_fastpath once confirmed",
+            note="sources disagree: a Nov 2025 copy of expressroute-about-virtual-network-gateways.md says "
+            "ErGwScale supports FastPath from 10 scale units and connects 4 circuits at 1 unit, 8 from 2, 16 "
+            "from 10, while about-fastpath.md lists only UltraPerformance and ErGw3AZ. Assumed here: 16 "
+            "circuits (the per-VNet limit) and no FastPath; override catalog_overrides.ergwscale_max_circuits "
+            "/ ergwscale_fastpath once confirmed for your region",
         ),
     )
 }
@@ -322,9 +325,9 @@ OVERRIDES: Mapping[str, str] = {
 
 def with_overrides(overrides: Mapping[str, Any]) -> Catalog:
     """Apply a stack's (already validated) catalog overrides; see spec.CatalogOverrides."""
-    cat = Catalog()
     if not overrides:
-        return cat
+        return DEFAULT
+    cat = DEFAULT
     gw = dict(cat.gateway_skus)
     if (v := overrides.get("ergwscale_fastpath")) is not None:
         gw["ErGwScale"] = replace(gw["ErGwScale"], fastpath=bool(v))

@@ -125,6 +125,15 @@ def _arm_type(token: str) -> tuple[str, str]:
     return provider, plural[:1].lower() + plural[1:]
 
 
+# Child resources whose Azure name input is not '<camelType>Name' (they carry their parents' names too).
+_NAME_INPUTS = {
+    "ExpressRouteCircuitPeering": "peeringName",
+    "ExpressRouteCircuitConnection": "connectionName",
+    "VirtualNetworkGatewayConnection": "virtualNetworkGatewayConnectionName",
+    "UserAssignedIdentity": "resourceName",
+}
+
+
 class FabricMocks(pulumi_mocks.Mocks):
     """Realistic, deterministic answers: ARM-shaped IDs, principal IDs, service keys, client config."""
 
@@ -195,7 +204,7 @@ class FabricMocks(pulumi_mocks.Mocks):
         # azure-native names the Azure resource from '<camelType>Name' (e.g. circuitName, subnetName);
         # otherwise Azure gets the Pulumi name plus a random suffix, which a mock keeps deterministic.
         typ = token.split(":")[2]
-        for key in (typ[:1].lower() + typ[1:] + "Name", "name"):
+        for key in (_NAME_INPUTS.get(typ, ""), typ[:1].lower() + typ[1:] + "Name", "name"):
             if isinstance(inputs.get(key), str):
                 return inputs[key]
         candidates = [k for k in inputs if k.endswith("Name") and k != "resourceGroupName" and isinstance(inputs[k], str)]

@@ -58,7 +58,7 @@ def plan(
     plans = []
     for name in names:
         inventory = planner.inventory(name)
-        found = fabric.assessment.violations_of(name) + invariants.check(inventory)
+        found = fabric.assessment.violations_of(name) + invariants.check(inventory, fabric.stacks[name].spec.catalog)
         unsafe = ()
         if against is not None and name in against:
             unsafe = tuple(safe_change.compare(against[name], [r.to_json() for r in inventory]))

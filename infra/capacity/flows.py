@@ -2,10 +2,13 @@
 
 The graph (one per fabric, built from every stack's spec):
 
-- **circuits**: each carries its bandwidth in each direction (ExpressRoute bandwidth is per
-  direction: ER_FAQ_DOC). Direction "out" leaves the site's VNet for the carrier, "in" enters it.
+- **circuits**: each carries its bandwidth in each direction (ER_FAQ_DOC: "the ExpressRoute circuit
+  bandwidth is duplex"; the burst to twice that over both links is not counted on). Direction
+  "out" leaves the site's VNet for the carrier, "in" enters it.
 - **gateways**: one per site, in front of traffic INTO the site's VNet: on-premises (here: the
-  other end of a Global Reach link) to VNet. FastPath sends that traffic straight to the VMs
+  other end of a Global Reach link) to VNet; for VNet-to-VNet traffic over ExpressRoute
+  articles/expressroute/virtual-network-connectivity-guidance.md names the gateway as the
+  bottleneck in the data path. FastPath sends that traffic straight to the VMs
   (FASTPATH_DOC: "sends network traffic directly to virtual machines in the virtual network,
   bypassing the gateway"), so a gateway with FastPath effective (asked for and supported by the
   SKU) limits nothing. Traffic from the VNet to the circuit never passes the gateway: the gateway
@@ -26,15 +29,18 @@ The graph (one per fabric, built from every stack's spec):
   except ExpressRoute Metro circuits, which are dual-homed to two locations of one city.
 
 Failures (each alone): a circuit; a peering location; a gateway, meaning one of its two instances,
-which halves its throughput (ER_GW_DOC runs every gateway as two instances) and does not matter
-where FastPath is effective. A demand set fits if a linear program (scipy ``linprog``, HiGHS) can
+which halves its throughput and does not matter where FastPath is effective (the two-instance
+model is DESIGN.md's; ER_GW_DOC only says maintenance reduces a gateway's capacity: *unverified*). A demand set fits if a linear program (scipy ``linprog``, HiGHS) can
 route every demand at its rate within every capacity.
 
 Speed: demands that share no capacity are solved apart (connected components). A failure that
 touches no path of any demand is skipped. Otherwise the baseline routing is checked first (still
 within the reduced capacities?), then the affected demands are re-routed one by one by max-flow on
-what the others leave; only when that fails is a linear program solved: first for the affected
-demands with the others fixed, then for their whole component, which is exact.
+what the others leave; only when that fails is a linear program solved: for the affected demands
+with the others fixed where the baseline put them, then with their neighbours (demands sharing a
+circuit or gateway) freed too, up to NEIGHBOURHOOD_ROUNDS times, and finally for their whole
+component, which is exact. A small LP that routes everything proves the failure survivable; a
+shortfall is only ever reported from the exact component LP.
 """
 
 from __future__ import annotations

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from infra import catalog
 from infra.capacity.report import Violation
 from infra.inventory import Inventory
 from infra.invariants import access, compute, network
 
 Check = Callable[[Inventory], list[Violation]]
 
-CHECKS: dict[str, Check] = {**compute.CHECKS, **network.CHECKS, **access.CHECKS}
-"""Invariant name -> check. Names are a contract: policies and reports refer to them."""
+def checks_for(cat: catalog.Catalog = catalog.DEFAULT) -> dict[str, Check]:
+    """Every check, for one stack's catalog (its overrides of unverified facts applied)."""
+    network_checks = network.CHECKS if cat is catalog.DEFAULT else network.checks(cat)
+    return {**compute.CHECKS, **network_checks, **access.CHECKS}
+
+
+CHECKS: dict[str, Check] = checks_for()
+"""Invariant name -> check with the catalog's defaults. Names are a contract: policies and reports
+refer to them."""
 
 
 def run_check(name: str, fn: Check, inventory: Inventory) -> list[Violation]:
@@ -27,8 +35,8 @@ def run_check(name: str, fn: Check, inventory: Inventory) -> list[Violation]:
         return [Violation(name, f"cannot check the inventory: {type(exc).__name__}: {exc}", stack=inventory.stack)]
 
 
-def check(inventory: Inventory) -> list[Violation]:
+def check(inventory: Inventory, cat: catalog.Catalog = catalog.DEFAULT) -> list[Violation]:
     out: list[Violation] = []
-    for name, fn in CHECKS.items():
+    for name, fn in (CHECKS if cat is catalog.DEFAULT else checks_for(cat)).items():
         out += run_check(name, fn, inventory)
     return out

@@ -95,9 +95,10 @@ _ARM_NAME_INPUTS: Mapping[str, tuple[str, ...]] = {
 
 
 def _is(target: Resource, ref_id: str) -> bool | None:
-    """Whether ARM ID `ref_id` names `target`; None when the inventory cannot tell (names unknown)."""
-    if target.id:
-        return target.id.lower() == ref_id.lower()
+    """Whether ARM ID `ref_id` names `target`; None when the inventory cannot tell (names unknown).
+
+    Judged from the target's declared names, never from its own ID: the policy engine does not know
+    IDs before deployment, and the plan and the policy pack must judge alike."""
     group = target.get("resourceGroupName")
     names = [target.get(k) for k in _ARM_NAME_INPUTS.get(target.type, ())]
     if not names or not all(_known_id(v) for v in (group, *names)):

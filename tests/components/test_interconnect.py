@@ -223,10 +223,9 @@ def test_service_keys_are_secret_in_outputs(shipped_fabric, plan_shipped, tmp_pa
     assert inv.exports["peering_locations"] == {"wdc": "Washington DC", "nyc": "New York"}
 
 
-@pytest.mark.xfail(strict=True, reason="infra/program.py does not export the circuits' service keys yet "
-                   "(proposed: pulumi.export('circuit_service_keys', interconnect.service_keys))")
-def test_the_program_exports_service_keys_only_as_secrets(plan_shipped):
-    assert plan_shipped("eastus").exports["circuit_service_keys"] == SECRET
+def test_the_program_exports_service_keys_only_as_secrets(plan_shipped, stacks):
+    for stack in stacks:
+        assert plan_shipped(stack).exports["circuit_service_keys"] == SECRET
 
 
 # ------------------------------------------------------------------------------------------------
