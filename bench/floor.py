@@ -1,4 +1,8 @@
-"""Register recorded inventories as bare resources under the offline engine (the speed floor)."""
+"""The speed floor: recorded inventories registered as bare resources under the offline engine.
+
+`register` replays inventories in process; `python -m bench.floor` does a whole `fabric plan` with
+the bare SDK, so that a whole-process comparison differs only in the provider SDK's cost.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,27 @@ def register(inventories: Iterable[dict]) -> int:
     return total
 
 
+def plan_like(inventories_file: Path, stack: str, stacks_dir: Path) -> None:
+    """`fabric plan --stack STACK --format json` with the bare SDK: the same loading, validation,
+    registrations, checks and JSON, with plain resources in place of the provider SDK's."""
+    from infra import invariants
+    from infra.plan import StackPlan, to_json
+    from infra.workspace import load_fabric
+
+    fabric = load_fabric(stacks_dir)
+    docs = json.loads(inventories_file.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        planned = {}
+        for data in docs:
+            path = Path(tmp) / f"{data['stack']}.json"
+            path.write_text(json.dumps(data))
+            os.environ["AI_FABRIC_FLOOR_INVENTORY"] = str(path)
+            planned[data["stack"]] = offline.run(data["stack"], {}, options=offline.RunOptions(program=FLOOR_PROGRAM))
+    inv = planned[stack]
+    found = fabric.assessment.violations_of(stack) + invariants.check(inv, fabric.stacks[stack].spec.catalog)
+    json.dump(to_json([StackPlan(stack, inv, fabric.assessment.capacity[stack], tuple(found))]), sys.stdout, indent=2)
+
+
 if __name__ == "__main__":
-    # python -m bench.floor INVENTORIES.json  (a list of inventory_json documents)
-    register(json.loads(Path(sys.argv[1]).read_text()))
+    # python -m bench.floor INVENTORIES.json STACK STACKS_DIR
+    plan_like(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))

@@ -25,7 +25,7 @@ while pending:
         if r["custom"]:
             made[r["urn"]] = pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]), opts)
         else:
-            made[r["urn"]] = pulumi.ComponentResource(r["type"], r["name"], None, opts)
+            made[r["urn"]] = pulumi.ComponentResource(r["type"], r["name"], dict(r["inputs"]), opts)
     if len(later) == len(pending):
         raise RuntimeError("inventory has resources whose parent is missing")
     pending = later

@@ -11,7 +11,8 @@ Speed: every azure-native resource carries ~60 API-version aliases that the SDK 
 aliases only matter for migrating existing state, which a mock run has none of. The engine drops
 them with a stack transformation of its own; the real program never registers it. Likewise a
 provider sub-package's __init__ imports all of its ~500 resource modules; offline, the engine
-loads only the modules the program touches (_LazyProviderModule).
+loads only the modules the program touches (_LazyProviderModule), and skips the stack walk that
+records each resource's source line for the real engine's diagnostics.
 """
 
 from __future__ import annotations
@@ -344,6 +345,21 @@ def _lazy_provider_packages(*names: str) -> None:
 
 
 @contextlib.contextmanager
+def _without_source_positions() -> Iterator[None]:
+    """Skip the SDK's per-resource stack walk: it only tells the real engine which line declared a
+    resource, for its diagnostics, and mocks have no diagnostics. Offline only, restored after."""
+    from pulumi.runtime import resource as runtime_resource
+    from pulumi.runtime.proto import source_pb2
+
+    original = runtime_resource._get_stack_trace
+    runtime_resource._get_stack_trace = source_pb2.StackTrace
+    try:
+        yield
+    finally:
+        runtime_resource._get_stack_trace = original
+
+
+@contextlib.contextmanager
 def _program_context(program: Path) -> Iterator[None]:
     """The language host's view: cwd is the program directory, which is first on sys.path."""
     old_cwd, old_path = os.getcwd(), list(sys.path)
@@ -395,7 +411,8 @@ def run(
 
         @pulumi.runtime.test
         def program() -> Any:
-            with _program_context(options.program):
+            fast = _without_source_positions() if options.fast else contextlib.nullcontext()
+            with _program_context(options.program), fast:
                 runpy.run_path(str(options.program), run_name="__main__")
             # Stack outputs are registered by the language host after the program; the mock's root
             # stack finished before it ran, so resolve them here.

@@ -361,12 +361,31 @@ class _Flows:
         return float(res.fun), unrouted, flows
 
     def solve(self, ks: Sequence[int], cap: Sequence[float]) -> tuple[float, dict[int, float], dict[int, float]]:
-        """`lp`, or the exact max-flow when there is one commodity."""
+        """`lp`, or the exact max-flow when there is one commodity.
+
+        Several commodities are first routed one after the other by max-flow on what the earlier ones
+        left: if every one fits, that routing proves the set fits and no LP is needed (nor scipy's
+        import, a third of a second). Only a greedy miss, which proves nothing, goes to the LP."""
         if len(ks) > 1:
-            return self.lp(ks, cap)
+            greedy = self.greedy(ks, cap)
+            return greedy if greedy is not None else self.lp(ks, cap)
         (k,) = ks
         got, x = self.max_flow(k, cap, self.rate[k])
         return max(0.0, self.rate[k] - got), {k: max(0.0, self.rate[k] - got)}, x
+
+    def greedy(self, ks: Sequence[int], cap: Sequence[float]) -> tuple[float, dict[int, float], dict[int, float]] | None:
+        """Commodities routed in turn on residual capacity; None as soon as one does not fit."""
+        residual = _Caps(cap, {})
+        flows: dict[int, float] = {}
+        for k in sorted(ks, key=lambda k: -self.rate[k]):
+            got, x = self.max_flow(k, residual, self.rate[k])
+            if got < self.rate[k] - EPS:
+                return None
+            for p, v in x.items():
+                flows[p] = flows.get(p, 0.0) + v
+                for r in self.paths[p][3]:
+                    residual.changed[r] = residual[r] - v
+        return 0.0, {k: 0.0 for k in ks}, flows
 
     # -------------------------------------------------------------------- max-flow of one commodity
 
