@@ -31,6 +31,7 @@ from components.context import SiteContext
 from infra import catalog
 from infra.spec import AccessSpec
 from infra.spec.access import (
+from infra.tokens import ENTRA_ACCESS
     PRINCIPAL_TYPE,
     custom_role_guid,
     role_assignment_name,
@@ -75,7 +76,7 @@ class EntraAccess(pulumi.ComponentResource):
     training_assignment_names: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: EntraAccessArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("ai-fabric:identity:EntraAccess", name, None, opts)
+        super().__init__(ENTRA_ACCESS, name, None, opts)
         self._args = args
         spec = args.spec
         sub = pulumi.Output.from_input(args.site.subscription_id)

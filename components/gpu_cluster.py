@@ -32,8 +32,8 @@ from components.context import SiteContext
 from infra import catalog
 from infra.spec import GpuClusterSpec
 from infra.spec.compute import parse_ssh_public_key
+from infra.tokens import GPU_CLUSTER as TOKEN
 
-TOKEN = "ai-fabric:compute:GpuCluster"
 
 IMAGE_PUBLISHER = "microsoft-dsvm"
 """Publisher of the Azure HPC images (ubuntu-hpc), which ship the InfiniBand (MOFED), GPU and NCCL stack."""

@@ -29,6 +29,7 @@ from pulumi_azure_native import network
 from components.context import SiteContext
 from infra import catalog
 from infra.spec import DirectCircuit, InterconnectSpec, ProviderCircuit
+from infra.tokens import PRIVATE_INTERCONNECT
 
 PRIVATE_PEERING = "AzurePrivatePeering"
 """Name and type of the private peering; Azure allows one per circuit and names it after its type."""
@@ -116,7 +117,7 @@ class PrivateInterconnect(pulumi.ComponentResource):
     """The site's ExpressRoute: circuits or Direct ports, private peering, gateway, Global Reach."""
 
     def __init__(self, name: str, args: PrivateInterconnectArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("ai-fabric:network:PrivateInterconnect", name, None, opts)
+        super().__init__(PRIVATE_INTERCONNECT, name, None, opts)
         spec, site, cat = args.spec, args.site, args.catalog
         rg = site.network_resource_group
         tags = site.tags_for("interconnect")

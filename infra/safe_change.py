@@ -21,10 +21,8 @@ from typing import Any
 
 from infra import catalog
 from infra.stackfile import SpecError, SpecIssue
+from infra.tokens import CIRCUIT, GATEWAY, PORT
 
-CIRCUIT = "azure-native:network:ExpressRouteCircuit"
-PORT = "azure-native:network:ExpressRoutePort"
-GATEWAY = "azure-native:network:VirtualNetworkGateway"
 
 
 @dataclass(frozen=True)

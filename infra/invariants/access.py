@@ -22,11 +22,8 @@ from infra.capacity.access import custom_role_problems
 from infra.capacity.report import Violation
 from infra.inventory import Inventory, Resource, known
 from infra.spec.access import role_assignment_name
+from infra.tokens import PIM_ELIGIBILITY, ROLE_ASSIGNMENT, ROLE_DEFINITION, USER_ASSIGNED_IDENTITY
 
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
-PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
-USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 
 PRINCIPAL_TYPES = frozenset({
     "User", "Group", "ServicePrincipal", "ForeignGroup", "Device", "AgentUser", "AgentServicePrincipal",

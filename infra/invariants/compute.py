@@ -25,14 +25,8 @@ from typing import Any
 from infra import catalog
 from infra.capacity.report import Violation
 from infra.inventory import Inventory, Resource, known
+from infra.tokens import GPU_CLUSTER, NIC, NSG, PLACEMENT_GROUP, PUBLIC_IP, SCALE_SET, SUBNET
 
-GPU_CLUSTER = "ai-fabric:compute:GpuCluster"
-SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
-PLACEMENT_GROUP = "azure-native:compute:ProximityPlacementGroup"
-SUBNET = "azure-native:network:Subnet"
-NSG = "azure-native:network:NetworkSecurityGroup"
-PUBLIC_IP = "azure-native:network:PublicIPAddress"
-NIC = "azure-native:network:NetworkInterface"
 
 MAX_VMS_TAG = "ib-placement-group-max-vms"
 """Must match components.gpu_cluster.MAX_VMS_TAG (the component writes it, this module reads it)."""

@@ -24,16 +24,10 @@ from dataclasses import dataclass
 from infra import catalog
 from infra.capacity.report import Violation
 from infra.inventory import SECRET, UNKNOWN, Inventory, Resource, known
+from infra.tokens import CIRCUIT, CONNECTION, GATEWAY, GLOBAL_REACH, PEERING, PORT, SUBNET
 
 Check = Callable[[Inventory], list[Violation]]
 
-CIRCUIT = "azure-native:network:ExpressRouteCircuit"
-PORT = "azure-native:network:ExpressRoutePort"
-PEERING = "azure-native:network:ExpressRouteCircuitPeering"
-GLOBAL_REACH = "azure-native:network:ExpressRouteCircuitConnection"
-GATEWAY = "azure-native:network:VirtualNetworkGateway"
-CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
-SUBNET = "azure-native:network:Subnet"
 
 GATEWAY_SUBNET = "GatewaySubnet"
 _PROTECTED = {CIRCUIT: "circuit", PORT: "ExpressRoute Direct port", PEERING: "circuit peering"}

@@ -14,10 +14,10 @@ from infra.inventory import Inventory, Resource
 from infra.invariants import access as invariants
 from infra.spec import FabricSpec
 from infra.spec.access import PRINCIPAL_TYPE, custom_role_guid, role_assignment_name, role_definition_id
+from infra.tokens import ENTRA_ACCESS as COMPONENT
 
 SHIPPED = ["eastus", "southcentralus", "uksouth", "westeurope", "westus3"]
 SUB = offline.MOCK_SUBSCRIPTION
-COMPONENT = "ai-fabric:identity:EntraAccess"
 
 
 def children(inv: Inventory, typ: str) -> dict[str, Resource]:

@@ -23,10 +23,9 @@ from infra.inventory import Inventory, Resource
 from infra.spec import FabricSpec, GpuClusterSpec, from_config
 from infra.spec.compute import parse_ssh_public_key
 from infra.stackfile import load
+from infra.tokens import GPU_CLUSTER as CLUSTER, SCALE_SET as VMSS
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
-CLUSTER = "ai-fabric:compute:GpuCluster"
-VMSS = "azure-native:compute:VirtualMachineScaleSet"
 A100 = "Standard_ND96amsr_A100_v4"
 GB200 = "Standard_ND128isr_NDR_GB200_v6"
 

@@ -14,16 +14,8 @@ import pytest
 from components import interconnect as ic
 from infra import offline
 from infra.inventory import SECRET, Inventory, Resource
+from infra.tokens import CIRCUIT, CONNECTION, GATEWAY, GLOBAL_REACH, PEERING, PORT, PRIVATE_INTERCONNECT as COMPONENT, PUBLIC_IP, SUBNET
 
-CIRCUIT = "azure-native:network:ExpressRouteCircuit"
-PORT = "azure-native:network:ExpressRoutePort"
-PEERING = "azure-native:network:ExpressRouteCircuitPeering"
-GLOBAL_REACH = "azure-native:network:ExpressRouteCircuitConnection"
-GATEWAY = "azure-native:network:VirtualNetworkGateway"
-CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
-SUBNET = "azure-native:network:Subnet"
-PUBLIC_IP = "azure-native:network:PublicIPAddress"
-COMPONENT = "ai-fabric:network:PrivateInterconnect"
 
 
 def one(inv: Inventory, typ: str, name: str) -> Resource:

@@ -24,6 +24,7 @@ from pulumi_policy import (
 
 from infra import invariants, policies
 from infra.inventory import SECRET, UNKNOWN, Inventory, Resource
+from infra.tokens import SCALE_SET as VMSS
 
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi_policy's sentinel for an unknown string
 PLAINTEXT = "md5-key-in-clear"
@@ -125,7 +126,6 @@ def _mutate(inv: Inventory, type_: str, fn, index: int = 0) -> Inventory:
     return dataclasses.replace(inv, resources=tuple(fn(r) if r.urn == target.urn else r for r in inv))
 
 
-VMSS = "azure-native:compute:VirtualMachineScaleSet"
 NIC0 = "virtualMachineProfile.networkProfile.networkInterfaceConfigurations.0"
 
 # One mutation per invariant, each the kind of change a careless edit would make.

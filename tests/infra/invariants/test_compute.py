@@ -12,8 +12,8 @@ import pytest
 
 from infra.invariants.compute import CHECKS
 from infra.inventory import Inventory, Resource
+from infra.tokens import SCALE_SET as VMSS
 
-VMSS = "azure-native:compute:VirtualMachineScaleSet"
 IB0 = "a100-ib-0"
 
 

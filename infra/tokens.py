@@ -1,0 +1,23 @@
+"""Pulumi type tokens of the resources the fabric declares: one spelling, used by the components'
+checks, the safe-change comparison and the tests alike."""
+
+GPU_CLUSTER = "ai-fabric:compute:GpuCluster"
+PRIVATE_INTERCONNECT = "ai-fabric:network:PrivateInterconnect"
+ENTRA_ACCESS = "ai-fabric:identity:EntraAccess"
+
+SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
+PLACEMENT_GROUP = "azure-native:compute:ProximityPlacementGroup"
+SUBNET = "azure-native:network:Subnet"
+NSG = "azure-native:network:NetworkSecurityGroup"
+NIC = "azure-native:network:NetworkInterface"
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
+CIRCUIT = "azure-native:network:ExpressRouteCircuit"
+PORT = "azure-native:network:ExpressRoutePort"
+PEERING = "azure-native:network:ExpressRouteCircuitPeering"
+GLOBAL_REACH = "azure-native:network:ExpressRouteCircuitConnection"
+GATEWAY = "azure-native:network:VirtualNetworkGateway"
+CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
