@@ -31,13 +31,13 @@ from components.context import SiteContext
 from infra import catalog
 from infra.spec import AccessSpec
 from infra.spec.access import (
-from infra.tokens import ENTRA_ACCESS
     PRINCIPAL_TYPE,
     custom_role_guid,
     role_assignment_name,
     role_definition_id,
     subscription_of,
 )
+from infra.tokens import ENTRA_ACCESS
 
 TRAINING_ROLE = "Storage Blob Data Reader"
 """The one role a training identity holds: data-plane read of blobs, on dataset storage only."""
