@@ -106,3 +106,33 @@ def test_plan_never_crashes_on_a_mutated_stack_file(m):
 def test_validate_never_crashes_on_corrupted_yaml_text(cut, junk):
     text = (STACKS / TARGET).read_text()
     _check("validate", text[:cut] + junk + text[cut:])
+
+
+# Spec objects: any mutation either validates or fails with pydantic's error, and a spec that
+# validates never crashes the capacity model.
+from pydantic import ValidationError  # noqa: E402
+
+from infra import capacity  # noqa: E402
+from infra.spec import from_config  # noqa: E402
+
+SPEC_VALUES = {k.split(":", 1)[1]: v for k, v in BASE["config"].items()
+               if k.startswith("ai-fabric:") and not (isinstance(v, dict) and "secure" in v)}
+SPEC_PATHS = _paths(SPEC_VALUES)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(SPEC_PATHS), st.sampled_from(["delete", "rename", "replace"]), values),
+                min_size=1, max_size=3))
+def test_mutated_spec_objects_validate_or_fail_cleanly(mutations):
+    data = SPEC_VALUES
+    for m in mutations:
+        try:
+            data = _mutate(data, *m)
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed the path
+    try:
+        spec = from_config("uksouth", data)
+    except ValidationError as exc:
+        assert exc.errors()  # a clean, located error
+        return
+    capacity.assess([spec])
