@@ -75,15 +75,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     fabric, names = _load(args)
     against = safe_change.load_previous(args.against) if args.against else None
     plans = plan.plan(fabric, names, against=against)
+    # A stack file deleted since the earlier plan takes its protected resources with it.
+    removed = plan.removed_stacks(against, fabric) if against is not None and (args.all or not args.stack) else {}
     if args.format == "json":
-        json.dump(plan.to_json(plans), sys.stdout, indent=2, sort_keys=False)
+        json.dump(plan.to_json(plans, removed), sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render.plan_markdown(plans))
+        sys.stdout.write(render.plan_markdown(plans, removed))
     else:
         quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
-        sys.stdout.write(render.plan_table(plans, quotas))
-    return EXIT_OK if all(p.clean for p in plans) else EXIT_VIOLATIONS
+        sys.stdout.write(render.plan_table(plans, quotas, removed))
+    clean = all(p.clean for p in plans) and not any(removed.values())
+    return EXIT_OK if clean else EXIT_VIOLATIONS
 
 
 def cmd_graph(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ the fabric-wide capacity figures, and the violations of both the spec-level inva
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +59,8 @@ def plan(
     plans = []
     for name in names:
         inventory = planner.inventory(name)
-        found = fabric.assessment.violations_of(name) + invariants.check(inventory, fabric.stacks[name].spec.catalog)
+        found = _merge_layers(fabric.assessment.violations_of(name),
+                              invariants.check(inventory, fabric.stacks[name].spec.catalog))
         unsafe = ()
         if against is not None and name in against:
             unsafe = tuple(safe_change.compare(against[name], [r.to_json() for r in inventory]))
@@ -66,5 +68,32 @@ def plan(
     return plans
 
 
-def to_json(plans: Sequence[StackPlan]) -> dict[str, Any]:
-    return {"stacks": [p.to_json() for p in plans]}
+def _merge_layers(spec_level: Sequence[Violation], resource_level: Sequence[Violation]) -> list[Violation]:
+    """One claim broken is reported once. Where the spec-level model and a resource-level check catch
+    the same invariant, keep the resource's violation (it names the URN) with the spec's key path."""
+    by_invariant = {v.invariant: v for v in spec_level}
+    caught = {v.invariant for v in resource_level}
+    merged = [v for v in spec_level if v.invariant not in caught]
+    for v in resource_level:
+        twin = by_invariant.get(v.invariant)
+        merged.append(dataclasses.replace(v, path=twin.path) if twin is not None and v.path is None else v)
+    return merged
+
+
+def removed_stacks(against: Mapping[str, Mapping[str, Mapping[str, Any]]],
+                   fabric: Fabric) -> dict[str, tuple[safe_change.UnsafeChange, ...]]:
+    """Stacks of the earlier plan that no longer exist: every protected resource of theirs goes."""
+    return {
+        name: tuple(safe_change.compare(resources, []))
+        for name, resources in against.items() if name not in fabric.stacks
+    }
+
+
+def to_json(plans: Sequence[StackPlan],
+            removed: Mapping[str, Sequence[safe_change.UnsafeChange]] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"stacks": [p.to_json() for p in plans]}
+    if removed:
+        out["removed_stacks"] = [
+            {"stack": name, "unsafe_changes": [c.to_json() for c in changes]} for name, changes in removed.items()
+        ]
+    return out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from infra.capacity import StackCapacity, Violation
 from infra.inventory import Inventory, Resource
@@ -24,7 +24,7 @@ def capacity_summary(cap: StackCapacity, quota: dict[str, int]) -> list[str]:
         domains = ", ".join(map(str, c.ib_domain_sizes))
         lines.append(
             f"  cluster {c.name}: {c.sku}, {_n(c.vms)} VMs x {c.gpus // c.vms if c.vms else 0} = {_n(c.gpus)} GPUs, "
-            f"{_n(c.cpu_sockets)} CPU sockets, InfiniBand {_n(c.ib_gbps_per_vm)} Gb/s per VM in {c.ib_domains} "
+            f"{_n(c.cpu_sockets)} CPU sockets, InfiniBand {_n(c.ib_gbps_per_vm)} Gb/s per VM in {_n(c.ib_domains)} "
             f"domain{'s' if c.ib_domains != 1 else ''} ({domains} VMs)"
         )
         lines.append(
@@ -77,7 +77,17 @@ def _tree(inv: Inventory) -> list[str]:
     return lines
 
 
-def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]]) -> str:
+def _removed_lines(removed: Mapping[str, Sequence[Any]] | None) -> list[str]:
+    out: list[str] = []
+    for name, changes in (removed or {}).items():
+        out.append(f"Stack {name}: its stack file is gone since the earlier plan")
+        out += [f"  UNSAFE CHANGE {c}" for c in changes] or ["  (it had no protected resource)"]
+        out.append("")
+    return out
+
+
+def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]],
+               removed: Mapping[str, Sequence[Any]] | None = None) -> str:
     out: list[str] = []
     for p in plans:
         counts = Counter(r.type for r in p.inventory if r.custom)
@@ -89,15 +99,20 @@ def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]]) ->
         out += violations_block(p.violations)
         out += [f"  UNSAFE CHANGE {c}" for c in p.unsafe_changes]
         out.append("")
+    out += _removed_lines(removed)
     total = sum(len(p.violations) for p in plans)
     out.append(f"{len(plans)} stack{'s' if len(plans) != 1 else ''} planned, "
                f"{sum(len(p.inventory) for p in plans)} resources, {total} violation{'s' if total != 1 else ''}")
     return "\n".join(out) + "\n"
 
 
-def plan_markdown(plans: Sequence[StackPlan]) -> str:
+def plan_markdown(plans: Sequence[StackPlan], removed: Mapping[str, Sequence[Any]] | None = None) -> str:
     """For a pull-request comment: capacity per stack, violations, and the resources folded away."""
     out = ["## ai-fabric plan", ""]
+    for name, changes in (removed or {}).items():
+        out.append(f"**Stack {name} is gone since the earlier plan**")
+        out += [f"- `{c.kind}` `{c.urn}`: {c.message}" for c in changes]
+        out.append("")
     out.append("| stack | region | GPUs | VMs | CPU sockets | IB domains | circuits | circuit Gbps | gateway Gbps "
                "| FastPath | N-1 Gbps | resources | violations |")
     out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|")

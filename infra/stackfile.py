@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from infra.spec import PROJECT, FabricSpec, from_config
-from infra.spec.fields import Problems
+from infra.spec.fields import Name, Problems
 
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^.]+)\.yaml$")
+_STACK_NAME = TypeAdapter(Name)
 _TOP_LEVEL_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 Path_ = tuple[str | int, ...]
 
@@ -153,6 +154,17 @@ def _scalar(node: yaml.Node) -> Any:
         loader.dispose()
 
 
+def _refuse_aliases(text: str, display: str) -> None:
+    """Anchors and aliases (&a, *a, <<: *a) are refused: Pulumi never writes them, a self-reference
+    would never end and nested aliases expand to billions of nodes ('billion laughs')."""
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise SpecError([SpecIssue(
+                display, event.start_mark.line + 1, "", _MISSING,
+                "YAML anchors and aliases (&name, *name) are not supported in stack files; write the values out",
+            )])
+
+
 def read_stack_file(path: Path) -> StackFile:
     """Parse a stack file's YAML, keeping the line of every key. Raises SpecError."""
     m = STACK_FILE.match(path.name)
@@ -166,7 +178,10 @@ def read_stack_file(path: Path) -> StackFile:
     except UnicodeDecodeError as exc:
         raise SpecError([SpecIssue(display, None, "", _MISSING, f"not UTF-8 text: {exc.reason}")]) from None
     try:
+        _refuse_aliases(text, display)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise SpecError([SpecIssue(display, None, "", _MISSING, "invalid YAML: nested too deeply")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -176,7 +191,10 @@ def read_stack_file(path: Path) -> StackFile:
         raise SpecError([SpecIssue(display, None, "", _MISSING, f"invalid YAML: {exc}")]) from None
     lines: dict[Path_, int] = {}
     problems: list[tuple[Path_, int, str]] = []
-    data = {} if root is None else _construct(root, (), lines, problems)
+    try:
+        data = {} if root is None else _construct(root, (), lines, problems)
+    except RecursionError:
+        raise SpecError([SpecIssue(display, None, "", _MISSING, "invalid YAML: nested too deeply")]) from None
     issues = [SpecIssue(display, line, ".".join(map(str, p[1:] if p[:1] == ("config",) else p)), _MISSING, msg)
               for p, line, msg in problems]
     if not isinstance(data, dict):
@@ -344,6 +362,13 @@ def spec_from_file(file: StackFile) -> FabricSpec:
 
     values = file.project_values()
     issues = _file_issues(file, values)
+    try:
+        _STACK_NAME.validate_python(file.stack)
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        issues.append(SpecIssue(file.display, None, "", file.path.name,
+                                f"the stack name in the file name is invalid: {message}"))
+        raise SpecError(issues) from None
     try:
         spec = from_config(file.stack, {k: v for k, v in values.items() if k in CONFIG_KEYS})
     except ValidationError as exc:

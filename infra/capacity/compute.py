@@ -61,10 +61,11 @@ def check(spec: FabricSpec, caps: tuple[ClusterCapacity, ...]) -> list[Violation
     for c in caps:
         if c.subnet_needed > c.subnet_usable:
             need_len = 32 - math.ceil(math.log2(c.subnet_needed))
+            fix = f"a /{need_len} at least" if need_len >= 8 else "more than any VNet subnet holds; split the cluster"
             out.append(Violation(
                 "subnet-room",
-                f"subnet {c.subnet} has {c.subnet_usable} addresses; {c.vms} VMs + 5 reserved by Azure + "
-                f"{spec.clusters[c.name].subnet_headroom_pct}% headroom need {c.subnet_needed} (a /{need_len} at least)",
+                f"subnet {c.subnet} has {c.subnet_usable:,} addresses; {c.vms:,} VMs + 5 reserved by Azure + "
+                f"{spec.clusters[c.name].subnet_headroom_pct}% headroom need {c.subnet_needed:,} ({fix})",
                 stack=spec.stack, path=f"clusters.{c.name}.subnet",
             ))
         limit = spec.clusters[c.name].placement_group_max_vms

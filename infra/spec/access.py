@@ -171,9 +171,11 @@ _SCOPE = re.compile(r"^(subscription|fabric|interconnect|cluster/[a-z][a-z0-9-]*
 class PimSpec(SpecModel):
     """Just-in-time eligibility instead of standing access."""
 
-    max_activation_hours: int = Field(default=8, ge=1, le=24)
-    """Longest activation a member may request."""
-    eligible_days: int = Field(default=180, ge=1, le=365)
+    max_activation_hours: int = Field(default=8, strict=True, ge=1, le=24)
+    """Longest activation a member may request. Advisory: Azure keeps it in the role's PIM policy,
+    which Azure names itself, so the program records it in the eligibility's justification and an
+    administrator sets it in PIM."""
+    eligible_days: int = Field(default=180, strict=True, ge=1, le=365)
     """How long the eligibility itself lasts before it must be renewed."""
 
 

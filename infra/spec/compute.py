@@ -7,10 +7,10 @@ import binascii
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from infra import catalog
-from infra.spec.fields import Cidr, Name, SpecModel
+from infra.spec.fields import Cidr, Name, PositiveCount, SpecModel
 
 
 # Key types Azure accepts for a Linux admin account (articles/virtual-machines/linux/create-ssh-keys-detailed):
@@ -74,18 +74,18 @@ class GpuClusterSpec(SpecModel):
 
     sku: str
     """GPU VM size, e.g. 'Standard_ND96amsr_A100_v4'; must be in the catalog."""
-    vm_count: PositiveInt | None = None
+    vm_count: PositiveCount | None = None
     """VMs in the cluster. Omit to derive it from gpu_count; give both and they must agree exactly."""
-    gpu_count: PositiveInt | None = None
+    gpu_count: PositiveCount | None = None
     """GPU target. When given, the cluster must hold exactly this many GPUs."""
     placement_group_max_vms: int = Field(
-        default=catalog.PLACEMENT_GROUP_DEFAULT_VMS.value, ge=1, le=catalog.PLACEMENT_GROUP_RAISED_MAX_VMS.value
+        default=catalog.PLACEMENT_GROUP_DEFAULT_VMS.value, strict=True, ge=1, le=catalog.PLACEMENT_GROUP_RAISED_MAX_VMS.value
     )
     """VMs per InfiniBand scale set (singlePlacementGroup). 100 by default; up to 300 only after
     Azure raised the limit for this subscription by support request."""
     subnet: Cidr
     """The cluster's subnet, inside the site's address space."""
-    subnet_headroom_pct: int = Field(default=10, ge=0, le=400)
+    subnet_headroom_pct: int = Field(default=10, strict=True, ge=0, le=400)
     """Addresses kept free beyond the VMs and Azure's 5 reserved, in percent of the VMs (for reimaging
     and scale-out). 10 by default."""
     zone: Literal["1", "2", "3"] | None = None

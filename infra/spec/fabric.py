@@ -10,12 +10,12 @@ import ipaddress
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from infra import catalog
 from infra.spec.access import AccessSpec
 from infra.spec.compute import GpuClusterSpec
-from infra.spec.fields import AzureRegion, Cidr, Loc, Name, SpecModel, raise_problems
+from infra.spec.fields import AzureRegion, Cidr, Loc, Name, PositiveCount, SpecModel, raise_problems
 from infra.spec.network import Demand, DirectCircuit, InterconnectSpec, ProviderCircuit
 
 # The stack file's config keys, in the ai-fabric namespace, and the spec field each fills.
@@ -37,7 +37,7 @@ class SiteSpec(SpecModel):
     """Azure region name, e.g. 'eastus'."""
     address_space: tuple[Cidr, ...] = Field(min_length=1)
     """The site VNet's prefixes; every subnet of the stack lies inside, and no other stack's overlaps."""
-    vcpu_quota: dict[str, PositiveInt] = {}
+    vcpu_quota: dict[str, PositiveCount] = {}
     """Regional vCPU quota granted per GPU SKU family, keyed by SKU name."""
     resource_group: str | None = None
     """Resource group of the site. None: 'rg-ai-fabric-<stack>'."""
@@ -63,17 +63,17 @@ class CatalogOverrides(SpecModel):
 
     provider_name: str | None = None
     """An extra provider name to accept, e.g. 'Lumen Technologies' if Azure's list says so."""
-    direct_port_gbps: tuple[PositiveInt, ...] | None = None
+    direct_port_gbps: tuple[PositiveCount, ...] | None = None
     """ExpressRoute Direct port sizes offered, e.g. [10, 100, 400]. None: 10 and 100."""
-    ergwscale_fastpath: bool | None = None
+    ergwscale_fastpath: StrictBool | None = None
     """Whether ErGwScale supports FastPath. None: assumed not."""
-    ergwscale_max_circuits: PositiveInt | None = None
+    ergwscale_max_circuits: PositiveCount | None = None
     """Circuits one ErGwScale gateway may connect. None: 16."""
     ergwscale_unavailable_regions: tuple[AzureRegion, ...] | None = None
     """Regions without ErGwScale. None: the catalog's late-2025 list."""
     peering_locations: dict[str, PeeringLocationOverride] = {}
     """Extra peering locations the provider serves."""
-    gpu_cpu_sockets: dict[str, PositiveInt] = {}
+    gpu_cpu_sockets: dict[str, PositiveCount] = {}
     """CPU sockets per VM for SKUs whose count is unverified."""
 
     @field_validator("gpu_cpu_sockets")

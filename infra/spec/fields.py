@@ -111,6 +111,9 @@ def _guid(value: object) -> uuid.UUID:
         ) from None
 
 
+PositiveCount = Annotated[int, Field(strict=True, gt=0)]
+"""A whole number above zero, written as a number: '675' in quotes is an error, not a silent conversion."""
+
 Guid = Annotated[uuid.UUID, BeforeValidator(_guid), PlainSerializer(str, return_type=str)]
 
 

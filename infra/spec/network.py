@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from infra import catalog
 from infra.spec.fields import Asn, Cidr, Loc, Name, SecretConfigKey, Slash29, Slash30, SpecModel, Vlan, raise_problems
@@ -64,9 +64,9 @@ class ProviderCircuit(_CircuitBase):
     """Provider name exactly as Azure lists it (Lumen is listed as 'CenturyLink Cloud Connect')."""
     peering_location: str
     """A peering location the provider serves, e.g. 'Chicago'."""
-    bandwidth_mbps: int
+    bandwidth_mbps: int = Field(strict=True)
     """50, 100, 200, 500, 1000, 2000, 5000 or 10000."""
-    metro: bool = False
+    metro: StrictBool = False
     """ExpressRoute Metro: one circuit dual-homed to two peering locations of the same city, which
     counts as location redundancy on its own."""
 
@@ -89,7 +89,7 @@ class DirectPort(SpecModel):
     """An ExpressRoute Direct port pair at a peering location, owned by this site."""
 
     peering_location: str
-    bandwidth_gbps: int
+    bandwidth_gbps: int = Field(strict=True)
     """Port size: 10 or 100 (400 once the catalog's unverified entry is confirmed by override)."""
     encapsulation: Literal["Dot1Q", "QinQ"] = "Dot1Q"
 
@@ -100,7 +100,7 @@ class DirectCircuit(_CircuitBase):
     kind: Literal["direct"]
     port: Name
     """Key of interconnect.ports."""
-    bandwidth_gbps: int
+    bandwidth_gbps: int = Field(strict=True)
     """On a 10G port: 1, 2, 5, 10. On a 100G port: 5, 10, 40, 100."""
 
 
@@ -116,9 +116,9 @@ class GatewaySpec(SpecModel):
     """The site's ExpressRoute virtual network gateway."""
 
     sku: GatewaySkuName
-    scale_units: int | None = Field(default=None, ge=1, le=40)
+    scale_units: int | None = Field(default=None, strict=True, ge=1, le=40)
     """ErGwScale only: fixed size in scale units of 1 Gbps (min = max, no autoscale)."""
-    fastpath: bool = False
+    fastpath: StrictBool = False
     """Send data-path traffic around the gateway (needs UltraPerformance or ErGw3AZ)."""
     subnet: Cidr
     """The GatewaySubnet: /27 or larger; /26 or larger to connect 16 circuits."""
@@ -195,14 +195,30 @@ class InterconnectSpec(SpecModel):
         return float(self.circuits[circuit].bandwidth_gbps)
 
 
+# Bounds that keep figures finite and meaningful: no fabric carries 100 Tb/s between two sites.
+MAX_DEMAND_GBPS = 100_000.0
+MAX_DATASET_TB = 1_000_000.0
+MAX_HOURS = 100_000.0
+
+
 class ReplicationDemand(SpecModel):
     """Copy a dataset to a peer site within a deadline."""
 
     kind: Literal["replication"]
     to_stack: Name
-    dataset_tb: float = Field(gt=0)
-    """Dataset size in terabytes (10^12 bytes)."""
-    within_hours: float = Field(gt=0)
+    dataset_tb: float = Field(gt=0, le=MAX_DATASET_TB, allow_inf_nan=False)
+    """Dataset size in terabytes (10^12 bytes), up to an exabyte."""
+    within_hours: float = Field(ge=0.01, le=MAX_HOURS, allow_inf_nan=False)
+    """Deadline in hours, from 36 seconds to about 11 years."""
+
+    @model_validator(mode="after")
+    def _rate_bounded(self) -> ReplicationDemand:
+        if self.gbps > MAX_DEMAND_GBPS:
+            raise ValueError(
+                f"{self.dataset_tb:g} TB within {self.within_hours:g} h needs {self.gbps:,.0f} Gb/s, beyond any "
+                f"fabric (at most {MAX_DEMAND_GBPS:,.0f}); check the units (terabytes, hours)"
+            )
+        return self
 
     @property
     def gbps(self) -> float:
@@ -214,7 +230,8 @@ class SustainedDemand(SpecModel):
 
     kind: Literal["sustained"]
     to_stack: Name
-    gbps: float = Field(gt=0)
+    gbps: float = Field(gt=0, le=MAX_DEMAND_GBPS, allow_inf_nan=False)
+    """Sustained rate in Gb/s."""
 
 
 Demand = Annotated[ReplicationDemand | SustainedDemand, Field(discriminator="kind")]

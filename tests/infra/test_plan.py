@@ -101,6 +101,10 @@ def test_plan_reports_a_resource_violation_with_its_urn(stacks, capsys):
     assert with_urn, stack["violations"]
     urns = {r["urn"] for r in stack["resources"]}
     assert all(v["resource"] in urns for v in with_urn)
+    # The same broken claim caught by the capacity model and by the resource check is reported once,
+    # with the resource's URN and the spec's key path.
+    (throughput,) = [v for v in stack["violations"] if v["invariant"] == "gateway-throughput"]
+    assert throughput["resource"] in urns and throughput["path"] == "interconnect.gateway.sku"
 
 
 def test_plan_table_shows_the_tree_capacity_and_a_summary(capsys):

@@ -101,3 +101,27 @@ def test_fails_with_exit_2_when_the_earlier_plan_is_not_a_plan(tmp_path, capsys,
     assert code == 2
     err = capsys.readouterr().err
     assert "before.json" in err and "fabric plan --format json" in err
+
+
+def test_fails_when_a_whole_stack_with_protected_circuits_disappears(fabric_dir, tmp_path, capsys):
+    assert cli.main(["plan", "--all", "--format", "json", "--stacks-dir", str(fabric_dir)]) == 0
+    before = tmp_path / "all.json"
+    before.write_text(capsys.readouterr().out)
+    # uksouth's links to westeurope go with it: drop them on the westeurope side too.
+    (fabric_dir / "Pulumi.uksouth.yaml").unlink()
+    we = fabric_dir / "Pulumi.westeurope.yaml"
+    text = we.read_text()
+    start = text.index("      to-uksouth-lon:")
+    end = text.index("  ai-fabric:demands:")
+    text = text[:start] + text[end:]
+    text = text.replace("    corpus-to-uksouth:\n      kind: replication\n      to_stack: uksouth\n      dataset_tb: 100\n"
+                        "      within_hours: 48\n", "    {}\n")
+    we.write_text(text.replace("  ai-fabric:demands:\n    {}\n", "  ai-fabric:demands: {}\n"))
+    code = cli.main(["plan", "--all", "--format", "json", "--stacks-dir", str(fabric_dir), "--against", str(before)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1, out.get("removed_stacks")
+    (gone,) = out["removed_stacks"]
+    assert gone["stack"] == "uksouth"
+    kinds = {(c["kind"], c["resource"].rsplit("::", 1)[1]) for c in gone["unsafe_changes"]}
+    assert ("protected-removed", "interconnect-circuit-lon") in kinds
+    assert ("protected-removed", "interconnect-peering-dub") in kinds

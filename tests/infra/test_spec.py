@@ -405,3 +405,26 @@ def test_all_independent_errors_of_a_spec_are_reported_together(spec_data, spec_
     spec_data["interconnect"]["gateway"]["sku"] = "ErGw9AZ"
     paths = {e.path for e in spec_errors(spec_data)}
     assert {"clusters.h100.sku", "interconnect.circuits.nyc.private_peering.vlan_id", "interconnect.gateway.sku"} <= paths
+
+
+@pytest.mark.parametrize("field,value", [("vm_count", "675"), ("vm_count", 67.5), ("placement_group_max_vms", "300")])
+def test_fails_when_a_count_is_not_written_as_a_whole_number(spec_data, spec_errors, field, value):
+    data = spec_data
+    cluster = next(iter(data["clusters"].values()))
+    cluster[field] = value
+    errs = spec_errors(data)
+    assert any(e.path.endswith(f".{field}") for e in errs), errs
+
+
+@pytest.mark.parametrize("demand", [
+    {"kind": "sustained", "to_stack": "westus3", "gbps": float("inf")},
+    {"kind": "sustained", "to_stack": "westus3", "gbps": 1e9},
+    {"kind": "replication", "to_stack": "westus3", "dataset_tb": 1e300, "within_hours": 1},
+    {"kind": "replication", "to_stack": "westus3", "dataset_tb": 10, "within_hours": 1e-300},
+    {"kind": "replication", "to_stack": "westus3", "dataset_tb": 900_000, "within_hours": 1},
+])
+def test_fails_when_a_demand_is_beyond_any_fabric(spec_data, spec_errors, demand):
+    data = spec_data
+    data["demands"] = {"d": demand}
+    errs = spec_errors(data)
+    assert any(e.path.startswith("demands.d") for e in errs), errs

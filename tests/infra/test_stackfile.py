@@ -250,3 +250,36 @@ def test_cross_stack_overlap_names_both_files_stacks_and_lines(stack_file, stack
     names = {"Pulumi.eastus.yaml": "eastus-copy", "Pulumi.eastus-copy.yaml": "eastus"}
     file = issue.file.rsplit("/", 1)[-1]
     assert f"({names[file]}: ai-fabric:site.address_space.0)" in issue.message
+
+
+def test_fails_when_a_stack_file_uses_yaml_aliases(stack_file):
+    from infra.stackfile import SpecError, read_stack_file
+
+    f = stack_file("eastus")
+    f.path.write_text("config: &a\n  x: [*a]\n", encoding="utf-8")
+    with pytest.raises(SpecError) as exc:
+        read_stack_file(f.path)
+    (issue,) = exc.value.issues
+    assert issue.line == 1 and "anchors and aliases" in issue.message
+
+
+def test_fails_cleanly_on_an_alias_bomb(stack_file):
+    from infra.stackfile import SpecError, read_stack_file
+
+    lines = ["  a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"  a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    f = stack_file("eastus")
+    f.path.write_text("config:\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="anchors and aliases"):
+        read_stack_file(f.path)
+
+
+def test_fails_when_the_file_name_is_not_a_valid_stack_name(stacks_dir):
+    from infra.stackfile import SpecError, load
+
+    bad = stacks_dir / "Pulumi.UKSouth.yaml"
+    bad.write_text((stacks_dir / "Pulumi.uksouth.yaml").read_text())
+    with pytest.raises(SpecError) as exc:
+        load(bad)
+    (issue,) = exc.value.issues
+    assert issue.line is None and issue.path == "" and "UKSouth" in issue.message
