@@ -149,7 +149,17 @@ class PrivateInterconnect(pulumi.ComponentResource):
         self.peering_ids: dict[str, pulumi.Output[str]] = {}
         circuits: dict[str, network.ExpressRouteCircuit] = {}
         peerings: dict[str, network.ExpressRouteCircuitPeering] = {}
+        circuit_refs: dict[str, pulumi.Input[str]] = {}
         for key, c in spec.circuits.items():
+            self.bandwidth_gbps[key] = spec.bandwidth_gbps_of(key)
+            self.peering_locations[key] = spec.peering_location_of(key)
+            if c.linked:
+                # Another subscription owns the circuit and its peering; this site only connects to it.
+                assert c.owner_circuit_id is not None
+                circuit_refs[key] = c.owner_circuit_id
+                self.circuit_ids[key] = pulumi.Output.from_input(c.owner_circuit_id)
+                self.peering_ids[key] = pulumi.Output.from_input(f"{c.owner_circuit_id}/peerings/{PRIVATE_PEERING}")
+                continue
             sku = network.ExpressRouteCircuitSkuArgs(name=sku_name(c.tier, c.data_plan), tier=c.tier, family=c.data_plan)
             common = dict(
                 circuit_name=circuit_name(site.stack, key),
@@ -179,10 +189,9 @@ class PrivateInterconnect(pulumi.ComponentResource):
                     **common,
                 )
             circuit = circuits[key]
+            circuit_refs[key] = circuit.id
             self.circuit_ids[key] = circuit.id
             self.service_keys[key] = pulumi.Output.secret(circuit.service_key)
-            self.bandwidth_gbps[key] = spec.bandwidth_gbps_of(key)
-            self.peering_locations[key] = spec.peering_location_of(key)
 
             pp = c.private_peering
             peerings[key] = network.ExpressRouteCircuitPeering(
@@ -264,16 +273,14 @@ class PrivateInterconnect(pulumi.ComponentResource):
                 location=site.region,
                 connection_type="ExpressRoute",
                 virtual_network_gateway1=network.VirtualNetworkGatewayArgs(id=self.gateway.id),
-                peer=network.SubResourceArgs(id=circuits[key].id),
+                peer=network.SubResourceArgs(id=circuit_refs[key]),
                 express_route_gateway_bypass=fastpath,
                 routing_weight=0,
-                # Redeems an authorization on a circuit of another subscription. The spec has no field
-                # for that circuit's ID yet, so the circuit is still declared here: see the spec's
-                # authorization_key_secret.
+                # Redeems the owner's authorization on a linked circuit of another subscription.
                 authorization_key=_secret(args, c.authorization_key_secret, f"authorization key of circuit {key}"),
                 tags=tags,
                 # A connection needs the circuit's private peering in place.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[peerings[key]]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[peerings[key]] if key in peerings else []),
             )
             self.connection_ids[key] = conn.id
 

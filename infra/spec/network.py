@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, model_validator
@@ -38,6 +39,11 @@ class PrivatePeering(SpecModel):
         return self
 
 
+_CIRCUIT_ID = re.compile(
+    r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]+/providers/Microsoft\.Network/expressRouteCircuits/[-\w.]+$"
+)
+
+
 class _CircuitBase(SpecModel):
     tier: Tier = "Standard"
     """Local: regions near the peering location only, no Global Reach, UnlimitedData only.
@@ -45,15 +51,34 @@ class _CircuitBase(SpecModel):
     data_plan: DataPlan = "UnlimitedData"
     """Billing family; Local tier requires UnlimitedData."""
     private_peering: PrivatePeering
+    """The circuit's Azure private peering (for a linked circuit: as its owner configured it, so the
+    fabric's prefixes stay disjoint)."""
+    owner_circuit_id: str | None = None
+    """ARM ID of a circuit owned by another subscription that this site links to by authorization
+    key. None: the circuit and its peering are created and owned by this stack."""
     authorization_key_secret: SecretConfigKey | None = None
-    """Secret config key of an authorization key to redeem a circuit owned by another subscription.
-    None: the circuit is created and owned by this stack."""
+    """Secret config key of the authorization key the owner issued; required with owner_circuit_id."""
 
     @model_validator(mode="after")
     def _local_is_unlimited(self):
         if self.tier == "Local" and self.data_plan != "UnlimitedData":
             raise ValueError("tier Local only offers data_plan UnlimitedData")
+        if (self.owner_circuit_id is None) != (self.authorization_key_secret is None):
+            raise ValueError(
+                "owner_circuit_id and authorization_key_secret go together: a circuit of another subscription "
+                "is linked by its ARM ID and the authorization key its owner issued"
+            )
+        if self.owner_circuit_id is not None and not _CIRCUIT_ID.match(self.owner_circuit_id):
+            raise ValueError(
+                f"owner_circuit_id {self.owner_circuit_id!r} is not a circuit ARM ID; expected "
+                "'/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/expressRouteCircuits/<name>'"
+            )
         return self
+
+    @property
+    def linked(self) -> bool:
+        """Owned by another subscription: this stack only connects to it."""
+        return self.owner_circuit_id is not None
 
 
 class ProviderCircuit(_CircuitBase):
@@ -170,6 +195,11 @@ class InterconnectSpec(SpecModel):
                 )
         seen: dict[tuple[str, str, str], str] = {}
         for name, link in self.global_reach.items():
+            if link.circuit in self.circuits and self.circuits[link.circuit].linked:
+                problems.append((
+                    ("global_reach", name, "circuit"),
+                    f"{link.circuit!r} is linked from another subscription; its owner sets up Global Reach",
+                ))
             if link.circuit not in self.circuits:
                 problems.append((
                     ("global_reach", name, "circuit"),

@@ -266,3 +266,45 @@ def test_azure_names_are_deterministic_and_within_80_characters():
     assert len(long_a) <= 80 and len(long_b) <= 80 and long_a != long_b
     assert long_a == ic.circuit_name("a" * 40, "b" * 40)
     assert ic.owns_link("eastus", "westus3") and not ic.owns_link("westus3", "eastus")
+
+
+OWNER_CIRCUIT = ("/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/rg-partner/providers/"
+                 "Microsoft.Network/expressRouteCircuits/erc-partner-chicago")
+
+
+def _with_linked_circuit(spec):
+    from infra.spec import from_config
+
+    data = spec.model_dump(mode="json", exclude={"stack"})
+    data["interconnect"]["circuits"]["partner"] = {
+        "kind": "provider", "peering_location": "Chicago", "bandwidth_mbps": 10000,
+        "owner_circuit_id": OWNER_CIRCUIT, "authorization_key_secret": "authKeyPartner",
+        "private_peering": {"peer_asn": 64699, "vlan_id": 399, "primary_prefix": "172.16.39.0/30",
+                            "secondary_prefix": "172.16.39.4/30"},
+    }
+    return from_config(spec.stack, data)
+
+
+def test_a_linked_circuit_is_connected_by_authorization_key_not_created(shipped_fabric, plan_spec):
+    from infra import invariants
+    from infra.inventory import SECRET
+
+    spec = _with_linked_circuit(shipped_fabric.stacks["westus3"].spec)
+    inv = plan_spec(spec)
+    names = {r.name for r in inv}
+    assert "interconnect-circuit-partner" not in names and "interconnect-peering-partner" not in names
+    conn = inv.named("interconnect-connection-partner")
+    assert conn.get("peer.id") == OWNER_CIRCUIT
+    assert conn.inputs["authorizationKey"] == SECRET and "authorizationKey" in conn.secret_inputs
+    assert [v for v in invariants.check(inv) if v.invariant not in ("gateway-throughput",)] == []
+
+
+def test_fails_when_a_linked_circuit_has_no_authorization_key(shipped_fabric):
+    import pydantic
+
+    from infra.spec import from_config
+
+    data = _with_linked_circuit(shipped_fabric.stacks["westus3"].spec).model_dump(mode="json", exclude={"stack"})
+    del data["interconnect"]["circuits"]["partner"]["authorization_key_secret"]
+    with pytest.raises(pydantic.ValidationError, match="owner_circuit_id and authorization_key_secret go together"):
+        from_config("westus3", data)
