@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field
 
 import pulumi
@@ -111,13 +112,16 @@ class PrivateInterconnectArgs:
     peer_peering_ids: Mapping[tuple[str, str], pulumi.Input[str]] = field(default_factory=dict)
     """(peer stack, peer circuit) -> that circuit's private peering ID, for the Global Reach links
     this stack owns (it sorts first of the pair); read from the peer stack's outputs."""
+    catalog_overrides: Mapping[str, Any] = field(default_factory=dict)
+    """The stack's overrides of unverified catalog facts, recorded on the component so that checks
+    which see only the resources (the policy pack) judge with the same facts as `fabric plan`."""
 
 
 class PrivateInterconnect(pulumi.ComponentResource):
     """The site's ExpressRoute: circuits or Direct ports, private peering, gateway, Global Reach."""
 
     def __init__(self, name: str, args: PrivateInterconnectArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(PRIVATE_INTERCONNECT, name, None, opts)
+        super().__init__(PRIVATE_INTERCONNECT, name, {"catalogOverrides": dict(args.catalog_overrides)}, opts)
         spec, site, cat = args.spec, args.site, args.catalog
         rg = site.network_resource_group
         tags = site.tags_for("interconnect")

@@ -16,7 +16,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy
 
-from infra import invariants
+from infra import catalog, invariants
+from infra.spec import CatalogOverrides
+from infra.tokens import PRIVATE_INTERCONNECT
 from infra.inventory import SECRET, UNKNOWN, Inventory, Resource, normalize
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -87,9 +89,26 @@ def to_inventory(resources: Iterable[PolicyResource]) -> Inventory:
     return Inventory(stack=_stack_name(resources), resources=tuple(sorted(out, key=lambda x: x.urn)))
 
 
-def _policy(name: str, check: invariants.Check) -> StackValidationPolicy:
+def catalog_of(inventory: Inventory) -> catalog.Catalog:
+    """The stack's catalog: its overrides of unverified facts are recorded on the interconnect."""
+    for r in inventory.of_type(PRIVATE_INTERCONNECT):
+        overrides = r.inputs.get("catalogOverrides")
+        if isinstance(overrides, Mapping) and overrides:
+            try:
+                return catalog.with_overrides(CatalogOverrides.model_validate(overrides).model_dump(exclude_none=True))
+            except ValueError:
+                return catalog.DEFAULT  # malformed overrides are judged by the defaults
+    return catalog.DEFAULT
+
+
+def _policy(name: str) -> StackValidationPolicy:
+    check = invariants.CHECKS[name]
+
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        for v in invariants.run_check(name, check, to_inventory(args.resources)):
+        inventory = to_inventory(args.resources)
+        cat = catalog_of(inventory)
+        fn = check if cat is catalog.DEFAULT else invariants.checks_for(cat)[name]
+        for v in invariants.run_check(name, fn, inventory):
             report_violation(v.message, v.resource)
 
     doc = (check.__doc__ or name).strip().splitlines()[0]
@@ -103,4 +122,4 @@ def _policy(name: str, check: invariants.Check) -> StackValidationPolicy:
 
 def policies() -> list[StackValidationPolicy]:
     """One mandatory stack policy per resource-level invariant, in the order they are registered."""
-    return [_policy(name, check) for name, check in invariants.CHECKS.items()]
+    return [_policy(name) for name in invariants.CHECKS]

@@ -129,6 +129,7 @@ def deploy(spec: FabricSpec) -> None:
         PrivateInterconnectArgs(
             spec=spec.interconnect, site=site, catalog=cat, secrets=_secrets(spec),
             peer_peering_ids=_peer_peering_ids(spec),
+            catalog_overrides=spec.catalog_overrides.model_dump(mode="json", exclude_none=True),
         ),
     )
     sub_scope = pulumi.Output.concat("/subscriptions/", site.subscription_id)

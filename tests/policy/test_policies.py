@@ -207,3 +207,21 @@ def test_the_pack_and_the_plan_agree_on_randomly_mutated_inventories(plan_shippe
         assert run_pack(mutated) == run_invariants(mutated)
     else:
         run_pack(mutated, preview=True)  # unknown IDs never crash a policy
+
+
+def _westus3_fastpath(spec, override: bool):
+    from infra.spec import from_config
+
+    data = spec.model_dump(mode="json", exclude={"stack"})
+    data["interconnect"]["gateway"]["fastpath"] = True
+    data["catalog_overrides"] = {"ergwscale_fastpath": True} if override else {}
+    return from_config("westus3", data)
+
+
+def test_the_pack_judges_with_the_stack_catalog_overrides_as_the_plan_does(shipped_fabric, plan_spec):
+    # The stack confirms ErGwScale FastPath by override: its connections bypass the gateway.
+    spec = _westus3_fastpath(shipped_fabric.stacks["westus3"].spec, override=True)
+    inv = plan_spec(spec)
+    assert {v.invariant for v in invariants.check(inv)} >= {"fastpath-support"}  # the defaults would object
+    assert invariants.check(inv, spec.catalog) == []
+    assert run_pack(inv) == set()
