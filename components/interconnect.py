@@ -87,11 +87,6 @@ def sku_name(tier: str, family: str) -> str:
     return f"{tier}_{family}"
 
 
-def owns_link(stack: str, peer_stack: str) -> bool:
-    """The stack whose name sorts first of a pair creates the pair's Global Reach connection."""
-    return stack < peer_stack
-
-
 def fastpath_effective(spec: InterconnectSpec, cat: catalog.Catalog) -> bool:
     """FastPath asked for and supported by the SKU (ErGwScale only by catalog override)."""
     return spec.gateway.fastpath and cat.gateway_skus[spec.gateway.sku].fastpath
@@ -290,7 +285,7 @@ class PrivateInterconnect(pulumi.ComponentResource):
 
         self.global_reach_ids: dict[str, pulumi.Output[str]] = {}
         for key, link in spec.global_reach.items():
-            if not owns_link(site.stack, link.peer_stack):
+            if not link.owned_by(site.stack):
                 continue  # the peer creates it; declaring it here too would make two
             peer_id = args.peer_peering_ids.get((link.peer_stack, link.peer_circuit))
             if peer_id is None:

@@ -78,7 +78,7 @@ def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity]) ->
         sites[s] = nodes
         for link in spec.interconnect.global_reach.values():
             peer = by_name.get(link.peer_stack)
-            if peer is None or spec.stack > link.peer_stack:
+            if peer is None or not link.owned_by(spec.stack):
                 continue  # drawn once, by the stack that owns the link
             bw = min(spec.interconnect.bandwidth_gbps_of(link.circuit), peer.interconnect.bandwidth_gbps_of(link.peer_circuit))
             edges.append(Edge(_id(s, "circuit", link.circuit), _id(peer.stack, "circuit", link.peer_circuit),

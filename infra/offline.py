@@ -474,7 +474,7 @@ def config_from_spec(spec: FabricSpec, secret_keys: Iterable[str] | None = None)
 
 def _owned_peers(spec: FabricSpec) -> set[str]:
     """Peers whose outputs this stack reads: those of the Global Reach links it owns (sorts first)."""
-    return {l.peer_stack for l in spec.interconnect.global_reach.values() if spec.stack < l.peer_stack}
+    return {l.peer_stack for l in spec.interconnect.global_reach.values() if l.owned_by(spec.stack)}
 
 
 class FabricPlanner:

@@ -9,7 +9,7 @@ import pulumi
 from pulumi_azure_native import authorization, network, resources
 from pydantic import ValidationError
 
-from components.context import SiteContext
+from components.context import SiteContext, baseline_tags
 from components.entra_access import EntraAccess, EntraAccessArgs
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
 from components.interconnect import PrivateInterconnect, PrivateInterconnectArgs
@@ -47,7 +47,7 @@ def secret(key: str) -> pulumi.Output[str]:
 
 def build_site(spec: FabricSpec) -> tuple[SiteContext, resources.ResourceGroup]:
     client = authorization.get_client_config_output()
-    tags = {**spec.site.tags, "fabric": PROJECT, "stack": spec.stack, "site": spec.site.region, "component": "site"}
+    tags = baseline_tags(spec.stack, spec.site.region, "site", spec.site.tags)
     rg = resources.ResourceGroup(
         "network-rg",
         resource_group_name=f"{spec.resource_group}-network",
@@ -92,7 +92,7 @@ def _peer_peering_ids(spec: FabricSpec) -> dict[tuple[str, str], pulumi.Output[s
     refs: dict[str, pulumi.StackReference] = {}
     out = {}
     for link in spec.interconnect.global_reach.values():
-        if spec.stack > link.peer_stack:
+        if not link.owned_by(spec.stack):
             continue
         if link.peer_stack not in refs:
             org = pulumi.get_organization()
@@ -100,8 +100,21 @@ def _peer_peering_ids(spec: FabricSpec) -> dict[tuple[str, str], pulumi.Output[s
                 f"peer-{link.peer_stack}", stack_name=f"{org}/{pulumi.get_project()}/{link.peer_stack}"
             )
         ids = refs[link.peer_stack].get_output("circuit_peering_ids")
-        out[(link.peer_stack, link.peer_circuit)] = ids.apply(lambda m, c=link.peer_circuit: (m or {}).get(c))
+        out[(link.peer_stack, link.peer_circuit)] = ids.apply(
+            lambda m, peer=link.peer_stack, c=link.peer_circuit: _peer_peering_id(m, peer, c)
+        )
     return out
+
+
+def _peer_peering_id(exported: object, peer: str, circuit: str) -> str:
+    """The peer's peering ID, or a clear stop: Azure would only fail later, at `pulumi up`."""
+    value = exported.get(circuit) if isinstance(exported, dict) else None
+    if not value:
+        raise pulumi.RunError(
+            f"peer stack {peer} exports no circuit_peering_ids[{circuit!r}]: deploy {peer} first "
+            "(Global Reach owners read stacks that sort after them, so deploy in reverse name order)"
+        )
+    return value
 
 
 def deploy(spec: FabricSpec) -> None:

@@ -169,7 +169,7 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
         for name, link in ic.global_reach.items():
             # The owner creates the link; a declaration only the other side makes creates nothing.
             peer = by_name.get(link.peer_stack)
-            if spec.stack < link.peer_stack and peer is not None and link.peer_circuit in peer.interconnect.circuits:
+            if link.owned_by(spec.stack) and peer is not None and link.peer_circuit in peer.interconnect.circuits:
                 links.append(LinkEdge(name, (spec.stack, link.circuit), (link.peer_stack, link.peer_circuit),
                                       str(link.prefix)))
         for name, d in spec.demands.items():

@@ -173,6 +173,10 @@ class GlobalReachSpec(SpecModel):
     prefix: Slash29
     """/29 for the link, disjoint from every other prefix of the fabric."""
 
+    def owned_by(self, stack: str) -> bool:
+        """Whether `stack` creates the connection: the one whose name sorts first of the pair."""
+        return stack < self.peer_stack
+
 
 class InterconnectSpec(SpecModel):
     """How the site reaches the carrier fabric and, through it, the other sites."""

@@ -265,7 +265,10 @@ def test_azure_names_are_deterministic_and_within_80_characters():
     long_b = ic.circuit_name("a" * 40, "b" * 39 + "c")
     assert len(long_a) <= 80 and len(long_b) <= 80 and long_a != long_b
     assert long_a == ic.circuit_name("a" * 40, "b" * 40)
-    assert ic.owns_link("eastus", "westus3") and not ic.owns_link("westus3", "eastus")
+    from infra.spec import GlobalReachSpec
+
+    link = GlobalReachSpec(circuit="a", peer_stack="westus3", peer_circuit="b", prefix="172.31.0.0/29")
+    assert link.owned_by("eastus") and not link.owned_by("zzz")
 
 
 OWNER_CIRCUIT = ("/subscriptions/0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9/resourceGroups/rg-partner/providers/"

@@ -144,12 +144,20 @@ def test_mocks_answer_client_config_and_give_arm_shaped_ids(plan_shipped):
 
 
 def test_alias_transformation_changes_speed_not_what_is_declared(shipped_fabric):
-    stack = shipped_fabric.stacks["uksouth"]
-    planner_fast = offline.FabricPlanner({"uksouth": stack.spec}, {"uksouth": stack.file.config})
-    planner_slow = offline.FabricPlanner({"uksouth": stack.spec}, {"uksouth": stack.file.config},
-                                         offline.RunOptions(fast=False))
+    specs = {n: s.spec for n, s in shipped_fabric.stacks.items()}
+    configs = {n: s.file.config for n, s in shipped_fabric.stacks.items()}
+    planner_fast = offline.FabricPlanner(specs, configs)
+    planner_slow = offline.FabricPlanner(specs, configs, offline.RunOptions(fast=False))
     fast, slow = planner_fast.inventory("uksouth"), planner_slow.inventory("uksouth")
     assert [(r.urn, r.inputs, r.protect, r.parent) for r in fast] == [(r.urn, r.inputs, r.protect, r.parent) for r in slow]
+
+
+def test_fails_clearly_when_a_peer_stack_has_not_exported_its_peering_ids(shipped_fabric):
+    uksouth = shipped_fabric.stacks["uksouth"]
+    alone = offline.FabricPlanner({"uksouth": uksouth.spec}, {"uksouth": uksouth.file.config})
+    with pytest.raises(offline.PlanError, match=r"peer stack westeurope exports no circuit_peering_ids\['ams'\]: "
+                                                r"deploy westeurope first"):
+        alone.inventory("uksouth")
 
 
 def test_peer_outputs_answer_stack_references_from_the_peer_run(tmp_path):
