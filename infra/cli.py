@@ -93,9 +93,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from infra import graph
 
     fabric, names = _load(args)
-    chosen = set(names)
-    specs = [s.spec for n, s in fabric.stacks.items() if n in chosen]
-    topo = graph.topology(specs, fabric.assessment.capacity)
+    specs = [s.spec for s in fabric.stacks.values()]
+    topo = graph.topology(specs, fabric.assessment.capacity, selected=set(names))
     sys.stdout.write(graph.mermaid(topo) if args.format == "mermaid" else graph.dot(topo))
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from infra import catalog
 from infra.capacity import StackCapacity
@@ -46,15 +46,22 @@ class Topology:
     site_labels: dict[str, str]
     locations: list[Node]
     edges: list[Edge]
+    peers: list[Node] = field(default_factory=list)
+    """Circuits of stacks not drawn that a drawn site's Global Reach links reach."""
 
 
-def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity]) -> Topology:
+def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity],
+             selected: set[str] | None = None) -> Topology:
+    """The drawing of the `selected` stacks (default: all). A Global Reach link to a stack left out
+    ends at a small node standing for the peer's circuit, so no link of a drawn site goes missing."""
     by_name = {s.stack: s for s in specs}
+    chosen = set(by_name) if selected is None else selected
     sites: dict[str, list[Node]] = {}
     labels: dict[str, str] = {}
     locations: dict[str, Node] = {}
     edges: list[Edge] = []
-    for spec in specs:
+    peers: dict[str, Node] = {}
+    for spec in (s for s in specs if s.stack in chosen):
         cap = capacity[spec.stack]
         s = spec.stack
         labels[s] = f"{s} ({spec.site.region}) {cap.gpus:,} GPUs"
@@ -78,12 +85,14 @@ def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity]) ->
         sites[s] = nodes
         for link in spec.interconnect.global_reach.values():
             peer = by_name.get(link.peer_stack)
-            if peer is None or not link.owned_by(spec.stack):
+            if peer is None or (not link.owned_by(spec.stack) and peer.stack in chosen):
                 continue  # drawn once, by the stack that owns the link
             bw = min(spec.interconnect.bandwidth_gbps_of(link.circuit), peer.interconnect.bandwidth_gbps_of(link.peer_circuit))
-            edges.append(Edge(_id(s, "circuit", link.circuit), _id(peer.stack, "circuit", link.peer_circuit),
-                              f"Global Reach {_gbps(bw)}", "global-reach"))
-    return Topology(sites, labels, sorted(locations.values(), key=lambda n: n.label), edges)
+            far = _id(peer.stack, "circuit", link.peer_circuit)
+            if peer.stack not in chosen:
+                peers.setdefault(far, Node(far, f"{peer.stack}/{link.peer_circuit} (not drawn)", "peer"))
+            edges.append(Edge(_id(s, "circuit", link.circuit), far, f"Global Reach {_gbps(bw)}", "global-reach"))
+    return Topology(sites, labels, sorted(locations.values(), key=lambda n: n.label), edges, list(peers.values()))
 
 
 def mermaid(t: Topology) -> str:
@@ -97,6 +106,8 @@ def mermaid(t: Topology) -> str:
     for n in t.locations:
         out.append(f'    {n.id}(("{n.label}"))')
     out.append("  end")
+    for n in t.peers:
+        out.append(f'  {n.id}[/"{n.label}"/]')
     for e in t.edges:
         if e.kind == "global-reach":
             out.append(f'  {e.a} <-. "{e.label}" .-> {e.b}')
@@ -117,6 +128,8 @@ def dot(t: Topology) -> str:
     for n in t.locations:
         out.append(f'    {n.id} [label="{n.label}", shape=ellipse];')
     out.append("  }")
+    for n in t.peers:
+        out.append(f'  {n.id} [label="{n.label}", style=dotted];')
     for e in t.edges:
         attrs = f' [label="{e.label}", style=dashed, color=blue]' if e.kind == "global-reach" else ""
         out.append(f"  {e.a} -- {e.b}{attrs};")

@@ -168,3 +168,11 @@ def test_graph_dot_is_balanced_and_has_every_link(capsys):
     assert out.count("{") == out.count("}")
     assert out.count("style=dashed") == 8
     assert "Global Reach 10 Gbps" in out
+
+
+def test_graph_of_one_stack_keeps_its_links_to_peers_left_out(capsys):
+    code, out, _ = _run(capsys, "graph", "--stack", "uksouth", "--stacks-dir", str(STACKS))
+    assert code == 0
+    assert "subgraph site_westeurope" not in out
+    assert out.count("Global Reach") == 2
+    assert 'westeurope/ams (not drawn)' in out and 'westeurope/fra (not drawn)' in out
