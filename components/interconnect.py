@@ -87,11 +87,6 @@ def sku_name(tier: str, family: str) -> str:
     return f"{tier}_{family}"
 
 
-def fastpath_effective(spec: InterconnectSpec, cat: catalog.Catalog) -> bool:
-    """FastPath asked for and supported by the SKU (ErGwScale only by catalog override)."""
-    return spec.gateway.fastpath and cat.gateway_skus[spec.gateway.sku].fastpath
-
-
 # ------------------------------------------------------------------------------------------------
 # The component
 # ------------------------------------------------------------------------------------------------
@@ -262,7 +257,7 @@ class PrivateInterconnect(pulumi.ComponentResource):
         )
         self.gateway_id = self.gateway.id
 
-        fastpath = fastpath_effective(spec, cat)
+        fastpath = spec.fastpath_effective(cat)
         self.connection_ids: dict[str, pulumi.Output[str]] = {}
         for key, c in spec.circuits.items():
             conn = network.VirtualNetworkGatewayConnection(

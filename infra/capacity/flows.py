@@ -158,7 +158,7 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
     for spec in specs:
         ic = spec.interconnect
         sites[spec.stack] = SiteNode(
-            spec.stack, tuple(ic.circuits), _gateway_label(spec), network.gateway_gbps(spec),
+            spec.stack, tuple(ic.circuits), ic.gateway.label, network.gateway_gbps(spec),
             network.fastpath_effective(spec),
         )
         for name, c in ic.circuits.items():
@@ -179,11 +179,6 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
                     d.dataset_tb if isinstance(d, ReplicationDemand) else None,
                 ))
     return FabricGraph(sites, circuits, tuple(links), tuple(demands))
-
-
-def _gateway_label(spec: FabricSpec) -> str:
-    gw = spec.interconnect.gateway
-    return gw.sku if gw.sku != "ErGwScale" else f"ErGwScale x{gw.scale_units}"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -18,8 +18,7 @@ def gateway_gbps(spec: FabricSpec) -> float:
 
 
 def fastpath_effective(spec: FabricSpec) -> bool:
-    gw = spec.interconnect.gateway
-    return gw.fastpath and spec.catalog.gateway_skus[gw.sku].fastpath
+    return spec.interconnect.fastpath_effective(spec.catalog)
 
 
 def circuit_gbps(spec: FabricSpec) -> float:
@@ -71,7 +70,7 @@ def interconnect_capacity(spec: FabricSpec) -> InterconnectCapacity:
     return InterconnectCapacity(
         circuits=len(ic.circuits),
         circuit_gbps=circuit_gbps(spec),
-        gateway_sku=ic.gateway.sku if ic.gateway.sku != "ErGwScale" else f"ErGwScale x{ic.gateway.scale_units}",
+        gateway_sku=ic.gateway.label,
         gateway_gbps=gateway_gbps(spec),
         fastpath=fastpath_effective(spec),
         peering_locations=locations,

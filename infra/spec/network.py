@@ -148,6 +148,11 @@ class GatewaySpec(SpecModel):
     subnet: Cidr
     """The GatewaySubnet: /27 or larger; /26 or larger to connect 16 circuits."""
 
+    @property
+    def label(self) -> str:
+        """'ErGw3AZ', or 'ErGwScale x20' with its scale units."""
+        return self.sku if self.sku != "ErGwScale" else f"ErGwScale x{self.scale_units}"
+
     @model_validator(mode="after")
     def _units_match_sku(self) -> GatewaySpec:
         if self.sku == "ErGwScale" and self.scale_units is None:
@@ -227,6 +232,10 @@ class InterconnectSpec(SpecModel):
 
     def bandwidth_gbps_of(self, circuit: Name) -> float:
         return float(self.circuits[circuit].bandwidth_gbps)
+
+    def fastpath_effective(self, cat: catalog.Catalog) -> bool:
+        """FastPath asked for and supported by the gateway SKU (ErGwScale only by catalog override)."""
+        return self.gateway.fastpath and cat.gateway_skus[self.gateway.sku].fastpath
 
 
 # Bounds that keep figures finite and meaningful: no fabric carries 100 Tb/s between two sites.
