@@ -163,6 +163,8 @@ def deploy(spec: FabricSpec) -> None:
             cluster_datasets={n: c.datasets for n, c in spec.clusters.items()},
         ),
     )
+    # The stack's own figures; what needs the other sites too (demands, failures across the fabric)
+    # is in `fabric plan`, which sees every stack.
     cap, _ = capacity.stack_capacity(spec)
     pulumi.export("stack", spec.stack)
     pulumi.export("region", spec.site.region)
