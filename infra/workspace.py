@@ -20,9 +20,6 @@ class Fabric:
     stacks: dict[str, LoadedStack]
     assessment: Assessment
 
-    def select(self, names: Sequence[str]) -> list[LoadedStack]:
-        return [self.stacks[n] for n in names] if names else list(self.stacks.values())
-
 
 def find_stacks_dir(explicit: Path | None = None) -> Path:
     """--stacks-dir if given; else ./stacks, else the stacks/ beside the nearest Pulumi.yaml above."""
