@@ -9,10 +9,10 @@ does. Each run gets a fresh event loop and fresh runtime settings, so runs never
 
 Speed: every azure-native resource carries ~60 API-version aliases that the SDK turns into Outputs;
 aliases only matter for migrating existing state, which a mock run has none of. The engine drops
-them with a stack transformation of its own; the real program never registers it. Likewise a
-provider sub-package's __init__ imports all of its ~500 resource modules; offline, the engine
-loads only the modules the program touches (_LazyProviderModule), and skips the stack walk that
-records each resource's source line for the real engine's diagnostics.
+them with a stack transformation of its own; the real program never registers it. Likewise the
+engine loads only the SDK modules the program touches, with annotations evaluated on demand
+(infra/sdk_loading.py), and skips the stack walk that records each resource's source line for the
+real engine's diagnostics.
 """
 
 from __future__ import annotations
@@ -21,15 +21,11 @@ import asyncio
 import contextlib
 import gc
 import hashlib
-import importlib
-import importlib.util
 import json
 import os
-import re
 import runpy
 import sys
 import threading
-import types
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -41,6 +37,7 @@ import pulumi.runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
+from infra import sdk_loading
 from infra.inventory import SECRET, Inventory, Resource, normalize
 from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec
 
@@ -301,50 +298,6 @@ def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTra
     return pulumi.ResourceTransformationResult(args.props, opts)
 
 
-_SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-class _LazyProviderModule(types.ModuleType):
-    """A provider sub-package (e.g. pulumi_azure_native.network) that loads one resource module at a
-    time instead of the ~500 its __init__ imports.
-
-    `network.ExpressRouteCircuit` imports `network/express_route_circuit.py` (and the shared
-    _inputs, outputs and _enums it needs); the classes are the SDK's own, unchanged. Offline only:
-    it cuts the import of a provider package from ~0.6 s to the modules a program uses.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        base = name[:-len("Args")] if name.endswith("Args") else name
-        base = base[:-len("_output")] if base.endswith("_output") else base
-        for module in dict.fromkeys((_SNAKE.sub("_", base).lower(), base, "_inputs", "_enums", "outputs")):
-            try:
-                loaded = importlib.import_module(f"{self.__name__}.{module}")
-            except ModuleNotFoundError:
-                continue
-            if hasattr(loaded, name):
-                value = getattr(loaded, name)
-                setattr(self, name, value)
-                return value
-        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
-
-
-def _lazy_provider_packages(*names: str) -> None:
-    """Turn provider sub-packages that nothing has used yet into _LazyProviderModules (idempotent).
-
-    The SDK's top-level package registers each sub-package as a lazy module that imports everything
-    on first use; converting that same module object in place keeps every reference to it valid.
-    """
-    import pulumi_azure_native  # noqa: F401 - registers the lazy sub-packages
-
-    for name in names:
-        module = sys.modules.get(f"pulumi_azure_native.{name}")
-        if module is None or type(module).__name__ != "_LazyModule":
-            continue  # already loaded in full (pulumi's _LazyModule becomes a plain module on first use)
-        module.__class__ = _LazyProviderModule
-
-
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """A run allocates hundreds of thousands of small objects (Outputs, futures, the provider SDK's
@@ -386,8 +339,6 @@ def _program_context(program: Path) -> Iterator[None]:
         sys.path[:] = old_path
 
 
-LAZY_PACKAGES = ("network", "compute", "authorization", "managedidentity", "resources")
-
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -419,7 +370,8 @@ def run(
                                  organization=ORGANIZATION)
         if options.fast:
             pulumi.runtime.register_stack_transformation(_drop_aliases)
-            _lazy_provider_packages(*LAZY_PACKAGES)
+            sdk_loading.postpone_sdk_annotations()
+            sdk_loading.lazy_provider_packages(*sdk_loading.PROGRAM_PACKAGES)
 
         exports: dict[str, Any] = {}
 

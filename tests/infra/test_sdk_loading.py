@@ -1,0 +1,160 @@
+"""The offline engine loads the provider SDK faster without changing what the program declares."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from infra import sdk_loading
+from infra.offline import PROJECT_DIR
+
+MODULE = """\
+evaluated = []
+
+
+def _note(name):
+    evaluated.append(name)
+    return name
+
+
+def declared(x: _note('x')) -> _note('return'):
+    return x
+"""
+
+
+def _load(path: Path, name: str):
+    loader = sdk_loading._PostponedAnnotationsLoader(name, str(path))
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def writes_bytecode(monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+
+def test_annotations_are_kept_as_strings_and_evaluated_only_on_demand(tmp_path, writes_bytecode):
+    path = tmp_path / "gen.py"
+    path.write_text(MODULE)
+    module = _load(path, "gen_postponed")
+    assert module.evaluated == []
+    assert module.declared.__annotations__ == {"x": "_note('x')", "return": "_note('return')"}
+    assert module.declared(3) == 3
+
+
+def test_the_standard_load_evaluates_them_at_import(tmp_path):
+    # What the real program gets: the same module, annotations evaluated as it is imported.
+    path = tmp_path / "gen_standard.py"
+    path.write_text(MODULE)
+    spec = importlib.util.spec_from_file_location("gen_standard", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.evaluated == ["x", "return"]
+
+
+def test_bytecode_is_cached_under_its_own_tag_and_recompiled_when_the_source_changes(tmp_path, writes_bytecode):
+    path = tmp_path / "gen.py"
+    path.write_text(MODULE)
+    _load(path, "gen_cached")
+    cached = Path(sdk_loading.offline_bytecode_path(str(path)))
+    assert cached.name == f"gen.{sys.implementation.cache_tag}.opt-{sdk_loading.BYTECODE_TAG}.pyc"
+    assert cached.exists()
+    # The standard bytecode file is never written with postponed annotations in it.
+    assert not Path(importlib.util.cache_from_source(str(path))).exists()
+
+    path.write_text(MODULE + "\nVERSION = 2\n")
+    os.utime(path, ns=(0, 10**18))  # a different mtime even on a coarse clock
+    assert _load(path, "gen_cached_v2").VERSION == 2
+
+
+def test_a_torn_cache_file_is_compiled_again(tmp_path, writes_bytecode):
+    path = tmp_path / "gen.py"
+    path.write_text(MODULE)
+    _load(path, "gen_torn")
+    cached = Path(sdk_loading.offline_bytecode_path(str(path)))
+    cached.write_bytes(cached.read_bytes()[:40])
+    assert _load(path, "gen_torn_again").declared(1) == 1
+
+
+def test_without_a_cache_and_without_bytecode_writing_the_module_loads_the_standard_way(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    path = tmp_path / "gen.py"
+    path.write_text(MODULE)
+    module = _load(path, "gen_nowrite")
+    assert module.evaluated == ["x", "return"]
+    assert not Path(sdk_loading.offline_bytecode_path(str(path))).exists()
+
+
+def test_warm_compiles_the_shared_modules_of_the_program_packages():
+    written = sdk_loading.warm(sdk_loading.PROGRAM_PACKAGES)
+    names = {(Path(f).parent.name, Path(f).stem) for f in written}
+    assert ("network", "outputs") in names and ("compute", "_inputs") in names
+    for source in written:
+        assert Path(sdk_loading.offline_bytecode_path(source)).exists()
+
+
+def test_the_program_imports_only_packages_the_engine_loads_lazily():
+    # A provider package missing from PROGRAM_PACKAGES would still work, at the full import's cost.
+    imported = set()
+    for path in [*(PROJECT_DIR / "components").glob("*.py"), *(PROJECT_DIR / "infra").glob("*.py")]:
+        for line in path.read_text().splitlines():
+            if line.startswith("from pulumi_azure_native import "):
+                imported.update(n.strip() for n in line.split(" import ", 1)[1].split(","))
+    assert imported and imported <= set(sdk_loading.PROGRAM_PACKAGES)
+
+
+_PLAN = textwrap.dedent("""
+    import json, sys
+    if sys.argv[1] == "eager":
+        # Load the SDK's shared modules the standard way before the engine can intervene.
+        import importlib, importlib.util
+        import pulumi_azure_native
+        for package in ("network", "compute", "authorization", "managedidentity", "resources"):
+            for module in ("_enums", "_inputs", "outputs"):
+                if importlib.util.find_spec(f"pulumi_azure_native.{package}.{module}"):
+                    importlib.import_module(f"pulumi_azure_native.{package}.{module}")
+    from infra import plan, sdk_loading
+    from infra.workspace import load_fabric
+    planner = plan.planner_for(load_fabric(plan.offline.PROJECT_DIR / "stacks"))
+    loaders = {}
+    inventories = {}
+    for name in ("eastus", "westeurope"):
+        inv = planner.inventory(name)
+        inventories[name] = {"resources": [r.to_json() for r in inv], "exports": inv.exports}
+    outputs = sys.modules["pulumi_azure_native.network.outputs"]
+    postponed = isinstance(outputs.__spec__.loader, sdk_loading._PostponedAnnotationsLoader)
+    json.dump({"postponed": postponed, "inventories": inventories}, sys.stdout, sort_keys=True, default=str)
+""")
+
+
+def _plan_in_fresh_process(mode: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    done = subprocess.run([sys.executable, "-c", _PLAN, mode], capture_output=True, text=True, cwd=PROJECT_DIR,
+                          env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_postponed_annotations_change_speed_not_what_is_declared():
+    fast, eager = _plan_in_fresh_process("fast"), _plan_in_fresh_process("eager")
+    assert fast["postponed"] and not eager["postponed"]
+    assert fast["inventories"] == eager["inventories"]
+    assert len(fast["inventories"]["eastus"]["resources"]) > 30
+
+
+def test_the_real_program_never_loads_the_sdk_this_way():
+    # Importing the program's modules (what the language host does) installs no finder of ours.
+    code = ("import sys, components.gpu_cluster, components.interconnect, components.entra_access, infra.program;"
+            "from infra import sdk_loading;"
+            "assert sdk_loading._PostponedAnnotationsFinder not in sys.meta_path")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_DIR, check=False)
+    assert done.returncode == 0, done.stderr
