@@ -92,7 +92,7 @@ def synthetic_scaling(site_counts: list[int], with_aliases_at: int | None) -> li
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--runs", type=int, default=5, help="alternating runs for the whole-process comparison")
+    parser.add_argument("--runs", type=int, default=11, help="alternating runs for the whole-process comparison")
     parser.add_argument("--sites", type=int, nargs="*", default=[12, 25, 50, 100],
                         help="synthetic fabric sizes (sites)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")

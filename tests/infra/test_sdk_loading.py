@@ -153,7 +153,7 @@ def test_postponed_annotations_change_speed_not_what_is_declared():
 
 def test_the_real_program_never_loads_the_sdk_this_way():
     # Importing the program's modules (what the language host does) installs no finder of ours.
-    code = ("import sys, components.gpu_cluster, components.interconnect, components.entra_access, infra.program;"
+    code = ("import sys, components.gpu_cluster, components.interconnect, components.entra_access, infra.program, infra.policies;"
             "from infra import sdk_loading;"
             "assert sdk_loading._PostponedAnnotationsFinder not in sys.meta_path")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_DIR, check=False)
