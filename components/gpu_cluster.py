@@ -178,11 +178,9 @@ class GpuCluster(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self.subnet = network.Subnet(
+        self.subnet = site.subnet(
             f"{name}-subnet",
             subnet_name=f"snet-{name}",
-            resource_group_name=site.network_resource_group,
-            virtual_network_name=site.vnet_name,
             address_prefix=str(spec.subnet),
             network_security_group=network.NetworkSecurityGroupArgs(id=self.nsg.id),
             opts=child,

@@ -206,11 +206,9 @@ class PrivateInterconnect(pulumi.ComponentResource):
             )
             self.peering_ids[key] = peerings[key].id
 
-        self.gateway_subnet = network.Subnet(
+        self.gateway_subnet = site.subnet(
             f"{name}-gateway-subnet",
             subnet_name=GATEWAY_SUBNET,
-            resource_group_name=rg,
-            virtual_network_name=site.vnet_name,
             address_prefix=str(spec.gateway.subnet),
             opts=child,
         )

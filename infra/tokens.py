@@ -7,6 +7,7 @@ ENTRA_ACCESS = "ai-fabric:identity:EntraAccess"
 
 SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
 PLACEMENT_GROUP = "azure-native:compute:ProximityPlacementGroup"
+VIRTUAL_NETWORK = "azure-native:network:VirtualNetwork"
 SUBNET = "azure-native:network:Subnet"
 NSG = "azure-native:network:NetworkSecurityGroup"
 NIC = "azure-native:network:NetworkInterface"

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from infra import catalog
 from infra.capacity.report import Violation
 from infra.inventory import SECRET, UNKNOWN, Inventory, Resource, known
-from infra.tokens import CIRCUIT, CONNECTION, GATEWAY, GLOBAL_REACH, PEERING, PORT, SUBNET
+from infra.tokens import CIRCUIT, CONNECTION, GATEWAY, GLOBAL_REACH, PEERING, PORT, SUBNET, VIRTUAL_NETWORK
 
 Check = Callable[[Inventory], list[Violation]]
 
@@ -326,6 +326,50 @@ def gateway_subnet(inv: Inventory) -> list[Violation]:
     return out
 
 
+def subnet_order(inv: Inventory) -> list[Violation]:
+    """Subnets of one VNet are created one at a time: of every two, one depends on the other.
+
+    Azure runs one subnet operation per VNet and fails a concurrent one with
+    AnotherOperationInProgress; Pulumi creates resources in parallel unless a dependency orders
+    them. A subnet's VNet is the VirtualNetwork it depends on (its name input is unknown at a
+    preview), else the resource group and VNet names it gives."""
+    by_urn = inv.by_urn()
+    groups: dict[object, list[Resource]] = defaultdict(list)
+    for subnet in inv.of_type(SUBNET):
+        vnets = [d for d in subnet.dependencies if d in by_urn and by_urn[d].type == VIRTUAL_NETWORK]
+        names = (subnet.inputs.get("resourceGroupName"), subnet.inputs.get("virtualNetworkName"))
+        if len(vnets) == 1:
+            groups[vnets[0]].append(subnet)
+        elif all(known(n) and isinstance(n, str) for n in names):
+            groups[names].append(subnet)
+    out: list[Violation] = []
+    for subnets in groups.values():
+        for i, a in enumerate(subnets):
+            for b in subnets[i + 1:]:
+                if not (_depends_on(by_urn, a.urn, b.urn) or _depends_on(by_urn, b.urn, a.urn)):
+                    out.append(_v("subnet-order", inv, b,
+                                  f"subnets {_azure_name(a)} and {_azure_name(b)} of one VNet may be created at the "
+                                  "same time; Azure runs one subnet operation per VNet and fails the other with "
+                                  "AnotherOperationInProgress: make one depend on the other"))
+    return out
+
+
+def _depends_on(by_urn: Mapping[str, Resource], urn: str, target: str) -> bool:
+    """Whether `urn` depends on `target`, directly or through other resources of the inventory."""
+    seen, todo = set(), [urn]
+    while todo:
+        current = by_urn.get(todo.pop())
+        if current is None:
+            continue
+        for dep in current.dependencies:
+            if dep == target:
+                return True
+            if dep not in seen:
+                seen.add(dep)
+                todo.append(dep)
+    return False
+
+
 def _subnet_size(inv: Inventory, subnet: Resource, circuits: int) -> list[Violation]:
     net = _net(subnet.inputs.get("addressPrefix"))
     if net is None:
@@ -460,6 +504,7 @@ def checks(cat: catalog.Catalog = catalog.DEFAULT) -> dict[str, Check]:
         "gateway-circuits": _gateway_circuits(cat),
         "circuits-per-location": circuits_per_location,
         "gateway-subnet": gateway_subnet,
+        "subnet-order": subnet_order,
         "peering-prefixes": peering_prefixes,
         "bgp-key-secret": bgp_key_secret,
         "global-reach-prefix": global_reach_prefix,

@@ -146,6 +146,8 @@ MUTATIONS = {
                          lambda r: _set(_set(r, "sku.name", "ErGw2AZ"), "sku.tier", "ErGw2AZ")),
     "gateway-subnet": ("azure-native:network:Subnet", lambda r: _set(r, "addressPrefix", "10.10.255.0/28")
                        if r.get("subnetName") == "GatewaySubnet" else r),
+    "subnet-order": ("azure-native:network:Subnet", lambda r: dataclasses.replace(r, dependencies=tuple(
+        d for d in r.dependencies if not d.split("::")[-2].endswith("azure-native:network:Subnet")))),
     "peering-prefixes": ("azure-native:network:ExpressRouteCircuitPeering", lambda r: _set(r, "vlanId", 0)),
     "bgp-key-secret": ("azure-native:network:ExpressRouteCircuitPeering",
                        lambda r: dataclasses.replace(_set(r, "sharedKey", "literal"), secret_inputs=frozenset())),
@@ -178,7 +180,7 @@ def test_the_pack_catches_each_mutation_the_plan_catches(plan_shipped, invariant
     index = 0
     if type_ == "azure-native:network:Subnet":
         names = [r for r in inv if r.type == type_]
-        want = "GatewaySubnet" if invariant == "gateway-subnet" else None
+        want = "GatewaySubnet" if invariant in ("gateway-subnet", "subnet-order") else None
         index = next(i for i, r in enumerate(names) if (r.get("subnetName") == want) == (want is not None))
     mutated = _mutate(inv, type_, fn, index)
     expected = run_invariants(mutated)

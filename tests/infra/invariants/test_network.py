@@ -97,7 +97,7 @@ def test_every_network_invariant_holds_on_the_shipped_stacks(plan_shipped, shipp
 def test_network_checks_are_registered_for_plan_and_policy():
     for name in ("circuit-protected", "bandwidth-ladder", "gateway-throughput", "gateway-circuits",
                  "circuits-per-location", "gateway-subnet", "peering-prefixes", "bgp-key-secret",
-                 "global-reach-prefix", "global-reach-peer", "fastpath-support"):
+                 "global-reach-prefix", "global-reach-peer", "fastpath-support", "subnet-order"):
         assert ALL_CHECKS[name] is network.CHECKS[name]
 
 
@@ -217,6 +217,44 @@ def test_fails_when_the_gateway_subnet_is_misnamed_or_too_small(east):
     assert v.message == "GatewaySubnet 10.10.255.0/28 is smaller than the /27 Azure needs"
     v = only(mutate(east, "interconnect-gateway-subnet", {"subnetName": "snet-gateway"}), "gateway-subnet")
     assert "is in subnet 'snet-gateway'; Azure deploys gateways only into a subnet named exactly 'GatewaySubnet'" in v.message
+
+
+def _without_subnet_dependencies(inv: Inventory, name: str) -> Inventory:
+    subnets = {r.urn for r in inv.of_type(network.SUBNET)}
+    return mutate(inv, name, dependencies=tuple(d for d in inv.named(name).dependencies if d not in subnets))
+
+
+def test_the_subnets_of_a_vnet_are_created_one_after_another(east):
+    subnets = east.of_type(network.SUBNET)
+    assert len(subnets) == 2
+    first, second = sorted(subnets, key=lambda r: len(r.dependencies))
+    assert first.urn in second.dependencies
+
+
+def test_fails_when_two_subnets_of_a_vnet_may_be_created_at_once(east):
+    v = only(_without_subnet_dependencies(east, "interconnect-gateway-subnet"), "subnet-order")
+    assert v.message == ("subnets snet-a100 and GatewaySubnet of one VNet may be created at the same time; Azure runs "
+                         "one subnet operation per VNet and fails the other with AnotherOperationInProgress: "
+                         "make one depend on the other")
+
+
+def test_an_order_through_another_resource_counts_and_other_vnets_do_not(east):
+    # The gateway subnet waits for the cluster's NSG, which waits for the cluster subnet: ordered.
+    subnet = east.named("interconnect-gateway-subnet")
+    nsg = next(r for r in east if r.type == "azure-native:network:NetworkSecurityGroup")
+    cluster_subnet = next(r for r in east.of_type(network.SUBNET) if r.urn != subnet.urn)
+    inv = _without_subnet_dependencies(east, "interconnect-gateway-subnet")
+    inv = mutate(inv, "interconnect-gateway-subnet", dependencies=(*inv.named(subnet.name).dependencies, nsg.urn))
+    inv = mutate(inv, nsg.name, dependencies=(*nsg.dependencies, cluster_subnet.urn))
+    assert found(inv, "subnet-order") == []
+    # A subnet of another VNet (its own VirtualNetwork dependency) needs no order with these.
+    vnet = east.named("vnet")
+    inv = clone(_without_subnet_dependencies(east, "interconnect-gateway-subnet"), "vnet", "vnet-2",
+                {"virtualNetworkName": "vnet-2"})
+    other_vnet = inv.named("vnet-2")
+    moved = tuple(other_vnet.urn if d == vnet.urn else d for d in inv.named(subnet.name).dependencies)
+    inv = mutate(inv, "interconnect-gateway-subnet", {"virtualNetworkName": "vnet-2"}, dependencies=moved)
+    assert found(inv, "subnet-order") == []
 
 
 # ------------------------------------------------------------------------------------------------
