@@ -22,7 +22,7 @@ FLOOR_PROGRAM = Path(__file__).resolve().parent / "floor_program.py"
 def inventory_json(inv: Inventory) -> dict:
     return {
         "stack": inv.stack,
-        "resources": [{**r.to_json(), "custom": r.custom} for r in inv],
+        "resources": [{**r.to_json(), "custom": r.custom, "dependencies": list(r.dependencies)} for r in inv],
     }
 
 

@@ -1,0 +1,44 @@
+"""The bare-SDK floor of `make bench` does the same plan as `fabric plan`, with plain resources."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+
+from bench import floor
+from infra import offline, plan
+from infra.offline import PROJECT_DIR
+
+
+def test_the_floor_plans_exactly_what_fabric_plan_plans(shipped_fabric, tmp_path):
+    # What one `fabric plan --stack eastus` registers: the stack and the peers it reads outputs of.
+    planner = plan.planner_for(shipped_fabric)
+    planner.inventory("eastus")
+    recorded = tmp_path / "inventories.json"
+    recorded.write_text(json.dumps([floor.inventory_json(inv) for inv in planner._done.values()]))
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        floor.plan_like(recorded, "eastus", PROJECT_DIR / "stacks")
+    real = subprocess.run([sys.executable, "-m", "infra.cli", "plan", "--stack", "eastus", "--format", "json"],
+                          capture_output=True, text=True, cwd=PROJECT_DIR, check=True)
+    assert json.loads(out.getvalue()) == json.loads(real.stdout)
+
+
+def test_the_floor_registers_plain_resources_with_the_same_parents_and_dependencies(plan_shipped, tmp_path,
+                                                                                   monkeypatch):
+    inv = plan_shipped("uksouth")
+    path = tmp_path / "uksouth.json"
+    path.write_text(json.dumps(floor.inventory_json(inv)))
+    monkeypatch.setenv("AI_FABRIC_FLOOR_INVENTORY", str(path))
+    replayed = offline.run("uksouth", {}, options=offline.RunOptions(program=floor.FLOOR_PROGRAM))
+    # StackReferences are not part of an inventory: dependencies on them have nothing to replay.
+    urns = {r.urn for r in inv}
+
+    def key(r):
+        return r.urn, r.type, r.parent, r.protect, r.custom, dict(r.inputs), sorted(set(r.dependencies) & urns)
+
+    assert sorted(map(key, replayed)) == sorted(map(key, inv))
