@@ -302,7 +302,8 @@ def _drop_aliases(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTra
 def _fewer_collections() -> Iterator[None]:
     """A run allocates hundreds of thousands of small objects (Outputs, futures, the provider SDK's
     type classes) that live until it ends; at the default threshold of 700 allocations the cyclic
-    collector runs thousands of times over them. Raise the threshold for the run, then restore it."""
+    collector runs thousands of times over them, and its full collections walk every object of the
+    imported SDK too. Raise the threshold for the run, then restore it."""
     old = gc.get_threshold()
     gc.set_threshold(50_000, 20, 20)
     try:
@@ -378,7 +379,7 @@ def run(
         @pulumi.runtime.test
         def program() -> Any:
             fast = _without_source_positions() if options.fast else contextlib.nullcontext()
-            with _program_context(options.program), fast, _fewer_collections():
+            with _program_context(options.program), fast:
                 runpy.run_path(str(options.program), run_name="__main__")
             # Stack outputs are registered by the language host after the program; the mock's root
             # stack finished before it ran, so resolve them here.
@@ -388,7 +389,10 @@ def run(
         # SDK drops; the failure itself is raised below, so keep the noise off the user's terminal.
         loop.set_exception_handler(lambda _loop, _context: None)
         try:
-            program()
+            # The program body only declares; most of the run's objects (Outputs, futures, the SDK's
+            # typed outputs) are made afterwards, while `program()` drives the registrations.
+            with _fewer_collections():
+                program()
         except pulumi.RunError as exc:
             raise PlanError(f"stack {stack}: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - any program failure becomes one clear error
