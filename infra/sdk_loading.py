@@ -95,6 +95,11 @@ def offline_bytecode_path(source: str) -> str:
     return importlib.util.cache_from_source(source, optimization=BYTECODE_TAG)
 
 
+def _header(source: str) -> bytes:
+    stat = os.stat(source)
+    return _HEADER.pack(importlib.util.MAGIC_NUMBER, stat.st_mtime_ns, stat.st_size)
+
+
 def compile_postponed(source_bytes: bytes, path: str) -> types.CodeType:
     return compile(source_bytes, path, "exec", flags=__future__.annotations.compiler_flag, dont_inherit=True)
 
@@ -109,8 +114,7 @@ class _PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> types.CodeType | None:
         source_path = self.get_filename(fullname)
         cached = offline_bytecode_path(source_path)
-        stat = os.stat(source_path)
-        header = _HEADER.pack(importlib.util.MAGIC_NUMBER, stat.st_mtime_ns, stat.st_size)
+        header = _header(source_path)
         try:
             with open(cached, "rb") as f:
                 data = f.read()
@@ -183,11 +187,9 @@ def warm(packages: tuple[str, ...]) -> list[str]:
             source = os.path.join(root, package, f"{module}.py")
             if not os.path.exists(source):
                 continue
-            stat = os.stat(source)
-            header = _HEADER.pack(importlib.util.MAGIC_NUMBER, stat.st_mtime_ns, stat.st_size)
             with open(source, "rb") as f:
                 code = compile_postponed(f.read(), source)
-            _write_atomically(offline_bytecode_path(source), header + marshal.dumps(code))
+            _write_atomically(offline_bytecode_path(source), _header(source) + marshal.dumps(code))
             written.append(source)
     return written
 
