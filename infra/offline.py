@@ -340,7 +340,6 @@ def _program_context(program: Path) -> Iterator[None]:
         sys.path[:] = old_path
 
 
-
 @dataclass(frozen=True)
 class RunOptions:
     fast: bool = True

@@ -132,19 +132,22 @@ class _PostponedAnnotationsLoader(importlib.machinery.SourceFileLoader):
         return code
 
 
-def _write_atomically(path: str, data: bytes) -> None:
-    """Write beside the SDK's own __pycache__ files; a read-only site-packages just skips the cache."""
+def _write_atomically(path: str, data: bytes) -> bool:
+    """Write beside the SDK's own __pycache__ files; a read-only site-packages just skips the cache
+    (returns False)."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
+        return True
     except OSError:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return False
 
 
 class _PostponedAnnotationsFinder:
@@ -189,8 +192,8 @@ def warm(packages: tuple[str, ...]) -> list[str]:
                 continue
             with open(source, "rb") as f:
                 code = compile_postponed(f.read(), source)
-            _write_atomically(offline_bytecode_path(source), _header(source) + marshal.dumps(code))
-            written.append(source)
+            if _write_atomically(offline_bytecode_path(source), _header(source) + marshal.dumps(code)):
+                written.append(source)
     return written
 
 
