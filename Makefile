@@ -24,7 +24,7 @@ graph: $(STAMP)
 	$(BIN)/fabric graph --all --format mermaid
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
