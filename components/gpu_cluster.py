@@ -284,7 +284,10 @@ class GpuCluster(pulumi.ComponentResource):
             virtual_machine_profile=compute.VirtualMachineScaleSetVMProfileArgs(
                 storage_profile=compute.VirtualMachineScaleSetStorageProfileArgs(
                     image_reference=compute.ImageReferenceArgs(
-                        publisher=IMAGE_PUBLISHER, offer=sku.image_offer, sku=sku.image_sku, version="latest",
+                        # Pinned (never 'latest'): the image carries the GPU driver, NCCL and InfiniBand
+                        # stack, which must not change under a running cluster at a reimage or scale-out.
+                        publisher=IMAGE_PUBLISHER, offer=sku.image_offer, sku=sku.image_sku,
+                        version=spec.pinned_image_version,
                     ),
                     os_disk=compute.VirtualMachineScaleSetOSDiskArgs(
                         create_option="FromImage",

@@ -2,19 +2,27 @@
 
 What one site declares (children named ``f"{name}-<role>-<key>"``, keys from the spec's maps):
 
-- ``-port-<port>``: ExpressRoute Direct port pairs (links are implicit, one pair per port);
+- ``-port-<port>``: ExpressRoute Direct port pairs, their two links disabled until the cross-connects
+  are in (the port's carrier state is ``provisioned``);
 - ``-circuit-<circuit>``: provider circuits (``serviceProviderProperties``) or circuits carved from a
   Direct port (``expressRoutePort`` + ``bandwidthInGbps``), SKU ``<Tier>_<Family>``;
-- ``-peering-<circuit>``: the Azure private peering of each circuit (BGP key from secret config only);
+- ``-peering-<circuit>``: the Azure private peering of each provisioned circuit (BGP key from secret
+  config only);
 - ``-gateway-subnet``, ``-gateway-ip``, ``-gateway``: the hub VNet's GatewaySubnet, the gateway's
-  Standard static public IP and the ExpressRoute gateway (fixed SKU, or ErGwScale with min = max);
-- ``-connection-<circuit>``: the gateway's connection to each circuit, FastPath where the spec asks for
-  it and the SKU supports it;
+  Standard static public IP (zones 1, 2, 3 for an AZ SKU in a zonal region) and the ExpressRoute
+  gateway (fixed SKU, or ErGwScale with min = max);
+- ``-connection-<circuit>``: the gateway's connection to each provisioned circuit, FastPath where the
+  spec asks for it and the SKU supports it;
 - ``-global-reach-<link>``: a Global Reach connection for every link this stack owns (its name sorts
-  before the peer's), from this circuit's private peering to the peer's.
+  before the peer's) once both circuits are provisioned;
+- ``-lock-<kind>-<key>``: a CanNotDelete management lock on every port, circuit, gateway and connection,
+  unless ``interconnect.unlocked`` lifts it for an intended change.
 
-Circuits, ports and peerings are protected: deleting one drops the carrier's provisioning, and a new
-circuit has a new service key the carrier has to provision again.
+What waits for the carrier (infra/spec/carrier_state.py) is not declared: the component lists it in its
+``deferred`` input, and a later `pulumi up` declares it once the recorded state says provisioned.
+
+Circuits, ports and peerings are also protected: deleting one drops the carrier's provisioning, and a
+new circuit has a new service key the carrier has to provision again.
 """
 
 from __future__ import annotations
@@ -25,17 +33,20 @@ from typing import Any
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import network
+from pulumi_azure_native import authorization, network
 
 from components.context import SiteContext
 from infra import catalog
 from infra.spec import DirectCircuit, InterconnectSpec, ProviderCircuit
+from infra.spec.carrier_state import PENDING, PROVISIONED, CarrierState
 from infra.tokens import PRIVATE_INTERCONNECT
 
 PRIVATE_PEERING = "AzurePrivatePeering"
 """Name and type of the private peering; Azure allows one per circuit and names it after its type."""
 GATEWAY_SUBNET = "GatewaySubnet"
 """Azure deploys gateway VMs only into a subnet of exactly this name (ER_GW_DOC)."""
+DIRECT_PORT_LINKS = ("link1", "link2")
+"""The two physical links of a Direct port pair, as Azure names them (ER_DIRECT_DOC)."""
 _AZURE_NAME_MAX = 80
 
 
@@ -88,6 +99,57 @@ def sku_name(tier: str, family: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
+# What the carrier has made possible: pure, shared with the program and the offline plan
+# ------------------------------------------------------------------------------------------------
+
+LOCK_NAME = "ai-fabric-do-not-delete"
+"""Name of the CanNotDelete management lock on every circuit, port, gateway and connection."""
+
+
+@dataclass(frozen=True)
+class CarrierView:
+    """The carrier state of one site's circuits and ports, and of the peer circuits of the Global Reach
+    links it owns (infra/spec/carrier_state.py). Anything not listed is pending."""
+
+    circuits: Mapping[str, CarrierState] = field(default_factory=dict)
+    """Circuit key -> state; a Direct circuit carries its port's state."""
+    ports: Mapping[str, CarrierState] = field(default_factory=dict)
+    peer_circuits: Mapping[tuple[str, str], CarrierState] = field(default_factory=dict)
+    """(peer stack, peer circuit) -> state, for the Global Reach links this site owns."""
+
+    def circuit_ready(self, key: str) -> bool:
+        return self.circuits.get(key, PENDING) == PROVISIONED
+
+    def port_ready(self, key: str) -> bool:
+        return self.ports.get(key, PENDING) == PROVISIONED
+
+    def link_ready(self, spec: InterconnectSpec, key: str) -> bool:
+        """A Global Reach link can be made once the carrier has provisioned both of its circuits."""
+        link = spec.global_reach[key]
+        return self.circuit_ready(link.circuit) and (
+            self.peer_circuits.get((link.peer_stack, link.peer_circuit), PENDING) == PROVISIONED
+        )
+
+
+def deferred_resources(name: str, spec: InterconnectSpec, stack: str, view: CarrierView) -> list[str]:
+    """Pulumi names of the children that wait for the carrier: the peering, connection (and its lock)
+    of each pending circuit, and each owned Global Reach link whose two circuits are not both provisioned."""
+    out: list[str] = []
+    for key, c in spec.circuits.items():
+        if view.circuit_ready(key):
+            continue
+        if not c.linked:
+            out.append(f"{name}-peering-{key}")
+        out.append(f"{name}-connection-{key}")
+        if f"connection/{key}" not in spec.unlocked:
+            out.append(f"{name}-lock-connection-{key}")
+    for key, link in spec.global_reach.items():
+        if link.owned_by(stack) and not view.link_ready(spec, key):
+            out.append(f"{name}-global-reach-{key}")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
 # The component
 # ------------------------------------------------------------------------------------------------
 
@@ -101,205 +163,45 @@ class PrivateInterconnectArgs:
     """Secret config values by key (BGP keys, authorization keys), already Output.secret."""
     peer_peering_ids: Mapping[tuple[str, str], pulumi.Input[str]] = field(default_factory=dict)
     """(peer stack, peer circuit) -> that circuit's private peering ID, for the Global Reach links
-    this stack owns (it sorts first of the pair); read from the peer stack's outputs."""
+    this stack owns (it sorts first of the pair) and can make now; read from the peer stack's outputs."""
     catalog_overrides: Mapping[str, Any] = field(default_factory=dict)
     """The stack's overrides of unverified catalog facts, recorded on the component so that checks
     which see only the resources (the policy pack) judge with the same facts as `fabric plan`."""
+    carrier: CarrierView = field(default_factory=CarrierView)
+    """What the carrier has provisioned; the default, nothing yet, declares a first `pulumi up`."""
 
 
 class PrivateInterconnect(pulumi.ComponentResource):
-    """The site's ExpressRoute: circuits or Direct ports, private peering, gateway, Global Reach."""
+    """The site's ExpressRoute: circuits or Direct ports, private peering, gateway, Global Reach.
+
+    Children are declared by one method per role; what waits for the carrier is left out (listed in
+    the component's `deferred` input) and declared by a later `pulumi up` once the state says so."""
 
     def __init__(self, name: str, args: PrivateInterconnectArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(PRIVATE_INTERCONNECT, name, {"catalogOverrides": dict(args.catalog_overrides)}, opts)
-        spec, site, cat = args.spec, args.site, args.catalog
-        rg = site.network_resource_group
-        tags = site.tags_for("interconnect")
-        child = pulumi.ResourceOptions(parent=self)
-        # Deleting a circuit, port or peering drops the carrier's provisioning (a new service key,
-        # a new order): never as a side effect of a diff.
-        protected = pulumi.ResourceOptions(parent=self, protect=True)
+        spec, site = args.spec, args.site
+        self._name, self._args = name, args
+        self.deferred = deferred_resources(name, spec, site.stack, args.carrier)
+        super().__init__(PRIVATE_INTERCONNECT, name, {
+            "catalogOverrides": dict(args.catalog_overrides),
+            # Checks that see only resources (the policy pack) learn from these what was meant.
+            "unlockedResources": [self._lock_target_name(ref) for ref in spec.unlocked],
+            "carrierState": {
+                "circuits": {k: args.carrier.circuits.get(k, PENDING) for k in spec.circuits},
+                "ports": {k: args.carrier.ports.get(k, PENDING) for k in spec.ports},
+            },
+            "deferred": list(self.deferred),
+        }, opts)
+        self._rg = site.network_resource_group
+        self._tags = site.tags_for("interconnect")
 
-        self.port_ids: dict[str, pulumi.Output[str]] = {}
-        ports: dict[str, network.ExpressRoutePort] = {}
-        for key, port in spec.ports.items():
-            ports[key] = network.ExpressRoutePort(
-                f"{name}-port-{key}",
-                express_route_port_name=port_name(site.stack, key),
-                resource_group_name=rg,
-                location=site.region,
-                peering_location=port.peering_location,
-                bandwidth_in_gbps=port.bandwidth_gbps,
-                encapsulation=port.encapsulation,
-                tags=tags,
-                opts=protected,
-            )
-            self.port_ids[key] = ports[key].id
-
-        self.circuit_ids: dict[str, pulumi.Output[str]] = {}
-        self.service_keys: dict[str, pulumi.Output[str]] = {}
-        self.bandwidth_gbps: dict[str, float] = {}
-        self.peering_locations: dict[str, str] = {}
-        self.peering_ids: dict[str, pulumi.Output[str]] = {}
-        circuits: dict[str, network.ExpressRouteCircuit] = {}
-        peerings: dict[str, network.ExpressRouteCircuitPeering] = {}
-        circuit_refs: dict[str, pulumi.Input[str]] = {}
-        for key, c in spec.circuits.items():
-            self.bandwidth_gbps[key] = spec.bandwidth_gbps_of(key)
-            self.peering_locations[key] = spec.peering_location_of(key)
-            if c.linked:
-                # Another subscription owns the circuit and its peering; this site only connects to it.
-                assert c.owner_circuit_id is not None
-                circuit_refs[key] = c.owner_circuit_id
-                self.circuit_ids[key] = pulumi.Output.from_input(c.owner_circuit_id)
-                self.peering_ids[key] = pulumi.Output.from_input(f"{c.owner_circuit_id}/peerings/{PRIVATE_PEERING}")
-                continue
-            sku = network.ExpressRouteCircuitSkuArgs(name=sku_name(c.tier, c.data_plan), tier=c.tier, family=c.data_plan)
-            common = dict(
-                circuit_name=circuit_name(site.stack, key),
-                resource_group_name=rg,
-                location=site.region,
-                sku=sku,
-                allow_classic_operations=False,
-                tags=tags,
-                opts=protected,
-            )
-            if isinstance(c, ProviderCircuit):
-                circuits[key] = network.ExpressRouteCircuit(
-                    f"{name}-circuit-{key}",
-                    service_provider_properties=network.ExpressRouteCircuitServiceProviderPropertiesArgs(
-                        service_provider_name=c.provider,
-                        peering_location=c.peering_location,
-                        bandwidth_in_mbps=c.bandwidth_mbps,
-                    ),
-                    **common,
-                )
-            else:
-                assert isinstance(c, DirectCircuit)
-                circuits[key] = network.ExpressRouteCircuit(
-                    f"{name}-circuit-{key}",
-                    express_route_port=network.SubResourceArgs(id=ports[c.port].id),
-                    bandwidth_in_gbps=c.bandwidth_gbps,
-                    **common,
-                )
-            circuit = circuits[key]
-            circuit_refs[key] = circuit.id
-            self.circuit_ids[key] = circuit.id
-            self.service_keys[key] = pulumi.Output.secret(circuit.service_key)
-
-            pp = c.private_peering
-            peerings[key] = network.ExpressRouteCircuitPeering(
-                f"{name}-peering-{key}",
-                # The literal name (not circuit.name) keeps the input known at preview for policies;
-                # depends_on keeps the order.
-                circuit_name=circuit_name(site.stack, key),
-                resource_group_name=rg,
-                peering_name=PRIVATE_PEERING,
-                name=PRIVATE_PEERING,
-                peering_type=PRIVATE_PEERING,
-                peer_asn=pp.peer_asn,
-                vlan_id=pp.vlan_id,
-                primary_peer_address_prefix=str(pp.primary_prefix),
-                secondary_peer_address_prefix=str(pp.secondary_prefix),
-                shared_key=_secret(args, pp.bgp_key_secret, f"BGP key of circuit {key}"),
-                opts=pulumi.ResourceOptions(parent=self, protect=True, depends_on=[circuit]),
-            )
-            self.peering_ids[key] = peerings[key].id
-
-        self.gateway_subnet = site.subnet(
-            f"{name}-gateway-subnet",
-            subnet_name=GATEWAY_SUBNET,
-            address_prefix=str(spec.gateway.subnet),
-            opts=child,
-        )
-        # ErGwScale needs a Standard static public IP (ER_SCALE_DOC); the fixed SKUs accept one too.
-        # Newer gateways can have Azure assign it instead (ER_GW_DOC, "Auto-Assigned Public IP"), which
-        # the API version in this SDK does not expose as an input.
-        self.gateway_ip = network.PublicIPAddress(
-            f"{name}-gateway-ip",
-            public_ip_address_name=gateway_ip_name(site.stack),
-            resource_group_name=rg,
-            location=site.region,
-            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
-            public_ip_allocation_method="Static",
-            public_ip_address_version="IPv4",
-            tags=tags,
-            opts=child,
-        )
-        gw = spec.gateway
-        autoscale = None
-        if gw.sku == "ErGwScale":
-            # A fixed size: min = max scale units, so capacity never depends on autoscaling.
-            autoscale = network.VirtualNetworkGatewayAutoScaleConfigurationArgs(
-                bounds=network.VirtualNetworkGatewayAutoScaleBoundsArgs(min=gw.scale_units, max=gw.scale_units),
-            )
-        self.gateway = network.VirtualNetworkGateway(
-            f"{name}-gateway",
-            virtual_network_gateway_name=gateway_name(site.stack),
-            resource_group_name=rg,
-            location=site.region,
-            gateway_type="ExpressRoute",
-            sku=network.VirtualNetworkGatewaySkuArgs(name=gw.sku, tier=gw.sku),
-            auto_scale_configuration=autoscale,
-            ip_configurations=[network.VirtualNetworkGatewayIPConfigurationArgs(
-                name="default",
-                private_ip_allocation_method="Dynamic",
-                subnet=network.SubResourceArgs(id=self.gateway_subnet.id),
-                public_ip_address=network.SubResourceArgs(id=self.gateway_ip.id),
-            )],
-            # Traffic between sites is VNet-to-VNet through ExpressRoute (Global Reach), which gateways
-            # refuse by default (articles/expressroute/virtual-network-connectivity-guidance.md).
-            allow_remote_vnet_traffic=bool(spec.global_reach),
-            tags=tags,
-            opts=child,
-        )
-        self.gateway_id = self.gateway.id
-
-        fastpath = spec.fastpath_effective(cat)
-        self.connection_ids: dict[str, pulumi.Output[str]] = {}
-        for key, c in spec.circuits.items():
-            conn = network.VirtualNetworkGatewayConnection(
-                f"{name}-connection-{key}",
-                virtual_network_gateway_connection_name=connection_name(site.stack, key),
-                resource_group_name=rg,
-                location=site.region,
-                connection_type="ExpressRoute",
-                virtual_network_gateway1=network.VirtualNetworkGatewayArgs(id=self.gateway.id),
-                peer=network.SubResourceArgs(id=circuit_refs[key]),
-                express_route_gateway_bypass=fastpath,
-                routing_weight=0,
-                # Redeems the owner's authorization on a linked circuit of another subscription.
-                authorization_key=_secret(args, c.authorization_key_secret, f"authorization key of circuit {key}"),
-                tags=tags,
-                # A connection needs the circuit's private peering in place.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[peerings[key]] if key in peerings else []),
-            )
-            self.connection_ids[key] = conn.id
-
-        self.global_reach_ids: dict[str, pulumi.Output[str]] = {}
-        for key, link in spec.global_reach.items():
-            if not link.owned_by(site.stack):
-                continue  # the peer creates it; declaring it here too would make two
-            peer_id = args.peer_peering_ids.get((link.peer_stack, link.peer_circuit))
-            if peer_id is None:
-                raise ValueError(
-                    f"Global Reach link {key!r}: no private peering ID for {link.peer_stack}/{link.peer_circuit} in "
-                    "peer_peering_ids; the program reads it from the peer stack's circuit_peering_ids output"
-                )
-            gr_name = global_reach_name(site.stack, key)
-            connection = network.ExpressRouteCircuitConnection(
-                f"{name}-global-reach-{key}",
-                circuit_name=circuit_name(site.stack, link.circuit),
-                peering_name=PRIVATE_PEERING,
-                connection_name=gr_name,
-                name=gr_name,
-                resource_group_name=rg,
-                address_prefix=str(link.prefix),
-                express_route_circuit_peering=network.SubResourceArgs(id=peerings[link.circuit].id),
-                peer_express_route_circuit_peering=network.SubResourceArgs(id=peer_id),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[peerings[link.circuit]]),
-            )
-            self.global_reach_ids[key] = connection.id
+        self.bandwidth_gbps = {k: spec.bandwidth_gbps_of(k) for k in spec.circuits}
+        self.peering_locations = {k: spec.peering_location_of(k) for k in spec.circuits}
+        ports = self._ports()
+        circuits = self._circuits(ports)
+        peerings = self._peerings(circuits)
+        self._gateway()
+        self._connections(peerings)
+        self._global_reach(peerings)
 
         self.register_outputs({
             "port_ids": self.port_ids,
@@ -313,6 +215,261 @@ class PrivateInterconnect(pulumi.ComponentResource):
             "connection_ids": self.connection_ids,
             "global_reach_ids": self.global_reach_ids,
         })
+
+    # -------------------------------------------------------------------- options and locks
+
+    def _opts(self, protect: bool = False, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, protect=protect, depends_on=depends_on or [])
+
+    def _lock_target_name(self, ref: str) -> str:
+        """The Azure name of the resource a lock ref ('circuit/wdc', 'gateway', ...) points at."""
+        stack = self._args.site.stack
+        kind, _, key = ref.partition("/")
+        return {
+            "circuit": lambda: circuit_name(stack, key), "port": lambda: port_name(stack, key),
+            "gateway": lambda: gateway_name(stack), "connection": lambda: connection_name(stack, key),
+        }[kind]()
+
+    def _lock(self, ref: str, target: pulumi.CustomResource, what: str) -> None:
+        """A CanNotDelete management lock on `target`, unless the spec lifts it for an intended change.
+
+        Pulumi's `protect` only stops Pulumi; the lock stops the portal, the CLI and every other tool too
+        (catalog.LOCK_LEVEL, LOCKED_RESOURCES_SOURCE)."""
+        if ref in self._args.spec.unlocked:
+            return
+        authorization.ManagementLockByScope(
+            f"{self._name}-lock-{ref.replace('/', '-')}",
+            scope=target.id,
+            lock_name=LOCK_NAME,
+            level=catalog.LOCK_LEVEL.value,
+            notes=(f"ai-fabric: deleting this {what} costs the fabric its capacity. To delete or replace it on "
+                   f"purpose, list '{ref}' in interconnect.unlocked of stack {self._args.site.stack}."),
+            opts=self._opts(depends_on=[target]),
+        )
+
+    # -------------------------------------------------------------------- ports
+
+    def _ports(self) -> dict[str, network.ExpressRoutePort]:
+        """ExpressRoute Direct port pairs. Their links stay administratively disabled until the
+        cross-connects are in (the port is `provisioned`): enabling a link with no fibre behind it
+        only raises alarms (articles/expressroute/expressroute-howto-erdirect.md)."""
+        spec, site, carrier = self._args.spec, self._args.site, self._args.carrier
+        self.port_ids: dict[str, pulumi.Output[str]] = {}
+        ports: dict[str, network.ExpressRoutePort] = {}
+        for key, port in spec.ports.items():
+            admin = "Enabled" if carrier.port_ready(key) else "Disabled"
+            ports[key] = network.ExpressRoutePort(
+                f"{self._name}-port-{key}",
+                express_route_port_name=port_name(site.stack, key),
+                resource_group_name=self._rg,
+                location=site.region,
+                peering_location=port.peering_location,
+                bandwidth_in_gbps=port.bandwidth_gbps,
+                encapsulation=port.encapsulation,
+                billing_type=port.billing_type,
+                links=[network.ExpressRouteLinkArgs(name=link, admin_state=admin) for link in DIRECT_PORT_LINKS],
+                tags=self._tags,
+                # Deleting a port drops the cross-connects and every circuit on it.
+                opts=self._opts(protect=True),
+            )
+            self.port_ids[key] = ports[key].id
+            self._lock(f"port/{key}", ports[key], "ExpressRoute Direct port")
+        return ports
+
+    # -------------------------------------------------------------------- circuits and peerings
+
+    def _circuits(self, ports: dict[str, network.ExpressRoutePort]) -> dict[str, network.ExpressRouteCircuit]:
+        """Circuits this site owns (provider circuits, or carved from a Direct port); a linked circuit of
+        another subscription is only referred to by its ARM ID."""
+        spec, site = self._args.spec, self._args.site
+        self.circuit_ids: dict[str, pulumi.Output[str]] = {}
+        self.service_keys: dict[str, pulumi.Output[str]] = {}
+        self._circuit_refs: dict[str, pulumi.Input[str]] = {}
+        circuits: dict[str, network.ExpressRouteCircuit] = {}
+        for key, c in spec.circuits.items():
+            if c.linked:
+                assert c.owner_circuit_id is not None
+                self._circuit_refs[key] = c.owner_circuit_id
+                self.circuit_ids[key] = pulumi.Output.from_input(c.owner_circuit_id)
+                continue
+            common: dict[str, Any] = dict(
+                circuit_name=circuit_name(site.stack, key),
+                resource_group_name=self._rg,
+                location=site.region,
+                sku=network.ExpressRouteCircuitSkuArgs(name=sku_name(c.tier, c.data_plan), tier=c.tier,
+                                                       family=c.data_plan),
+                allow_classic_operations=False,
+                tags=self._tags,
+                # Deleting a circuit drops the carrier's provisioning: a new circuit has a new service key.
+                opts=self._opts(protect=True),
+            )
+            if isinstance(c, ProviderCircuit):
+                circuits[key] = network.ExpressRouteCircuit(
+                    f"{self._name}-circuit-{key}",
+                    service_provider_properties=network.ExpressRouteCircuitServiceProviderPropertiesArgs(
+                        service_provider_name=c.provider,
+                        peering_location=c.peering_location,
+                        bandwidth_in_mbps=c.bandwidth_mbps,
+                    ),
+                    **common,
+                )
+            else:
+                assert isinstance(c, DirectCircuit)
+                circuits[key] = network.ExpressRouteCircuit(
+                    f"{self._name}-circuit-{key}",
+                    express_route_port=network.SubResourceArgs(id=ports[c.port].id),
+                    bandwidth_in_gbps=c.bandwidth_gbps,
+                    **common,
+                )
+            self._circuit_refs[key] = circuits[key].id
+            self.circuit_ids[key] = circuits[key].id
+            self.service_keys[key] = pulumi.Output.secret(circuits[key].service_key)
+            self._lock(f"circuit/{key}", circuits[key], "ExpressRoute circuit")
+        return circuits
+
+    def _peerings(self, circuits: dict[str, network.ExpressRouteCircuit]) -> dict[str, network.ExpressRouteCircuitPeering]:
+        """The private peering of each circuit the carrier has provisioned (Azure refuses it before)."""
+        spec, site, carrier = self._args.spec, self._args.site, self._args.carrier
+        self.peering_ids: dict[str, pulumi.Output[str]] = {}
+        peerings: dict[str, network.ExpressRouteCircuitPeering] = {}
+        for key, circuit in circuits.items():
+            if not carrier.circuit_ready(key):
+                continue
+            pp = spec.circuits[key].private_peering
+            peerings[key] = network.ExpressRouteCircuitPeering(
+                f"{self._name}-peering-{key}",
+                # The literal name (not circuit.name) keeps the input known at preview for policies;
+                # depends_on keeps the order.
+                circuit_name=circuit_name(site.stack, key),
+                resource_group_name=self._rg,
+                peering_name=PRIVATE_PEERING,
+                name=PRIVATE_PEERING,
+                peering_type=PRIVATE_PEERING,
+                peer_asn=pp.peer_asn,
+                vlan_id=pp.vlan_id,
+                primary_peer_address_prefix=str(pp.primary_prefix),
+                secondary_peer_address_prefix=str(pp.secondary_prefix),
+                shared_key=_secret(self._args, pp.bgp_key_secret, f"BGP key of circuit {key}"),
+                opts=self._opts(protect=True, depends_on=[circuit]),
+            )
+            self.peering_ids[key] = peerings[key].id
+        return peerings
+
+    # -------------------------------------------------------------------- gateway
+
+    def _gateway(self) -> None:
+        """The GatewaySubnet, the gateway's Standard public IP (zone-redundant for an AZ SKU in a region
+        with zones: the gateway takes its zones from its IP) and the ExpressRoute gateway."""
+        spec, site, cat = self._args.spec, self._args.site, self._args.catalog
+        gw = spec.gateway
+        self.gateway_subnet = site.subnet(
+            f"{self._name}-gateway-subnet",
+            subnet_name=GATEWAY_SUBNET,
+            address_prefix=str(gw.subnet),
+            opts=self._opts(),
+        )
+        zone_redundant = cat.gateway_skus[gw.sku].zone_redundant and site.region in catalog.ZONAL_REGIONS.value
+        # ErGwScale needs a Standard static public IP (ER_SCALE_DOC); the fixed SKUs accept one too.
+        # Newer gateways can have Azure assign it instead (ER_GW_DOC, "Auto-Assigned Public IP"), which
+        # the API version in this SDK does not expose as an input.
+        self.gateway_ip = network.PublicIPAddress(
+            f"{self._name}-gateway-ip",
+            public_ip_address_name=gateway_ip_name(site.stack),
+            resource_group_name=self._rg,
+            location=site.region,
+            sku=network.PublicIPAddressSkuArgs(name="Standard", tier="Regional"),
+            public_ip_allocation_method="Static",
+            public_ip_address_version="IPv4",
+            zones=list(catalog.ZONE_REDUNDANT_ZONES.value) if zone_redundant else None,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        autoscale = None
+        if gw.sku == "ErGwScale":
+            # A fixed size: min = max scale units, so capacity never depends on autoscaling.
+            autoscale = network.VirtualNetworkGatewayAutoScaleConfigurationArgs(
+                bounds=network.VirtualNetworkGatewayAutoScaleBoundsArgs(min=gw.scale_units, max=gw.scale_units),
+            )
+        self.gateway = network.VirtualNetworkGateway(
+            f"{self._name}-gateway",
+            virtual_network_gateway_name=gateway_name(site.stack),
+            resource_group_name=self._rg,
+            location=site.region,
+            gateway_type="ExpressRoute",
+            sku=network.VirtualNetworkGatewaySkuArgs(name=gw.sku, tier=gw.sku),
+            auto_scale_configuration=autoscale,
+            ip_configurations=[network.VirtualNetworkGatewayIPConfigurationArgs(
+                name="default",
+                private_ip_allocation_method="Dynamic",
+                subnet=network.SubResourceArgs(id=self.gateway_subnet.id),
+                public_ip_address=network.SubResourceArgs(id=self.gateway_ip.id),
+            )],
+            # Traffic between sites is VNet-to-VNet through ExpressRoute (Global Reach), which gateways
+            # refuse by default (articles/expressroute/virtual-network-connectivity-guidance.md).
+            allow_remote_vnet_traffic=bool(spec.global_reach),
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        self.gateway_id = self.gateway.id
+        self._lock("gateway", self.gateway, "ExpressRoute gateway")
+
+    # -------------------------------------------------------------------- connections and Global Reach
+
+    def _connections(self, peerings: dict[str, network.ExpressRouteCircuitPeering]) -> None:
+        """The gateway's connection to each provisioned circuit, FastPath where the spec asks for it and
+        the SKU supports it; a connection needs the circuit's private peering in place."""
+        spec, site, cat, carrier = self._args.spec, self._args.site, self._args.catalog, self._args.carrier
+        fastpath = spec.fastpath_effective(cat)
+        self.connection_ids: dict[str, pulumi.Output[str]] = {}
+        for key, c in spec.circuits.items():
+            if not carrier.circuit_ready(key):
+                continue
+            conn = network.VirtualNetworkGatewayConnection(
+                f"{self._name}-connection-{key}",
+                virtual_network_gateway_connection_name=connection_name(site.stack, key),
+                resource_group_name=self._rg,
+                location=site.region,
+                connection_type="ExpressRoute",
+                virtual_network_gateway1=network.VirtualNetworkGatewayArgs(id=self.gateway.id),
+                peer=network.SubResourceArgs(id=self._circuit_refs[key]),
+                express_route_gateway_bypass=fastpath,
+                routing_weight=0,
+                # Redeems the owner's authorization on a linked circuit of another subscription.
+                authorization_key=_secret(self._args, c.authorization_key_secret, f"authorization key of circuit {key}"),
+                tags=self._tags,
+                opts=self._opts(depends_on=[peerings[key]] if key in peerings else []),
+            )
+            self.connection_ids[key] = conn.id
+            self._lock(f"connection/{key}", conn, "gateway connection")
+
+    def _global_reach(self, peerings: dict[str, network.ExpressRouteCircuitPeering]) -> None:
+        """A Global Reach connection for every link this stack owns (its name sorts before the peer's)
+        once both circuits are provisioned, from this circuit's private peering to the peer's."""
+        spec, site, carrier = self._args.spec, self._args.site, self._args.carrier
+        self.global_reach_ids: dict[str, pulumi.Output[str]] = {}
+        for key, link in spec.global_reach.items():
+            if not link.owned_by(site.stack) or not carrier.link_ready(spec, key):
+                continue  # the peer creates it, or the carrier has not provisioned both ends yet
+            peer_id = self._args.peer_peering_ids.get((link.peer_stack, link.peer_circuit))
+            if peer_id is None:
+                raise ValueError(
+                    f"Global Reach link {key!r}: no private peering ID for {link.peer_stack}/{link.peer_circuit} in "
+                    "peer_peering_ids; the program reads it from the peer stack's circuit_peering_ids output"
+                )
+            gr_name = global_reach_name(site.stack, key)
+            connection = network.ExpressRouteCircuitConnection(
+                f"{self._name}-global-reach-{key}",
+                circuit_name=circuit_name(site.stack, link.circuit),
+                peering_name=PRIVATE_PEERING,
+                connection_name=gr_name,
+                name=gr_name,
+                resource_group_name=self._rg,
+                address_prefix=str(link.prefix),
+                express_route_circuit_peering=network.SubResourceArgs(id=peerings[link.circuit].id),
+                peer_express_route_circuit_peering=network.SubResourceArgs(id=peer_id),
+                opts=self._opts(depends_on=[peerings[link.circuit]]),
+            )
+            self.global_reach_ids[key] = connection.id
 
 
 def _secret(args: PrivateInterconnectArgs, key: str | None, what: str) -> pulumi.Output[str] | None:

@@ -70,6 +70,9 @@ class GpuSku:
     image_offer: str
     """Marketplace image (publisher microsoft-dsvm, offer, sku) that ships the InfiniBand/RDMA drivers."""
     image_sku: str
+    image_version: str | None = None
+    """A pinned marketplace image version known to exist for (offer, sku), the default of a cluster's
+    image_version; None: no version is known here and every cluster must pin its own."""
     rack_vms: int = 1
     """VMs that make one indivisible unit: an NVL72 rack is 18 GB200 VMs; everything else is 1."""
     source: str = SIZES_DOC
@@ -81,7 +84,16 @@ class GpuSku:
         return self.ib_links_per_vm * self.ib_gbps_per_link
 
 
-_HPC_UBUNTU = ("ubuntu-hpc", "2204")
+# Image versions seen in public deployment commands for these sizes; whether Azure still offers them is
+# unverified (list with `az vm image list --publisher microsoft-dsvm --offer ubuntu-hpc --sku <sku> --all`).
+_HPC_UBUNTU = ("ubuntu-hpc", "2204", "22.04.2024102301")
+_HPC_UBUNTU_ROCM = ("ubuntu-hpc", "2204-rocm", "22.04.2025030701")
+IMAGE_VERSIONS_SOURCE = Fact(
+    {"2204": "22.04.2024102301", "2204-rocm": "22.04.2025030701"},
+    "public deployment commands using microsoft-dsvm:ubuntu-hpc:<sku>:<version> for ND H100 v5 and ND MI300X "
+    "v5 (GitHub code search, 2024-2025)", Status.UNVERIFIED,
+    note="older versions are retired from the marketplace over time; pin a current one per cluster",
+)
 
 GPU_SKUS: Mapping[str, GpuSku] = {
     s.name: s
@@ -110,14 +122,14 @@ GPU_SKUS: Mapping[str, GpuSku] = {
         ),
         GpuSku(
             "Standard_ND128isr_NDR_GB200_v6", "ND GB200 v6", "GB200", 4, 192, 128, 2, "NVIDIA Grace",
-            4, 400, "ubuntu-hpc", "2204-arm64", rack_vms=18,
+            4, 400, "ubuntu-hpc", "2204-arm64", None, rack_vms=18,
             status=Status.CONTRADICTORY,
             note="network table says 1.8 TBps, which does not match 4 x 400 Gb/s = 1.6 Tb/s; the "
             "catalog uses the per-link figure. One NVL72 rack is 18 VMs.",
         ),
         GpuSku(
             "Standard_ND96isr_MI300X_v5", "ND MI300X v5", "MI300X", 8, 192, 96, 2, "Intel Xeon (Sapphire Rapids)",
-            8, 400, "ubuntu-hpc", "2204-rocm",
+            8, 400, *_HPC_UBUNTU_ROCM,
             status=Status.UNVERIFIED,
             note="socket count not in the sizes table; the ROCm HPC image SKU name is unverified",
         ),
@@ -189,6 +201,47 @@ PEERING_LOCATIONS: Mapping[str, tuple[str, str]] = {
 LUMEN_PEERING_LOCATIONS = Fact(
     tuple(PEERING_LOCATIONS), LOCATIONS_DOC + " (2021 text)", Status.UNVERIFIED,
     note="port stock and the list change; check the live provider list",
+)
+
+METRO_DOC = "articles/expressroute/metro.md"
+
+
+@dataclass(frozen=True)
+class MetroLocation:
+    """An ExpressRoute Metro peering location: one name that Azure lists as a peering location of its own,
+    dual-homed to two peering sites of one city. A circuit (or Direct port) there survives the loss of
+    either site, so it is location-redundant on its own."""
+
+    name: str
+    sites: tuple[str, str]
+    city: str
+    geopolitical_region: str
+    source: str = METRO_DOC + " (ms.date 2024-06-03, preview)"
+    status: Status = Status.VERIFIED
+    note: str = ""
+
+
+METRO_LOCATIONS: Mapping[str, MetroLocation] = {
+    m.name: m
+    for m in (
+        MetroLocation("Amsterdam Metro", ("Amsterdam", "Amsterdam2"), "Amsterdam", "Europe"),
+        MetroLocation("Singapore Metro", ("Singapore", "Singapore2"), "Singapore", "Asia Pacific"),
+        MetroLocation("Zurich Metro", ("Zurich", "Zurich2"), "Zurich", "Europe"),
+        *(
+            MetroLocation(
+                f"{city} Metro", (city, f"{city}2"), city, "North America",
+                source="learn.microsoft.com/ja-jp/azure/expressroute/expressroute-locations-providers (2026 "
+                "localized page; the English metro.md of 2024 lists only Amsterdam, Singapore and Zurich)",
+                status=Status.UNVERIFIED,
+                note="site pairing assumed from Azure's City/City2 naming convention (metro.md)",
+            )
+            for city in ("Atlanta", "Chicago", "Dallas", "New York", "Silicon Valley", "Toronto", "Washington DC")
+        ),
+    )
+}
+METRO_PROVIDERS_NOTE = (
+    "metro.md lists Colt, Console Connect, Digital Realty, Equinix, euNetworks and Megaport as Metro service "
+    "providers (2024); CenturyLink Cloud Connect (Lumen) is not listed: confirm with the provider before ordering"
 )
 
 # Azure region -> geopolitical region (for Standard-tier reach and Global Reach premium rules).
@@ -273,6 +326,82 @@ def ergwscale_throughput_gbps(units: int) -> float:
 
 
 # --------------------------------------------------------------------------------------------
+# Deployment rules Azure documents: zones, locks, images, subscription prerequisites
+# --------------------------------------------------------------------------------------------
+
+REGIONS_DOC = "articles/reliability/regions-list.md"
+ZONAL_REGIONS = Fact(
+    frozenset({
+        "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus", "eastasia", "eastus",
+        "eastus2", "francecentral", "germanywestcentral", "indonesiacentral", "israelcentral", "italynorth",
+        "japaneast", "japanwest", "koreacentral", "mexicocentral", "newzealandnorth", "northeurope",
+        "norwayeast", "polandcentral", "qatarcentral", "southafricanorth", "southcentralus", "southeastasia",
+        "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope", "westus2",
+        "westus3",
+    }),
+    REGIONS_DOC + " (ms.date 2025-03-21, commit 04495fc0): regions with availability zone support",
+    note="new regions gain zones over time; a region missing here is treated as without zones",
+)
+
+ZONE_REDUNDANT_GATEWAY_DOC = "articles/vpn-gateway/about-zone-redundant-vnet-gateways.md"
+ZONE_REDUNDANT_ZONES = Fact(
+    ("1", "2", "3"),
+    ZONE_REDUNDANT_GATEWAY_DOC + "; articles/virtual-network/ip-services/create-public-ip-template.md "
+    "(a zone-redundant Standard public IP lists zones 1, 2 and 3); Azure update 'Upcoming changes to Standard "
+    "Public IPs' (2020-08-31): from API 2020-08-01 a Standard IP with no zones is non-zonal, and a "
+    "zone-redundant one can only be created in a region with availability zones",
+    note="an AZ gateway SKU (ErGw1AZ-ErGw3AZ, ErGwScale) takes its zones from its public IP; AVM and the "
+    "landing-zone modules default the gateway IP to zones 1, 2, 3",
+)
+
+LOCKS_DOC = "articles/azure-resource-manager/management/lock-resources.md"
+LOCK_LEVEL = Fact(
+    "CanNotDelete", LOCKS_DOC,
+    note="read and modify stay allowed, delete is refused, for every principal and every tool (portal, CLI, "
+    "IaC); a lock applies to child resources too (a circuit's peerings and Global Reach connections). "
+    "Creating or deleting a lock needs Microsoft.Authorization/locks/* (Owner or User Access Administrator)",
+)
+LOCKED_RESOURCES_SOURCE = (
+    LOCKS_DOC + "; Azure Well-Architected Framework, ExpressRoute service guide (resource locks on circuits "
+    "and gateways); every AVM network module exposes a `lock` input (AVM shared interface 'Resource Locks')"
+)
+
+IMAGE_VERSION_DOC = "articles/virtual-machines/linux/cli-ps-findimage.md"
+IMAGE_VERSION_PATTERN = Fact(
+    r"^\d+\.\d+\.\d+$", IMAGE_VERSION_DOC,
+    note="marketplace image versions are Major.Minor.Patch (e.g. 22.04.2024102301); 'latest' resolves anew at "
+    "every reimage or scale-out, silently changing the GPU driver, NCCL and InfiniBand stack",
+)
+
+
+@dataclass(frozen=True)
+class SubscriptionFeature:
+    """A preview feature or registration a subscription needs before a resource type deploys."""
+
+    namespace: str
+    feature: str
+    needed_for: str
+    source: str
+
+    @property
+    def command(self) -> str:
+        return f"az feature register --namespace {self.namespace} --name {self.feature}"
+
+
+ENCRYPTION_AT_HOST_FEATURE = SubscriptionFeature(
+    "Microsoft.Compute", "EncryptionAtHost",
+    "scale sets with securityProfile.encryptionAtHost (every GPU cluster)",
+    "articles/virtual-machines/linux/disks-enable-host-based-encryption-cli.md (Prerequisites: register the "
+    "EncryptionAtHost feature, then `az provider register --namespace Microsoft.Compute`)",
+)
+EXPRESSROUTE_PORTS_FEATURE = SubscriptionFeature(
+    "Microsoft.Network", "AllowExpressRoutePorts",
+    "ExpressRoute Direct ports",
+    ER_DIRECT_DOC + "; articles/expressroute/expressroute-howto-erdirect.md (enroll the subscription)",
+)
+
+
+# --------------------------------------------------------------------------------------------
 # Entra / Azure RBAC
 # --------------------------------------------------------------------------------------------
 
@@ -308,7 +437,18 @@ class Catalog:
     )
     ergwscale_unavailable_regions: frozenset[str] = ERGWSCALE_UNAVAILABLE_REGIONS.value
     provider_names: tuple[str, ...] = (LUMEN_PROVIDER_NAME.value, "Level 3 Communications")
-    peering_locations: Mapping[str, tuple[str, str]] = field(default_factory=lambda: dict(PEERING_LOCATIONS))
+    peering_locations: Mapping[str, tuple[str, str]] = field(default_factory=lambda: {
+        **PEERING_LOCATIONS, **{m.name: (m.city, m.geopolitical_region) for m in METRO_LOCATIONS.values()},
+    })
+    """Peering location -> (city, geopolitical region), Metro locations included."""
+    metro_sites: Mapping[str, tuple[str, str]] = field(
+        default_factory=lambda: {m.name: m.sites for m in METRO_LOCATIONS.values()}
+    )
+    """ExpressRoute Metro location -> its two peering sites."""
+
+    def is_metro(self, location: str) -> bool:
+        """Whether a peering location is an ExpressRoute Metro location (dual-homed to two sites)."""
+        return location in self.metro_sites
 
 
 # Each override: its description, the type it takes, and how it changes the catalog.
@@ -318,7 +458,8 @@ OVERRIDES: Mapping[str, str] = {
     "ergwscale_fastpath": "true if ErGwScale gateways support FastPath",
     "ergwscale_max_circuits": "circuits one ErGwScale gateway may connect",
     "ergwscale_unavailable_regions": "regions where ErGwScale is not offered",
-    "peering_locations": "extra peering locations: {name: {metro: str, geopolitical_region: str}}",
+    "peering_locations": "extra peering locations: {name: {metro: str, geopolitical_region: str, metro_sites: "
+    "[site, site] for an ExpressRoute Metro location}}",
     "gpu_cpu_sockets": "CPU sockets per VM by SKU for SKUs whose count is unverified: {sku: int}",
 }
 
@@ -342,8 +483,11 @@ def with_overrides(overrides: Mapping[str, Any]) -> Catalog:
         # A port size the docs do not describe gets circuits up to its own size from the 100G ladder.
         circuits_by_port.setdefault(p, tuple(sorted(x for x in {*circuits_by_port[100], p} if x <= p)))
     locations = dict(cat.peering_locations)
+    metro_sites = dict(cat.metro_sites)
     for name, loc in (overrides.get("peering_locations") or {}).items():
         locations[name] = (loc["metro"], loc["geopolitical_region"])
+        if loc.get("metro_sites"):
+            metro_sites[name] = tuple(loc["metro_sites"])
     providers = cat.provider_names
     if (v := overrides.get("provider_name")) is not None:
         providers = (*providers, str(v))
@@ -353,6 +497,7 @@ def with_overrides(overrides: Mapping[str, Any]) -> Catalog:
     return Catalog(
         gpu_skus=skus, gateway_skus=gw, direct_port_gbps=ports, direct_circuit_gbps_by_port=circuits_by_port,
         ergwscale_unavailable_regions=unavailable, provider_names=providers, peering_locations=locations,
+        metro_sites=metro_sites,
     )
 
 

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     plan.add_argument("--against", type=Path, default=None, metavar="PLAN.json",
                       help="an earlier `fabric plan --format json`: flag changes that would cost an outage")
+    plan.add_argument("--carrier-state", choices=("pending", "provisioned"), default=None,
+                      help="plan every circuit and port as just ordered (a first `pulumi up`) or as provisioned "
+                           "by the carrier; default: the states the stack files record")
     graph = sub.add_parser("graph", help="draw the fabric: sites, clusters, circuits, gateways, Global Reach")
     _selection(graph)
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
@@ -74,7 +77,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     fabric, names = _load(args)
     against = safe_change.load_previous(args.against) if args.against else None
-    plans = plan.plan(fabric, names, against=against)
+    from infra.offline import RunOptions
+
+    plans = plan.plan(fabric, names, RunOptions(carrier_state=args.carrier_state), against=against)
     # A stack file deleted since the earlier plan takes its protected resources with it.
     removed = plan.removed_stacks(against, fabric) if against is not None and (args.all or not args.stack) else {}
     if args.format == "json":

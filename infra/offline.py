@@ -37,9 +37,10 @@ import pulumi.runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
-from infra import sdk_loading
+from infra import peers, sdk_loading
 from infra.inventory import SECRET, Inventory, Resource, normalize
 from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec
+from infra.spec.carrier_state import STATE_OVERRIDE_ENV
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROGRAM = PROJECT_DIR / "infra" / "__main__.py"
@@ -110,6 +111,8 @@ def stable_uuid(*parts: str) -> str:
 _ARM_NAMESPACES = {"managedidentity": "Microsoft.ManagedIdentity"}
 _ARM_COLLECTIONS = {
     "VirtualNetworkGatewayConnection": "connections",
+    "ManagementLockByScope": "locks",
+    "VirtualNetworkGateway": "virtualNetworkGateways",
     "PimRoleEligibilitySchedule": "roleEligibilityScheduleRequests",
 }
 
@@ -130,6 +133,7 @@ _NAME_INPUTS = {
     "ExpressRouteCircuitConnection": "connectionName",
     "VirtualNetworkGatewayConnection": "virtualNetworkGatewayConnectionName",
     "UserAssignedIdentity": "resourceName",
+    "ManagementLockByScope": "lockName",
 }
 
 
@@ -345,6 +349,26 @@ class RunOptions:
     fast: bool = True
     """Drop API-version aliases (offline only). False measures the SDK as the real program runs it."""
     program: Path = PROGRAM
+    carrier_state: str | None = None
+    """'pending' or 'provisioned': plan every circuit and port so, whatever the stack files record
+    (`fabric plan --carrier-state`). None: the recorded states."""
+
+
+@contextlib.contextmanager
+def _carrier_state_override(state: str | None) -> Iterator[None]:
+    """Set AI_FABRIC_CARRIER_STATE for the run (the program reads it; see infra/spec/carrier_state.py)."""
+    if state is None:
+        yield
+        return
+    old = os.environ.get(STATE_OVERRIDE_ENV)
+    os.environ[STATE_OVERRIDE_ENV] = state
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(STATE_OVERRIDE_ENV, None)
+        else:
+            os.environ[STATE_OVERRIDE_ENV] = old
 
 
 def run(
@@ -352,11 +376,13 @@ def run(
     config: Mapping[str, Any],
     *,
     peer_outputs: PeerOutputs | None = None,
+    peer_specs: Mapping[str, FabricSpec] | None = None,
     options: RunOptions = RunOptions(),
 ) -> Inventory:
     """Run the program for one stack under mocks and return what it declared.
 
     `config` is the stack file's `config:` map (full keys; `secure:` values as {'secure': ...}).
+    `peer_specs` answers the program's questions about other stacks (infra/peers.py); None: their files.
     """
     values, secret_keys = to_pulumi_config(config, project_defaults())
     mocks = FabricMocks(stack, peer_outputs)
@@ -390,7 +416,8 @@ def run(
         try:
             # The program body only declares; most of the run's objects (Outputs, futures, the SDK's
             # typed outputs) are made afterwards, while `program()` drives the registrations.
-            with _fewer_collections():
+            peer_context = peers.resolving_with(peer_specs) if peer_specs is not None else contextlib.nullcontext()
+            with _fewer_collections(), _carrier_state_override(options.carrier_state), peer_context:
                 program()
         except pulumi.RunError as exc:
             raise PlanError(f"stack {stack}: {exc}") from None
@@ -451,7 +478,7 @@ class FabricPlanner:
         for peer in sorted(_owned_peers(self.specs[stack])):
             if peer in self.specs:
                 self.inventory(peer)
-        inv = run(stack, self.configs[stack], peer_outputs=self._exports, options=self.options)
+        inv = run(stack, self.configs[stack], peer_outputs=self._exports, peer_specs=self.specs, options=self.options)
         self._done[stack] = inv
         return inv
 

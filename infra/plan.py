@@ -15,6 +15,7 @@ from typing import Any
 from infra import invariants, offline, safe_change
 from infra.capacity import StackCapacity, Violation
 from infra.inventory import Inventory
+from infra.tokens import PRIVATE_INTERCONNECT
 from infra.workspace import Fabric
 
 
@@ -31,6 +32,21 @@ class StackPlan:
     def clean(self) -> bool:
         return not self.violations and not self.unsafe_changes
 
+    @property
+    def rollout(self) -> dict[str, Any]:
+        """Where each circuit stands with the carrier and what the program deferred until it has
+        provisioned it, as the PrivateInterconnect component recorded them (DESIGN.md, "Carrier-gated
+        rollout")."""
+        state: dict[str, Any] = {"circuits": {}, "ports": {}}
+        deferred: list[str] = []
+        for r in self.inventory.of_type(PRIVATE_INTERCONNECT):
+            recorded = r.inputs.get("carrierState")
+            if isinstance(recorded, dict):
+                state["circuits"].update(recorded.get("circuits") or {})
+                state["ports"].update(recorded.get("ports") or {})
+            deferred += [d for d in r.inputs.get("deferred") or [] if isinstance(d, str)]
+        return {"circuits": state["circuits"], "ports": state["ports"], "deferred": deferred}
+
     def to_json(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
@@ -38,6 +54,7 @@ class StackPlan:
             "capacity": self.capacity.to_json(),
             "violations": [v.to_json() for v in self.violations],
             "unsafe_changes": [c.to_json() for c in self.unsafe_changes],
+            "rollout": self.rollout,
         }
 
 

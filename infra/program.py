@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from components.context import SiteContext, baseline_tags
 from components.entra_access import EntraAccess, EntraAccessArgs
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
-from components.interconnect import PrivateInterconnect, PrivateInterconnectArgs
-from infra import capacity
-from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec, from_config
-from infra.stackfile import issues_from_validation
+from components.interconnect import CarrierView, PrivateInterconnect, PrivateInterconnectArgs, circuit_name, port_name
+from infra import capacity, peers
+from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec, ProviderCircuit, from_config
+from infra.stackfile import SpecError, issues_from_validation
 
 
 def load_spec() -> FabricSpec:
@@ -83,16 +83,37 @@ def _secrets(spec: FabricSpec) -> dict[str, pulumi.Output[str]]:
     return {k: secret(k) for k in sorted(keys)}
 
 
-def _peer_peering_ids(spec: FabricSpec) -> dict[tuple[str, str], pulumi.Output[str]]:
-    """Peering IDs of the peer circuits of the Global Reach links this stack owns (it sorts first).
-
-    Owners only ever read stacks that sort after them, so the stacks deploy in reverse name order
-    and never wait on each other.
-    """
-    refs: dict[str, pulumi.StackReference] = {}
-    out = {}
+def carrier_view(spec: FabricSpec) -> CarrierView:
+    """What the carrier has provisioned: this stack's recorded states, and for each Global Reach link it
+    owns, the peer circuit's state as the peer's stack file records it (infra/peers.py)."""
+    peer_states: dict[tuple[str, str], str] = {}
     for link in spec.interconnect.global_reach.values():
         if not link.owned_by(spec.stack):
+            continue
+        try:
+            peer = peers.peer_spec(link.peer_stack)
+        except SpecError as exc:
+            raise pulumi.RunError(
+                f"Global Reach: the stack file of peer {link.peer_stack} is invalid, so what its carrier has "
+                f"provisioned is unknown:\n" + "\n".join(f"  {i}" for i in exc.issues)
+            ) from None
+        if peer is not None and link.peer_circuit in peer.interconnect.circuits:
+            peer_states[(link.peer_stack, link.peer_circuit)] = peer.circuit_state(link.peer_circuit)
+    ic = spec.interconnect
+    return CarrierView(
+        circuits={k: spec.circuit_state(k) for k in ic.circuits},
+        ports={k: spec.port_state(k) for k in ic.ports},
+        peer_circuits=peer_states,
+    )
+
+
+def _peer_peering_ids(spec: FabricSpec, carrier: CarrierView) -> dict[tuple[str, str], pulumi.Output[str]]:
+    """Peering IDs of the peer circuits of the Global Reach links this stack owns (it sorts first) and
+    can make now (both circuits provisioned). `fabric rollout` deploys the peer first."""
+    refs: dict[str, pulumi.StackReference] = {}
+    out = {}
+    for key, link in spec.interconnect.global_reach.items():
+        if not link.owned_by(spec.stack) or not carrier.link_ready(spec.interconnect, key):
             continue
         if link.peer_stack not in refs:
             org = pulumi.get_organization()
@@ -111,8 +132,9 @@ def _peer_peering_id(exported: object, peer: str, circuit: str) -> str:
     value = exported.get(circuit) if isinstance(exported, dict) else None
     if not value:
         raise pulumi.RunError(
-            f"peer stack {peer} exports no circuit_peering_ids[{circuit!r}]: deploy {peer} first "
-            "(Global Reach owners read stacks that sort after them, so deploy in reverse name order)"
+            f"peer stack {peer} exports no circuit_peering_ids[{circuit!r}]: its stack file records the circuit "
+            f"as provisioned, but {peer} has not been deployed since; run `pulumi up` on {peer} first (or "
+            "`fabric rollout`, which deploys peers in an earlier wave)"
         )
     return value
 
@@ -137,12 +159,14 @@ def deploy(spec: FabricSpec) -> None:
         )
         for name, c in spec.clusters.items()
     }
+    carrier = carrier_view(spec)
     interconnect = PrivateInterconnect(
         "interconnect",
         PrivateInterconnectArgs(
             spec=spec.interconnect, site=site, catalog=cat, secrets=_secrets(spec),
-            peer_peering_ids=_peer_peering_ids(spec),
+            peer_peering_ids=_peer_peering_ids(spec, carrier),
             catalog_overrides=spec.catalog_overrides.model_dump(mode="json", exclude_none=True),
+            carrier=carrier,
         ),
     )
     sub_scope = pulumi.Output.concat("/subscriptions/", site.subscription_id)
@@ -178,8 +202,52 @@ def deploy(spec: FabricSpec) -> None:
         n: {"bandwidth_gbps": interconnect.bandwidth_gbps[n], "peering_location": interconnect.peering_locations[n]}
         for n in spec.interconnect.circuits
     })
+    pulumi.export("carrier_handoff", carrier_handoff(spec, carrier))
+    pulumi.export("port_handoff", port_handoff(spec, carrier))
     pulumi.export("gateway_id", interconnect.gateway_id)
     pulumi.export("clusters", {n: {"gpus": c.gpus, "vms": c.vms, "subnet_id": c.subnet.id} for n, c in clusters.items()})
+
+
+def carrier_handoff(spec: FabricSpec, carrier: CarrierView) -> dict[str, dict[str, object]]:
+    """What the carrier needs to provision each circuit this stack owns (the service key itself is in the
+    secret output circuit_service_keys), and where each stands."""
+    ic = spec.interconnect
+    out: dict[str, dict[str, object]] = {}
+    for key, c in ic.circuits.items():
+        if c.linked:
+            continue
+        pp = c.private_peering
+        entry: dict[str, object] = {
+            "state": carrier.circuits.get(key, "pending"),
+            "circuit_name": circuit_name(spec.stack, key),
+            "resource_group": f"{spec.resource_group}-network",
+            "peering_location": ic.peering_location_of(key),
+            "vlan_id": pp.vlan_id, "peer_asn": pp.peer_asn,
+            "primary_prefix": str(pp.primary_prefix), "secondary_prefix": str(pp.secondary_prefix),
+        }
+        if isinstance(c, ProviderCircuit):
+            entry.update(provider=c.provider, bandwidth_mbps=c.bandwidth_mbps)
+        else:
+            entry.update(port=c.port, bandwidth_gbps=c.bandwidth_gbps)
+        out[key] = entry
+    return out
+
+
+def port_handoff(spec: FabricSpec, carrier: CarrierView) -> dict[str, dict[str, object]]:
+    """What the colocation provider needs for each Direct port: where, how big, and the command that
+    produces the letter of authorization (a POST action, run once the port exists, not at every preview)."""
+    rg = f"{spec.resource_group}-network"
+    return {
+        key: {
+            "state": carrier.ports.get(key, "pending"),
+            "port_name": port_name(spec.stack, key), "resource_group": rg,
+            "peering_location": p.peering_location, "bandwidth_gbps": p.bandwidth_gbps,
+            "encapsulation": p.encapsulation, "links_enabled": carrier.port_ready(key),
+            "loa_command": (f"az network express-route port generate-loa --name {port_name(spec.stack, key)} "
+                            f"--resource-group {rg} --customer-name <your company> --destination loa-{key}.pdf"),
+        }
+        for key, p in spec.interconnect.ports.items()
+    }
 
 
 def main() -> None:

@@ -86,6 +86,20 @@ def _removed_lines(removed: Mapping[str, Sequence[Any]] | None) -> list[str]:
     return out
 
 
+def waiting_for_carrier(p: StackPlan) -> list[str]:
+    """What of a stack waits for the carrier: pending circuits and ports, and what the program deferred."""
+    rollout = p.rollout
+    pending = [f"circuit {k}" for k, v in rollout["circuits"].items() if v != "provisioned"]
+    pending += [f"port {k}" for k, v in rollout["ports"].items() if v != "provisioned"]
+    if not pending and not rollout["deferred"]:
+        return []
+    lines = [f"waiting for the carrier: {', '.join(pending) or 'nothing pending'}; "
+             f"{len(rollout['deferred'])} resource{'s' if len(rollout['deferred']) != 1 else ''} deferred until it "
+             "provisions them (`fabric rollout` records the state and deploys them)"]
+    lines += [f"  deferred: {name}" for name in rollout["deferred"]]
+    return lines
+
+
 def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]],
                removed: Mapping[str, Sequence[Any]] | None = None) -> str:
     out: list[str] = []
@@ -96,6 +110,7 @@ def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]],
         out += _tree(p.inventory)
         out.append("")
         out += capacity_summary(p.capacity, quotas.get(p.stack, {}))
+        out += [f"  {line}" for line in waiting_for_carrier(p)]
         out += violations_block(p.violations)
         out += [f"  UNSAFE CHANGE {c}" for c in p.unsafe_changes]
         out.append("")
@@ -132,6 +147,9 @@ def plan_markdown(plans: Sequence[StackPlan], removed: Mapping[str, Sequence[Any
         for d in p.capacity.interconnect.demands:
             out.append(f"- demand **{d.name}** → {d.to_stack}: needs {_n(d.needed_gbps)} Gbps, "
                        f"{_n(d.available_gbps)} available, {_n(d.worst_failure_gbps)} after the worst failure")
+        waiting = waiting_for_carrier(p)
+        if waiting:
+            out.append(f"- {waiting[0]}: " + ", ".join(f"`{line.split(': ', 1)[1]}`" for line in waiting[1:]))
         if p.violations:
             out.append("")
             out.append("**Violations**")

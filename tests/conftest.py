@@ -39,12 +39,18 @@ def plan_shipped(shipped_planner: offline.FabricPlanner) -> Callable[[str], Inve
     return shipped_planner.inventory
 
 
+PROVISIONED = offline.RunOptions(carrier_state="provisioned")
+"""Specs built in tests record no carrier state (so every circuit would be pending, as on a first
+`pulumi up`); component tests look at the full topology, as after the carrier provisioned everything."""
+
+
 @pytest.fixture
 def plan_spec() -> Callable[..., Inventory]:
-    """plan_spec(spec, peers={name: spec}) -> inventory of a spec built in the test."""
+    """plan_spec(spec, peers={name: spec}) -> inventory of a spec built in the test, every circuit
+    planned as provisioned unless `options` says otherwise."""
 
     def plan(spec: FabricSpec, peers: dict[str, FabricSpec] | None = None,
-             options: offline.RunOptions = offline.RunOptions()) -> Inventory:
+             options: offline.RunOptions = PROVISIONED) -> Inventory:
         specs = {spec.stack: spec, **(peers or {})}
         configs = {n: offline.config_from_spec(s) for n, s in specs.items()}
         return offline.FabricPlanner(specs, configs, options).inventory(spec.stack)

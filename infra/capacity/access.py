@@ -18,10 +18,11 @@ from infra.spec import FabricSpec
 from infra.spec.access import PERSONA_MAX_SCOPE, scope_kind, scope_within
 
 PEOPLE = frozenset({"User", "Group"})
-"""Principal kinds that are people: privileged access for them is PIM-eligible, never standing."""
-
-STANDING_FORBIDDEN_SCOPES = frozenset({"subscription"})
-"""Spec scopes at which a privileged built-in role may not stand for people."""
+"""Principal kinds that are people: privileged access for them is PIM-eligible, never standing, at every
+scope: a standing Contributor on the network resource group can change every circuit of the site.
+Sources: articles/role-based-access-control/best-practices.md (just-in-time privileged access with
+Privileged Identity Management); Microsoft cloud security benchmark PA-2, 'Avoid standing access for
+accounts and permissions'."""
 
 
 def custom_role_problems(operations: list[str] | tuple[str, ...]) -> list[tuple[int, str]]:
@@ -88,7 +89,7 @@ def _standing_privileged(spec: FabricSpec) -> list[Violation]:
         p = spec.access.principals.get(g.principal)
         if p is None or g.pim is not None or p.kind not in PEOPLE:
             continue
-        if g.role in catalog.PRIVILEGED_BUILTIN_ROLES and g.scope in STANDING_FORBIDDEN_SCOPES:
+        if g.role in catalog.PRIVILEGED_BUILTIN_ROLES:
             out.append(_v(spec, "no-standing-privileged", f"grants.{name}",
                           f"{g.role} standing at {g.scope} scope for {p.kind} {g.principal!r}; privileged access "
                           "for people is PIM-eligible: add `pim: {max_activation_hours: ..., eligible_days: ...}`"))

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 
 from infra.capacity import network
 from infra.capacity.report import Violation
-from infra.spec import FabricSpec, ProviderCircuit, ReplicationDemand
+from infra.spec import FabricSpec, ReplicationDemand
 
 CircuitKey = tuple[str, str]
 """(stack, circuit name)."""
@@ -161,10 +161,10 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
             spec.stack, tuple(ic.circuits), ic.gateway.label, network.gateway_gbps(spec),
             network.fastpath_effective(spec),
         )
-        for name, c in ic.circuits.items():
+        for name in ic.circuits:
+            location = ic.peering_location_of(name)
             circuits[(spec.stack, name)] = CircuitNode(
-                spec.stack, name, ic.bandwidth_gbps_of(name), ic.peering_location_of(name),
-                isinstance(c, ProviderCircuit) and c.metro,
+                spec.stack, name, ic.bandwidth_gbps_of(name), location, spec.catalog.is_metro(location),
             )
         for name, link in ic.global_reach.items():
             # The owner creates the link; a declaration only the other side makes creates nothing.

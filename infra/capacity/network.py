@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from infra import catalog
 from infra.capacity.report import InterconnectCapacity, Violation
-from infra.spec import DirectCircuit, FabricSpec, ProviderCircuit
+from infra.spec import DirectCircuit, FabricSpec
 
 
 def gateway_gbps(spec: FabricSpec) -> float:
@@ -28,16 +28,17 @@ def circuit_gbps(spec: FabricSpec) -> float:
 def failure_domains(spec: FabricSpec) -> dict[str, set[str]]:
     """Each single failure of the site and the circuits it takes down.
 
-    A peering location takes every circuit there, except that a Metro circuit is dual-homed to two
-    locations of one city and survives one of them.
+    A peering location takes every circuit there, except that a circuit at an ExpressRoute Metro
+    location is dual-homed to two sites of one city and survives the loss of either.
     """
     ic = spec.interconnect
+    cat = spec.catalog
     domains: dict[str, set[str]] = {f"circuit {n}": {n} for n in ic.circuits}
     by_location: dict[str, set[str]] = defaultdict(set)
-    for n, c in ic.circuits.items():
-        if isinstance(c, ProviderCircuit) and c.metro:
-            continue
-        by_location[ic.peering_location_of(n)].add(n)
+    for n in ic.circuits:
+        location = ic.peering_location_of(n)
+        if not cat.is_metro(location):
+            by_location[location].add(n)
     for loc, names in by_location.items():
         domains[f"peering location {loc}"] = names
     return domains
@@ -113,11 +114,12 @@ def check(spec: FabricSpec) -> list[Violation]:
     if n >= catalog.CIRCUITS_PER_VNET.value and gw.subnet.prefixlen > catalog.GATEWAY_SUBNET_PREFIX_FOR_16_CIRCUITS.value:
         v("gateway-subnet", f"GatewaySubnet {gw.subnet} is too small for {n} circuits; use a /26",
           "interconnect.gateway.subnet")
-    has_metro = any(isinstance(c, ProviderCircuit) and c.metro for c in ic.circuits.values())
+    has_metro = any(cat.is_metro(loc) for loc in per_location)
     if len(per_location) < 2 and not has_metro:
         v("location-redundancy",
           f"the site reaches the carrier only at {', '.join(per_location)}; add a circuit at a second peering "
-          "location or use an ExpressRoute Metro circuit", "interconnect.circuits")
+          "location or use an ExpressRoute Metro location (" + ", ".join(sorted(cat.metro_sites)[:3]) + ", ...)",
+          "interconnect.circuits")
     if gw.sku == "ErGwScale" and spec.site.region in cat.ergwscale_unavailable_regions:
         v("gateway-availability",
           f"ErGwScale is not offered in {spec.site.region} (catalog, unverified); use ErGw3AZ or override "

@@ -154,13 +154,13 @@ def assignment_name_deterministic(inventory: Inventory) -> list[Violation]:
 
 
 def no_standing_privileged(inventory: Inventory) -> list[Violation]:
-    """No privileged built-in role standing at subscription scope or wider for people."""
+    """No privileged built-in role standing for people, at any scope (see infra.capacity.access.PEOPLE)."""
     out = []
     by_guid = {g.lower(): n for n, g in catalog.BUILTIN_ROLES.items()}
     for r in inventory.of_type(ROLE_ASSIGNMENT):
         guid, scope = _role_guid(r.get("roleDefinitionId")), r.get("scope")
         ptype = r.get("principalType", SDK_DEFAULT_PRINCIPAL_TYPE)
-        if guid in PRIVILEGED_GUIDS and _known(scope) and _SUBSCRIPTION_OR_WIDER.match(scope) and ptype in PEOPLE_TYPES:
+        if guid in PRIVILEGED_GUIDS and _known(scope) and ptype in PEOPLE_TYPES:
             out.append(_v("no-standing-privileged", r,
                           f"{by_guid[guid]} standing at {scope} for a {ptype}; privileged access for people is "
                           "PIM-eligible and time-bound (PimRoleEligibilitySchedule), not a standing assignment"))

@@ -19,6 +19,7 @@ target exists), by the dependency it creates. A known reference that matches not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -319,6 +320,28 @@ def encryption_at_host(inv: Inventory) -> list[Violation]:
     ]
 
 
+def image_pinned(inv: Inventory) -> list[Violation]:
+    """Every GPU scale set runs a pinned image version, never 'latest': the image carries the GPU driver,
+    NCCL and InfiniBand stack, which 'latest' would change at the next reimage or scale-out
+    (catalog.IMAGE_VERSION_PATTERN). A custom image (an ID instead of publisher/offer/sku) is pinned by
+    its own version and left alone."""
+    out: list[Violation] = []
+    for r in _gpu_scale_sets(inv):
+        ref = r.get("virtualMachineProfile.storageProfile.imageReference")
+        if not isinstance(ref, Mapping) or ref.get("id") is not None:
+            continue
+        version = ref.get("version")
+        if not known(version):
+            continue  # not known before deployment: nothing to judge
+        if not isinstance(version, str) or not re.match(catalog.IMAGE_VERSION_PATTERN.value, version):
+            out.append(_v("image-pinned", inv, r, (
+                f"image {ref.get('offer')}:{ref.get('sku')} runs version {version!r}; pin a version such as "
+                "'22.04.2024102301' (clusters.<name>.image_version): 'latest' changes the GPU driver, NCCL and "
+                "InfiniBand stack at the next reimage or scale-out"
+            )))
+    return out
+
+
 def accelerated_networking(inv: Inventory) -> list[Violation]:
     """Every NIC of every GPU scale set has accelerated networking."""
     name = "accelerated-networking"
@@ -395,6 +418,7 @@ CHECKS: dict[str, Callable[[Inventory], list[Violation]]] = {
     "no-public-ip": no_public_ip,
     "gpu-count": gpu_count,
     "encryption-at-host": encryption_at_host,
+    "image-pinned": image_pinned,
     "accelerated-networking": accelerated_networking,
     "nsg-denies-internet": nsg_denies_internet,
 }

@@ -24,7 +24,10 @@ from dataclasses import dataclass
 from infra import catalog
 from infra.capacity.report import Violation
 from infra.inventory import SECRET, UNKNOWN, Inventory, Resource, known
-from infra.tokens import CIRCUIT, CONNECTION, GATEWAY, GLOBAL_REACH, PEERING, PORT, SUBNET, VIRTUAL_NETWORK
+from infra.tokens import (
+    CIRCUIT, CONNECTION, GATEWAY, GLOBAL_REACH, LOCK, PEERING, PORT, PRIVATE_INTERCONNECT, PUBLIC_IP, SUBNET,
+    VIRTUAL_NETWORK,
+)
 
 Check = Callable[[Inventory], list[Violation]]
 
@@ -46,6 +49,7 @@ _NAME_INPUTS = {
     CIRCUIT: ("circuitName",), PORT: ("expressRoutePortName",), PEERING: ("peeringName", "name"),
     GLOBAL_REACH: ("connectionName", "name"), GATEWAY: ("virtualNetworkGatewayName",),
     CONNECTION: ("virtualNetworkGatewayConnectionName",), SUBNET: ("subnetName",),
+    PUBLIC_IP: ("publicIpAddressName",),
 }
 """The input that carries each type's Azure name (the last segment of its ARM ID)."""
 
@@ -494,6 +498,89 @@ def global_reach_peer(inv: Inventory) -> list[Violation]:
     return out
 
 
+def _gateway_zone_redundant(cat: catalog.Catalog) -> Check:
+    def gateway_zone_redundant(inv: Inventory) -> list[Violation]:
+        """An AZ gateway SKU in a region with availability zones has a zone-redundant public IP (zones 1, 2
+        and 3): the gateway takes its zones from its IP, and an IP without zones is non-zonal
+        (catalog.ZONE_REDUNDANT_ZONES). Zones on an IP in a region without them fail at deployment."""
+        view, out = _View(inv), []
+        wanted = set(catalog.ZONE_REDUNDANT_ZONES.value)
+        zonal = catalog.ZONAL_REGIONS.value
+        for gw in view.er_gateways():
+            name, region = gw.get("sku.name"), gw.inputs.get("location")
+            sku = cat.gateway_skus.get(name) if isinstance(name, str) else None
+            if sku is None or not sku.zone_redundant or not known(region):
+                continue
+            configs = gw.inputs.get("ipConfigurations")
+            for cfg in configs if isinstance(configs, list) else []:
+                ip = view.resolve(cfg.get("publicIPAddress") if isinstance(cfg, dict) else None, PUBLIC_IP, gw)
+                if ip is None:
+                    continue
+                zones = ip.inputs.get("zones")
+                have = {str(z) for z in zones} if isinstance(zones, list) else set()
+                if region in zonal and not wanted <= have:
+                    out.append(_v("gateway-zone-redundant", inv, ip,
+                                  f"public IP {_azure_name(ip)} of {name} gateway {_azure_name(gw)} in {region} has "
+                                  f"zones {sorted(have) or 'none'}; an AZ gateway takes its zones from its IP, so it "
+                                  "is zone-redundant only with zones ['1', '2', '3'] on a Standard IP"))
+                elif region not in zonal and have:
+                    out.append(_v("gateway-zone-redundant", inv, ip,
+                                  f"public IP {_azure_name(ip)} lists zones {sorted(have)} but {region} has no "
+                                  "availability zones (catalog.ZONAL_REGIONS); Azure refuses zones there"))
+        return out
+
+    return gateway_zone_redundant
+
+
+_LOCKED = {CIRCUIT: "circuit", PORT: "ExpressRoute Direct port", GATEWAY: "ExpressRoute gateway",
+           CONNECTION: "gateway connection"}
+"""What carries a CanNotDelete management lock (catalog.LOCKED_RESOURCES_SOURCE)."""
+
+
+def management_locks(inv: Inventory) -> list[Violation]:
+    """Every circuit, Direct port, ExpressRoute gateway and gateway connection carries a CanNotDelete
+    management lock, unless its component lists it as unlocked for an intended change. `protect` stops
+    Pulumi only; a lock stops the portal, the CLI and every other tool (catalog.LOCK_LEVEL)."""
+    locks = inv.of_type(LOCK)
+    unlocked = {name for c in inv.of_type(PRIVATE_INTERCONNECT)
+                for name in (c.inputs.get("unlockedResources") or []) if isinstance(name, str)}
+    out = []
+    for r in inv:
+        what = _LOCKED.get(r.type)
+        if what is None or (r.type == GATEWAY and r.inputs.get("gatewayType") != "ExpressRoute"):
+            continue
+        name = _azure_name(r)
+        if name in unlocked:
+            continue
+        mine = [lk for lk in locks if _locks(lk, r)]
+        if not mine:
+            out.append(_v("management-locks", inv, r,
+                          f"{what} {name} has no CanNotDelete management lock: `protect` stops only Pulumi, and a "
+                          "portal or CLI delete would still take it. Declare an authorization.ManagementLockByScope "
+                          "on it (or list it in interconnect.unlocked for an intended change)"))
+        elif not any(lk.inputs.get("level") in ("CanNotDelete", "ReadOnly") for lk in mine):
+            levels = sorted({str(lk.inputs.get("level")) for lk in mine})
+            out.append(_v("management-locks", inv, r,
+                          f"the lock on {what} {name} has level {', '.join(levels)}; use CanNotDelete"))
+    return out
+
+
+def _locks(lock: Resource, target: Resource) -> bool:
+    """Whether a lock's scope is `target`: by the Azure name and collection of a known scope ID, else
+    (a preview, where the ID is unknown) by the lock's dependency on the target."""
+    scope = lock.inputs.get("scope")
+    if isinstance(scope, str) and known(scope):
+        collection = _COLLECTIONS.get(target.type)
+        parts = scope.rstrip("/").split("/")
+        return len(parts) >= 2 and parts[-1] == _azure_name(target) and parts[-2] == collection
+    return target.urn in lock.dependencies
+
+
+_COLLECTIONS = {CIRCUIT: "expressRouteCircuits", PORT: "expressRoutePorts", GATEWAY: "virtualNetworkGateways",
+                CONNECTION: "connections"}
+"""ARM collection names (Microsoft.Network REST API paths) of the locked types."""
+
+
 def checks(cat: catalog.Catalog = catalog.DEFAULT) -> dict[str, Check]:
     """The network checks for one catalog (a stack's overrides applied); names are a contract."""
     return {
@@ -509,6 +596,8 @@ def checks(cat: catalog.Catalog = catalog.DEFAULT) -> dict[str, Check]:
         "bgp-key-secret": bgp_key_secret,
         "global-reach-prefix": global_reach_prefix,
         "global-reach-peer": global_reach_peer,
+        "gateway-zone-redundant": _gateway_zone_redundant(cat),
+        "management-locks": management_locks,
     }
 
 

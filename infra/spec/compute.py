@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -92,6 +93,10 @@ class GpuClusterSpec(SpecModel):
     """Availability zone of the whole cluster (InfiniBand never spans zones). None: regional."""
     datasets: tuple[Name, ...] = ()
     """Dataset storage (keys of access.datasets) the cluster's training identity may read."""
+    image_version: str | None = None
+    """Marketplace version of the HPC image (e.g. '22.04.2024102301'), pinned: 'latest' is refused, since a
+    reimage or scale-out would silently change the GPU driver, NCCL and InfiniBand stack. None: the
+    catalog's pinned version for the SKU's image (a SKU without one needs it here)."""
     admin_ssh_public_key: Annotated[str, AfterValidator(parse_ssh_public_key)] | None = None
     """Break-glass SSH public key of the nodes' admin account (RSA 2048+ or Ed25519). None: people log
     in with Entra ID only, and the admin account gets a key nobody holds a private half of."""
@@ -102,6 +107,24 @@ class GpuClusterSpec(SpecModel):
         if sku not in catalog.GPU_SKUS:
             raise ValueError(f"unknown GPU SKU {sku!r}; allowed: {', '.join(catalog.GPU_SKUS)}")
         return sku
+
+    @field_validator("image_version")
+    @classmethod
+    def _pinned(cls, version: str | None) -> str | None:
+        if version is None:
+            return None
+        if version.strip().lower() == "latest":
+            raise ValueError(
+                "'latest' is not a pinned version: a reimage or scale-out would pick up whatever image is "
+                "newest, with its own GPU driver, NCCL and InfiniBand stack. Give the version, e.g. "
+                "'22.04.2024102301' (az vm image list --publisher microsoft-dsvm --offer ubuntu-hpc --all)"
+            )
+        if not re.match(catalog.IMAGE_VERSION_PATTERN.value, version):
+            raise ValueError(
+                f"image_version {version!r} is not a marketplace version; expected Major.Minor.Patch, e.g. "
+                "'22.04.2024102301'"
+            )
+        return version
 
     @field_validator("datasets")
     @classmethod
@@ -135,6 +158,12 @@ class GpuClusterSpec(SpecModel):
                 f"{self.sku} comes in whole racks of {sku.rack_vms} VMs; {vms} VMs is "
                 f"{vms / sku.rack_vms:.2f} racks (use {self._round(vms, sku.rack_vms)} VMs)"
             )
+        if self.image_version is None and sku.image_version is None:
+            raise ValueError(
+                f"the catalog pins no image version for {self.sku} (image {sku.image_offer}:{sku.image_sku}); "
+                "set image_version, e.g. from `az vm image list --publisher microsoft-dsvm --offer "
+                f"{sku.image_offer} --sku {sku.image_sku} --all`"
+            )
         if self.placement_group_max_vms < sku.rack_vms:
             raise ValueError(
                 f"placement_group_max_vms {self.placement_group_max_vms} cannot hold one "
@@ -156,6 +185,13 @@ class GpuClusterSpec(SpecModel):
     @property
     def catalog_sku(self) -> catalog.GpuSku:
         return catalog.GPU_SKUS[self.sku]
+
+    @property
+    def pinned_image_version(self) -> str:
+        """The image version the scale sets run: the spec's, else the catalog's pin for the SKU's image."""
+        version = self.image_version or self.catalog_sku.image_version
+        assert version is not None  # _sized refuses a cluster with neither
+        return version
 
     def ib_domain_sizes(self) -> tuple[int, ...]:
         """VMs per InfiniBand scale set: as few sets as the limit allows, balanced, whole racks.

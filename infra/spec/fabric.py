@@ -14,6 +14,7 @@ from pydantic import Field, StrictBool, field_validator, model_validator
 
 from infra import catalog
 from infra.spec.access import AccessSpec
+from infra.spec.carrier_state import PENDING, CarrierState, CarrierStateSpec, reference_problems, state_override
 from infra.spec.compute import GpuClusterSpec
 from infra.spec.fields import AzureRegion, Cidr, Loc, Name, PositiveCount, SpecModel, raise_problems
 from infra.spec.network import Demand, DirectCircuit, InterconnectSpec, ProviderCircuit
@@ -26,6 +27,7 @@ CONFIG_KEYS: dict[str, str] = {
     "access": "access",
     "demands": "demands",
     "catalog_overrides": "catalog_overrides",
+    "carrier_state": "carrier_state",
 }
 PROJECT = "ai-fabric"
 
@@ -55,7 +57,11 @@ class SiteSpec(SpecModel):
 
 class PeeringLocationOverride(SpecModel):
     metro: str
+    """The city of the peering location (e.g. 'Denver')."""
     geopolitical_region: str
+    metro_sites: tuple[str, str] | None = None
+    """For an ExpressRoute Metro location: its two peering sites (e.g. ['Denver', 'Denver2']). None: an
+    ordinary peering location."""
 
 
 class CatalogOverrides(SpecModel):
@@ -100,6 +106,8 @@ class FabricSpec(SpecModel):
     demands: dict[Name, Demand] = {}
     """Traffic this site must be able to send to other sites, by name."""
     catalog_overrides: CatalogOverrides = CatalogOverrides()
+    carrier_state: CarrierStateSpec = CarrierStateSpec()
+    """What the carrier has provisioned (see infra/spec/carrier_state.py); written by `fabric rollout`."""
 
     @property
     def resource_group(self) -> str:
@@ -108,6 +116,18 @@ class FabricSpec(SpecModel):
     @property
     def catalog(self) -> catalog.Catalog:
         return catalog.with_overrides(self.catalog_overrides.model_dump(exclude_none=True))
+
+    def port_state(self, port: Name) -> CarrierState:
+        """A Direct port's state: AI_FABRIC_CARRIER_STATE if set, else recorded, else pending."""
+        return state_override() or self.carrier_state.ports.get(port, PENDING)
+
+    def circuit_state(self, circuit: Name) -> CarrierState:
+        """A circuit's state: AI_FABRIC_CARRIER_STATE if set, else its port's (Direct), else recorded,
+        else pending."""
+        c = self.interconnect.circuits[circuit]
+        if isinstance(c, DirectCircuit) and not c.linked:
+            return self.port_state(c.port)
+        return state_override() or self.carrier_state.circuits.get(circuit, PENDING)
 
     def subnets(self) -> Iterator[tuple[Loc, ipaddress.IPv4Network]]:
         """Every subnet the stack carves from its address space, with the key path that declares it."""
@@ -207,6 +227,7 @@ class FabricSpec(SpecModel):
                         ("clusters", name, "datasets", i),
                         f"{ds!r} is not in access.datasets ({', '.join(self.access.datasets) or 'none'})",
                     ))
+        out += reference_problems(self.carrier_state, set(self.interconnect.circuits), set(self.interconnect.ports))
         for name, g in self.access.grants.items():
             if g.scope.startswith("cluster/") and g.scope.split("/", 1)[1] not in self.clusters:
                 out.append((

@@ -91,9 +91,19 @@ class ProviderCircuit(_CircuitBase):
     """A peering location the provider serves, e.g. 'Chicago'."""
     bandwidth_mbps: int = Field(strict=True)
     """50, 100, 200, 500, 1000, 2000, 5000 or 10000."""
-    metro: StrictBool = False
-    """ExpressRoute Metro: one circuit dual-homed to two peering locations of the same city, which
-    counts as location redundancy on its own."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _metro_is_a_location(cls, data: object) -> object:
+        # Wave 1 had a free `metro: true` flag, accepted at any location; Azure lists ExpressRoute Metro
+        # locations as peering locations of their own (catalog.METRO_LOCATIONS, articles/expressroute/metro.md).
+        if isinstance(data, dict) and "metro" in data:
+            metros = ", ".join(sorted(catalog.METRO_LOCATIONS))
+            raise ValueError(
+                f"metro: {data['metro']!r} is no longer a flag; ExpressRoute Metro is a peering location of its "
+                f"own: remove `metro` and set peering_location to one of {metros}"
+            )
+        return data
 
     @model_validator(mode="after")
     def _on_ladder(self) -> ProviderCircuit:
@@ -117,6 +127,9 @@ class DirectPort(SpecModel):
     bandwidth_gbps: int = Field(strict=True)
     """Port size: 10 or 100 (400 once the catalog's unverified entry is confirmed by override)."""
     encapsulation: Literal["Dot1Q", "QinQ"] = "Dot1Q"
+    billing_type: Literal["MeteredData", "UnlimitedData"] = "UnlimitedData"
+    """How Azure bills the port's outbound data: UnlimitedData (a flat port fee) or MeteredData (a lower
+    port fee plus outbound data per GB). Explicit on the port, since Azure's own default may change."""
 
 
 class DirectCircuit(_CircuitBase):
@@ -193,10 +206,30 @@ class InterconnectSpec(SpecModel):
     gateway: GatewaySpec
     global_reach: dict[Name, GlobalReachSpec] = {}
     """Global Reach links by name."""
+    unlocked: tuple[str, ...] = ()
+    """Resources whose CanNotDelete management lock is lifted for an intended change: 'circuit/<key>',
+    'port/<key>', 'gateway' or 'connection/<key>'. Empty (the default): every circuit, port, gateway and
+    connection is locked against deletion by anyone, in any tool. To delete or replace one on purpose:
+    list it here and `pulumi up` (the lock goes), make the change, then remove the entry and `pulumi up`."""
+
+    def lock_refs(self) -> dict[str, str]:
+        """Every lockable resource of the site: its ref ('circuit/wdc') -> its kind."""
+        refs = {f"port/{k}": "port" for k in self.ports}
+        refs.update({f"circuit/{k}": "circuit" for k, c in self.circuits.items() if not c.linked})
+        refs["gateway"] = "gateway"
+        refs.update({f"connection/{k}": "connection" for k in self.circuits})
+        return refs
 
     @model_validator(mode="after")
     def _references(self) -> InterconnectSpec:
         problems: list[tuple[Loc, str]] = []
+        lockable = self.lock_refs()
+        for i, ref in enumerate(self.unlocked):
+            if ref not in lockable:
+                problems.append((("unlocked", i), f"{ref!r} names no lockable resource of this site; allowed: "
+                                 f"{', '.join(lockable)}"))
+            elif self.unlocked.index(ref) != i:
+                problems.append((("unlocked", i), f"{ref!r} is listed twice; list it once"))
         for name, c in self.circuits.items():
             if isinstance(c, DirectCircuit) and c.port not in self.ports:
                 problems.append(

@@ -28,6 +28,7 @@ from infra.tokens import GPU_CLUSTER as CLUSTER, SCALE_SET as VMSS
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 A100 = "Standard_ND96amsr_A100_v4"
 GB200 = "Standard_ND128isr_NDR_GB200_v6"
+GB200_IMAGE = "22.04.2025061001"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -44,6 +45,8 @@ def spec_with(cluster: dict[str, Any], *, quota_vcpus: int = 1_000_000, name: st
     for grant in data["access"]["grants"].values():
         if grant["scope"] == "cluster/a100":
             grant["scope"] = f"cluster/{name}"
+    if cluster["sku"] == GB200 and "image_version" not in cluster:
+        cluster = {**cluster, "image_version": GB200_IMAGE}  # the catalog pins no arm64 image version
     data["clusters"] = {name: cluster}
     data["site"]["vcpu_quota"] = {cluster["sku"]: quota_vcpus}
     return from_config("eastus", data)
@@ -141,7 +144,8 @@ def test_nodes_run_the_hpc_image_with_accelerated_networking_and_encryption_at_h
     sku = catalog.GPU_SKUS[A100]
     for s in scale_sets(eastus, "a100"):
         assert s.get("virtualMachineProfile.storageProfile.imageReference") == {
-            "publisher": "microsoft-dsvm", "offer": sku.image_offer, "sku": sku.image_sku, "version": "latest",
+            "publisher": "microsoft-dsvm", "offer": sku.image_offer, "sku": sku.image_sku,
+            "version": "22.04.2024102301",  # pinned in the stack file, never 'latest'
         }
         nics = s.get("virtualMachineProfile.networkProfile.networkInterfaceConfigurations")
         assert len(nics) == 1 and nics[0]["enableAcceleratedNetworking"] is True
@@ -231,6 +235,7 @@ def test_every_catalog_sku_plans_as_ib_scale_sets_with_its_hpc_image(plan_spec, 
     assert (s.get("sku.name"), s.get("sku.capacity"), s.get("zones")) == (sku, vms, ["2"])
     image = s.get("virtualMachineProfile.storageProfile.imageReference")
     assert (image["publisher"], image["offer"], image["sku"]) == ("microsoft-dsvm", known.image_offer, known.image_sku)
+    assert image["version"] == (known.image_version or GB200_IMAGE)
     assert inv.named("gpu-ppg").get("intent.vmSizes") == [sku]
     assert compute_violations(inv) == []
 

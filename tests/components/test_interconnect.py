@@ -182,6 +182,8 @@ def test_children_are_named_by_role_and_key_under_the_component_with_tags(plan_s
         "interconnect-connection-wdc", "interconnect-connection-nyc", "interconnect-gateway", "interconnect-gateway-ip",
         "interconnect-gateway-subnet", *(f"interconnect-global-reach-to-{p}" for p in (
             "southcentralus-chi", "southcentralus-sat", "westus3-svl", "westus3-lv", "westeurope-ams", "westeurope-fra")),
+        "interconnect-lock-circuit-wdc", "interconnect-lock-circuit-nyc", "interconnect-lock-gateway",
+        "interconnect-lock-connection-wdc", "interconnect-lock-connection-nyc",
     }
     for r in inv.of_type(CIRCUIT, GATEWAY, CONNECTION, PUBLIC_IP):
         assert r.inputs["tags"]["component"] == "interconnect" and r.inputs["tags"]["stack"] == "eastus"
@@ -197,9 +199,10 @@ def test_service_keys_are_secret_in_outputs(shipped_fabric, plan_shipped, tmp_pa
 
         spec = program.load_spec()
         site, _ = program.build_site(spec)
+        carrier = program.carrier_view(spec)
         net = PrivateInterconnect("interconnect", PrivateInterconnectArgs(
             spec=spec.interconnect, site=site, catalog=spec.catalog, secrets=program._secrets(spec),
-            peer_peering_ids=program._peer_peering_ids(spec)))
+            peer_peering_ids=program._peer_peering_ids(spec, carrier), carrier=carrier))
         pulumi.export("service_keys", net.service_keys)
         pulumi.export("service_key_wdc", net.service_keys["wdc"])
         pulumi.export("circuit_ids", net.circuit_ids)
@@ -207,8 +210,10 @@ def test_service_keys_are_secret_in_outputs(shipped_fabric, plan_shipped, tmp_pa
         pulumi.export("peering_locations", net.peering_locations)
     """))
     stack = shipped_fabric.stacks["eastus"]
-    inv = offline.run("eastus", stack.file.config, peer_outputs=lambda peer: plan_shipped(peer).exports,
-                      options=offline.RunOptions(program=program))
+    specs = {n: s.spec for n, s in shipped_fabric.stacks.items()}
+    exports = {n: plan_shipped(n).exports for n in specs if n != "eastus"}  # before this run starts its own
+    inv = offline.run("eastus", stack.file.config, peer_outputs=exports.__getitem__,
+                      peer_specs=specs, options=offline.RunOptions(program=program))
     assert inv.exports["service_keys"] == SECRET and inv.exports["service_key_wdc"] == SECRET
     assert inv.exports["circuit_ids"]["wdc"].endswith("/expressRouteCircuits/erc-eastus-wdc")
     assert inv.exports["bandwidth_gbps"] == {"wdc": 10, "nyc": 10}
@@ -249,7 +254,9 @@ def test_direct_circuits_are_carved_from_their_port(shipped_fabric, plan_spec):
         "expressRoutePortName": "erd-eastus-wdc-port", "peeringLocation": "Washington DC", "bandwidthInGbps": 10,
         "encapsulation": "QinQ",
     }
-    assert "links" not in port.inputs  # a port is a pair of links; Azure creates them
+    assert port.inputs["billingType"] == "UnlimitedData"
+    # A provisioned port (the cross-connects are in) has both links of its pair enabled.
+    assert port.inputs["links"] == [{"name": "link1", "adminState": "Enabled"}, {"name": "link2", "adminState": "Enabled"}]
     wdc = one(inv, CIRCUIT, "interconnect-circuit-wdc")
     assert wdc.get("expressRoutePort.id") == port.id and wdc.inputs["bandwidthInGbps"] == 5
     assert "serviceProviderProperties" not in wdc.inputs
@@ -311,3 +318,93 @@ def test_fails_when_a_linked_circuit_has_no_authorization_key(shipped_fabric):
     del data["interconnect"]["circuits"]["partner"]["authorization_key_secret"]
     with pytest.raises(pydantic.ValidationError, match="owner_circuit_id and authorization_key_secret go together"):
         from_config("westus3", data)
+
+
+# ------------------------------------------------------------------------------------------------
+# The carrier lifecycle: what a first `pulumi up` declares, and what waits
+# ------------------------------------------------------------------------------------------------
+
+PENDING = offline.RunOptions(carrier_state="pending")
+
+
+def test_a_pending_circuit_is_created_but_its_peering_connection_and_global_reach_wait(shipped_fabric, plan_spec):
+    inv = plan_spec(spec_of(shipped_fabric, "eastus"), peers={
+        n: spec_of(shipped_fabric, n) for n in shipped_fabric.stacks if n != "eastus"}, options=PENDING)
+    assert {r.name for r in inv.of_type(CIRCUIT)} == {"interconnect-circuit-wdc", "interconnect-circuit-nyc"}
+    assert inv.of_type(PEERING) == [] and inv.of_type(CONNECTION) == [] and inv.of_type(GLOBAL_REACH) == []
+    assert one(inv, GATEWAY, "interconnect-gateway")  # the gateway needs no carrier
+    (component,) = inv.of_type(COMPONENT)
+    assert component.inputs["carrierState"] == {"circuits": {"wdc": "pending", "nyc": "pending"}, "ports": {}}
+    assert {"interconnect-peering-wdc", "interconnect-connection-nyc", "interconnect-global-reach-to-westus3-lv"} <= set(
+        component.inputs["deferred"])
+    # Nothing reads a peer stack's outputs before a link can be made.
+    assert not [r for r in inv if r.type == "pulumi:pulumi:StackReference"]
+    assert inv.exports["carrier_handoff"]["wdc"]["state"] == "pending"
+
+
+def test_a_provisioned_circuit_gets_its_peering_and_connection(shipped_fabric, plan_shipped):
+    inv = plan_shipped("eastus")  # the stack file records both circuits as provisioned
+    assert {r.name for r in inv.of_type(PEERING)} == {"interconnect-peering-wdc", "interconnect-peering-nyc"}
+    assert len(inv.of_type(CONNECTION)) == 2
+    (component,) = inv.of_type(COMPONENT)
+    assert component.inputs["deferred"] == []
+
+
+def test_carrier_handoff_says_what_the_carrier_needs_per_circuit(plan_shipped):
+    handoff = plan_shipped("eastus").exports["carrier_handoff"]
+    assert handoff["wdc"] == {
+        "state": "provisioned", "circuit_name": "erc-eastus-wdc", "resource_group": "rg-ai-fabric-eastus-network",
+        "peering_location": "Washington DC", "vlan_id": 110, "peer_asn": 64610, "primary_prefix": "172.16.10.0/30",
+        "secondary_prefix": "172.16.10.4/30", "provider": "CenturyLink Cloud Connect", "bandwidth_mbps": 10000,
+    }
+
+
+def test_a_pending_direct_port_is_created_with_its_links_disabled(shipped_fabric, plan_spec):
+    inv = plan_spec(direct_site(shipped_fabric), options=PENDING)
+    port = one(inv, PORT, "interconnect-port-wdc-port")
+    assert [link["adminState"] for link in port.inputs["links"]] == ["Disabled", "Disabled"]
+    assert {r.name for r in inv.of_type(PEERING)} == set()
+    handoff = inv.exports["port_handoff"]["wdc-port"]
+    assert handoff["links_enabled"] is False and "generate-loa --name erd-eastus-wdc-port" in handoff["loa_command"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Locks and zones
+# ------------------------------------------------------------------------------------------------
+
+
+def test_circuits_gateway_and_connections_carry_cannotdelete_locks(plan_shipped, stacks):
+    for stack in stacks:
+        inv = plan_shipped(stack)
+        locks = inv.of_type("azure-native:authorization:ManagementLockByScope")
+        scopes = {lk.inputs["scope"].rsplit("/", 2)[-2] + "/" + lk.inputs["scope"].rsplit("/", 1)[-1] for lk in locks}
+        expected = {f"expressRouteCircuits/{r.inputs['circuitName']}" for r in inv.of_type(CIRCUIT)}
+        expected |= {f"virtualNetworkGateways/{ic.gateway_name(stack)}"}
+        expected |= {f"connections/{r.inputs['virtualNetworkGatewayConnectionName']}" for r in inv.of_type(CONNECTION)}
+        assert scopes == expected, stack
+        assert {lk.inputs["level"] for lk in locks} == {"CanNotDelete"}
+
+
+def test_an_unlocked_resource_has_no_lock_and_the_component_records_it(shipped_fabric, plan_spec):
+    spec = spec_of(shipped_fabric, "eastus")
+    interconnect = spec.interconnect.model_copy(update={"unlocked": ("circuit/wdc", "gateway"), "global_reach": {}})
+    inv = plan_spec(spec.model_copy(update={"interconnect": interconnect}))
+    names = {r.name for r in inv.of_type("azure-native:authorization:ManagementLockByScope")}
+    assert names == {"interconnect-lock-circuit-nyc", "interconnect-lock-connection-wdc",
+                     "interconnect-lock-connection-nyc"}
+    (component,) = inv.of_type(COMPONENT)
+    assert component.inputs["unlockedResources"] == ["erc-eastus-wdc", "ergw-eastus"]
+
+
+def test_an_az_gateway_in_a_zonal_region_gets_a_zone_redundant_ip(plan_shipped, stacks):
+    for stack in stacks:
+        ip = one(plan_shipped(stack), PUBLIC_IP, "interconnect-gateway-ip")
+        assert ip.inputs["zones"] == ["1", "2", "3"], stack
+
+
+def test_a_non_az_gateway_sku_gets_an_ip_without_zones(shipped_fabric, plan_spec):
+    spec = spec_of(shipped_fabric, "eastus")
+    gateway = spec.interconnect.gateway.model_copy(update={"sku": "UltraPerformance"})
+    interconnect = spec.interconnect.model_copy(update={"gateway": gateway, "global_reach": {}})
+    ip = one(plan_spec(spec.model_copy(update={"interconnect": interconnect})), PUBLIC_IP, "interconnect-gateway-ip")
+    assert "zones" not in ip.inputs

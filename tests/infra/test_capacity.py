@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from infra.capacity import assess, stack_capacity
 from infra.capacity.network import failure_domains
@@ -232,12 +233,24 @@ def test_fails_when_the_site_reaches_the_carrier_at_one_location(spec_data, make
     assert v.message.startswith("the site reaches the carrier only at Washington DC;")
 
 
-def test_a_metro_circuit_is_location_redundant_on_its_own(spec_data, make_spec):
+def test_a_circuit_at_a_metro_location_is_location_redundant_on_its_own(spec_data, make_spec):
     del spec_data["interconnect"]["circuits"]["nyc"]
-    spec_data["interconnect"]["circuits"]["wdc"]["metro"] = True
+    spec_data["interconnect"]["circuits"]["wdc"]["peering_location"] = "Washington DC Metro"
     spec = make_spec(spec_data)
     assert violations(spec) == []
     assert failure_domains(spec) == {"circuit wdc": {"wdc"}}
+
+
+def test_fails_when_one_ordinary_peering_location_is_all_a_site_has(spec_data, make_spec):
+    del spec_data["interconnect"]["circuits"]["nyc"]
+    v = one(make_spec(spec_data), "location-redundancy")
+    assert "only at Washington DC" in v.message and "Metro" in v.message
+
+
+def test_fails_when_metro_is_still_given_as_a_flag(spec_data, make_spec):
+    spec_data["interconnect"]["circuits"]["wdc"]["metro"] = True
+    with pytest.raises(ValidationError, match="no longer a flag; ExpressRoute Metro is a peering location"):
+        make_spec(spec_data)
 
 
 def test_circuits_on_a_direct_port_within_twice_its_size(spec_data, make_spec, direct):
@@ -292,7 +305,7 @@ def test_n_minus_1_without_fastpath_is_half_the_gateway(spec_data, make_spec):
 
 def test_n_minus_1_of_a_single_metro_circuit_is_zero(spec_data, make_spec):
     del spec_data["interconnect"]["circuits"]["nyc"]
-    spec_data["interconnect"]["circuits"]["wdc"]["metro"] = True
+    spec_data["interconnect"]["circuits"]["wdc"]["peering_location"] = "Washington DC Metro"
     assert stack_capacity(make_spec(spec_data))[0].interconnect.n_minus_1_gbps == 0
 
 

@@ -152,12 +152,26 @@ def test_alias_transformation_changes_speed_not_what_is_declared(shipped_fabric)
     assert [(r.urn, r.inputs, r.protect, r.parent) for r in fast] == [(r.urn, r.inputs, r.protect, r.parent) for r in slow]
 
 
-def test_fails_clearly_when_a_peer_stack_has_not_exported_its_peering_ids(shipped_fabric):
-    uksouth = shipped_fabric.stacks["uksouth"]
-    alone = offline.FabricPlanner({"uksouth": uksouth.spec}, {"uksouth": uksouth.file.config})
+def test_fails_clearly_when_a_provisioned_peer_has_not_exported_its_peering_ids(shipped_fabric):
+    # westeurope's stack file records its circuits as provisioned, but it has not been deployed since.
+    specs = {n: s.spec for n, s in shipped_fabric.stacks.items()}
     with pytest.raises(offline.PlanError, match=r"peer stack westeurope exports no circuit_peering_ids\['ams'\]: "
-                                                r"deploy westeurope first"):
-        alone.inventory("uksouth")
+                                                r"its stack file records the circuit as provisioned"):
+        offline.run("uksouth", shipped_fabric.stacks["uksouth"].file.config, peer_outputs=lambda name: {},
+                    peer_specs=specs)
+
+
+def test_a_global_reach_link_waits_while_the_peer_circuit_is_pending(shipped_fabric):
+    # The peer's file records nothing (pending): the owner defers its links instead of failing.
+    specs = {n: s.spec for n, s in shipped_fabric.stacks.items()}
+    specs["westeurope"] = specs["westeurope"].model_copy(update={"carrier_state": type(specs["westeurope"].carrier_state)()})
+    inv = offline.run("uksouth", shipped_fabric.stacks["uksouth"].file.config, peer_outputs=lambda name: {},
+                      peer_specs=specs)
+    assert inv.of_type("azure-native:network:ExpressRouteCircuitConnection") == []
+    (component,) = inv.of_type("ai-fabric:network:PrivateInterconnect")
+    assert {"interconnect-global-reach-to-westeurope-ams", "interconnect-global-reach-to-westeurope-fra"} <= set(
+        component.inputs["deferred"])
+    assert len(inv.of_type("azure-native:network:VirtualNetworkGatewayConnection")) == 2  # its own circuits are up
 
 
 def test_peer_outputs_answer_stack_references_from_the_peer_run(tmp_path):

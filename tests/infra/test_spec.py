@@ -21,8 +21,13 @@ H100 = "Standard_ND96isr_H100_v5"
 GB200 = "Standard_ND128isr_NDR_GB200_v6"
 
 
+GB200_IMAGE = "22.04.2025061001"
+"""The catalog pins no arm64 image version, so GB200 clusters built here pin one."""
+
+
 def cluster(**fields):
-    return GpuClusterSpec.model_validate({"subnet": "10.10.0.0/20", **fields})
+    pin = {"image_version": GB200_IMAGE} if fields.get("sku") == GB200 else {}
+    return GpuClusterSpec.model_validate({"subnet": "10.10.0.0/20", **pin, **fields})
 
 
 def only_error(errors, path):
@@ -42,8 +47,11 @@ def test_minimal_spec_is_valid_and_fills_defaults(spec_data, make_spec):
     assert spec.resource_group == "rg-ai-fabric-eastus"
     c = spec.clusters["h100"]
     assert (c.vms, c.placement_group_max_vms, c.subnet_headroom_pct) == (16, 100, 10)
+    assert c.image_version is None and c.pinned_image_version == catalog.GPU_SKUS[H100].image_version
     wdc = spec.interconnect.circuits["wdc"]
-    assert (wdc.provider, wdc.data_plan, wdc.metro) == ("CenturyLink Cloud Connect", "UnlimitedData", False)
+    assert (wdc.provider, wdc.data_plan) == ("CenturyLink Cloud Connect", "UnlimitedData")
+    assert spec.carrier_state.circuits == {} and spec.circuit_state("wdc") == "pending"
+    assert spec.interconnect.unlocked == ()
 
 
 def test_spec_is_frozen(spec_data, make_spec):
@@ -428,3 +436,70 @@ def test_fails_when_a_demand_is_beyond_any_fabric(spec_data, spec_errors, demand
     data["demands"] = {"d": demand}
     errs = spec_errors(data)
     assert any(e.path.startswith("demands.d") for e in errs), errs
+
+
+# --------------------------------------------------------------------------------------------
+# Node image: pinned, never 'latest'
+# --------------------------------------------------------------------------------------------
+
+
+def test_fails_when_the_image_version_is_latest():
+    with pytest.raises(ValidationError, match="'latest' is not a pinned version"):
+        cluster(sku=H100, vm_count=8, image_version="latest")
+
+
+def test_fails_when_the_image_version_is_not_major_minor_patch():
+    with pytest.raises(ValidationError, match="expected Major.Minor.Patch"):
+        cluster(sku=H100, vm_count=8, image_version="22.04")
+
+
+def test_a_pinned_image_version_is_kept():
+    assert cluster(sku=H100, vm_count=8, image_version="22.04.2025030701").pinned_image_version == "22.04.2025030701"
+
+
+def test_fails_when_neither_the_spec_nor_the_catalog_pins_the_image():
+    with pytest.raises(ValidationError, match="the catalog pins no image version for Standard_ND128isr_NDR_GB200_v6"):
+        GpuClusterSpec.model_validate({"subnet": "10.10.0.0/20", "sku": GB200, "vm_count": 18})
+
+
+# --------------------------------------------------------------------------------------------
+# Carrier state and lock lifting
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_direct_circuit_follows_its_port_state(spec_data, make_spec, direct):
+    ic = spec_data["interconnect"]
+    ic["ports"] = {"p": {"peering_location": "Washington DC", "bandwidth_gbps": 10}}
+    ic["circuits"]["d1"] = direct("p", 3, 10)
+    spec_data["carrier_state"] = {"circuits": {"wdc": "provisioned", "d1": "pending"}, "ports": {"p": "provisioned"}}
+    spec = make_spec(spec_data)
+    assert (spec.circuit_state("wdc"), spec.circuit_state("nyc"), spec.circuit_state("d1")) == (
+        "provisioned", "pending", "provisioned")
+
+
+def test_the_carrier_state_override_applies_to_every_circuit(spec_data, make_spec, monkeypatch):
+    spec_data["carrier_state"] = {"circuits": {"wdc": "provisioned"}}
+    spec = make_spec(spec_data)
+    monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "pending")
+    assert spec.circuit_state("wdc") == "pending"
+    monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "provisioned")
+    assert spec.circuit_state("nyc") == "provisioned"
+
+
+def test_fails_when_the_carrier_state_names_an_unknown_circuit_or_port(spec_data, spec_errors):
+    spec_data["carrier_state"] = {"circuits": {"lax": "provisioned"}, "ports": {"p9": "pending"}}
+    errors = spec_errors(spec_data)
+    assert "'lax' is not a circuit" in only_error(errors, "carrier_state.circuits.lax")
+    assert "'p9' is not a port" in only_error(errors, "carrier_state.ports.p9")
+
+
+def test_fails_when_a_carrier_state_is_neither_pending_nor_provisioned(spec_data, spec_errors):
+    spec_data["carrier_state"] = {"circuits": {"wdc": "ordered"}}
+    assert only_error(spec_errors(spec_data), "carrier_state.circuits.wdc")
+
+
+def test_fails_when_unlocked_names_no_lockable_resource(spec_data, spec_errors):
+    spec_data["interconnect"]["unlocked"] = ["circuit/wdc", "circuit/lax", "gateway", "gateway"]
+    errors = spec_errors(spec_data)
+    assert "names no lockable resource" in only_error(errors, "interconnect.unlocked.1")
+    assert "listed twice" in only_error(errors, "interconnect.unlocked.3")

@@ -72,7 +72,7 @@ def test_fails_when_a_key_is_unknown_and_lists_what_is_allowed_here(stack_file):
     assert unknown.line == line
     assert unknown.message == (
         "unknown key; allowed here: sku, vm_count, gpu_count, placement_group_max_vms, subnet, "
-        "subnet_headroom_pct, zone, datasets, admin_ssh_public_key"
+        "subnet_headroom_pct, zone, datasets, image_version, admin_ssh_public_key"
     )
     assert only(issues, "ai-fabric:clusters.a100.subnet").message == "required key is missing"
 

@@ -165,6 +165,9 @@ MUTATIONS = {
                                     lambda r: _set(r, "permissions.0.actions", ["*"])),
     "pim-bounded": ("azure-native:authorization:PimRoleEligibilitySchedule",
                     lambda r: _set(r, "scheduleInfo.expiration", {"type": "NoExpiration"})),
+    "image-pinned": (VMSS, lambda r: _set(r, "virtualMachineProfile.storageProfile.imageReference.version", "latest")),
+    "gateway-zone-redundant": ("azure-native:network:PublicIPAddress", lambda r: _set(r, "zones", None)),
+    "management-locks": ("azure-native:authorization:ManagementLockByScope", lambda r: _set(r, "level", "NotSpecified")),
 }
 
 

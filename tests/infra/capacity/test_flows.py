@@ -259,11 +259,12 @@ def test_a_metro_circuit_survives_a_peering_location_failure(make_spec):
     metro = []
     for spec in specs:
         circuits = dict(spec.interconnect.circuits)
-        circuits["chi"] = circuits["chi"].model_copy(update={"metro": True})
+        circuits["chi"] = circuits["chi"].model_copy(update={"peering_location": "Chicago Metro"})
         metro.append(spec.model_copy(update={"interconnect": spec.interconnect.model_copy(update={"circuits": circuits})}))
     result = assess(metro)
     assert demand_violations(result) == []
-    assert "peering location Chicago" not in {str(f) for f in result.flows.graph.failures()}
+    failures = {str(f) for f in result.flows.graph.failures()}
+    assert "peering location Chicago Metro" not in failures and "circuit eastus/chi" in failures
 
 
 # ------------------------------------------------------------------------------------------------

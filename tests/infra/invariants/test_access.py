@@ -179,12 +179,21 @@ def test_a_missing_principal_type_counts_as_the_sdk_default_user(eastus):
     only(inv, "no-standing-privileged", "access-assignment-gpu-operate")
 
 
-def test_privileged_roles_below_the_subscription_or_for_service_principals_are_not_people_standing(eastus):
+def test_privileged_roles_for_service_principals_are_not_people_standing(eastus):
     assert violations(owner_at_subscription(eastus, "access-assignment-lumen-read", "ServicePrincipal"),
                       "no-standing-privileged") == []
-    rid = role_id(OWNER)
-    inv = replace(eastus, "access-assignment-gpu-operate", roleDefinitionId=rid)
-    assert violations(inv, "no-standing-privileged") == []
+
+
+def test_fails_when_a_group_holds_standing_owner_at_a_resource_group(eastus):
+    # PIM for people at every scope: a standing Owner on one cluster's resource group is still standing.
+    inv = replace(eastus, "access-assignment-gpu-operate", roleDefinitionId=role_id(OWNER))
+    v = only(inv, "no-standing-privileged", "access-assignment-gpu-operate")
+    assert "/resourceGroups/" in v.message and "for a Group" in v.message
+
+
+def test_a_standing_non_privileged_role_for_people_at_a_narrow_scope_is_left_alone(eastus):
+    # The shipped gpu-operate grant: a custom operator role, standing, at one cluster's resource group.
+    assert violations(eastus, "no-standing-privileged") == []
 
 
 # custom-role-least-privilege ----------------------------------------------------------------

@@ -69,7 +69,7 @@ def vmss_nic(inputs: dict[str, Any]) -> dict[str, Any]:
 def test_checks_are_registered_under_their_names():
     assert list(CHECKS) == [
         "ib-placement-group", "ib-proximity", "no-public-ip", "gpu-count", "encryption-at-host",
-        "accelerated-networking", "nsg-denies-internet",
+        "image-pinned", "accelerated-networking", "nsg-denies-internet",
     ]
 
 

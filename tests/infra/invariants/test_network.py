@@ -330,3 +330,89 @@ def test_checks_are_pure(east):
         fn(east)
     assert [dict(r.inputs) for r in east.resources] == before
     assert isinstance(east.resources[0], Resource) and SECRET == "[secret]"
+
+
+# ------------------------------------------------------------------------------------------------
+# Zone-redundant gateway IPs
+# ------------------------------------------------------------------------------------------------
+
+
+def test_fails_when_an_az_gateway_ip_in_a_zonal_region_has_no_zones(east):
+    v = only(mutate(east, "interconnect-gateway-ip", {"zones": _DELETE}), "gateway-zone-redundant")
+    assert "pip-ergw-eastus" in v.message and "zones none" in v.message and v.resource.endswith("interconnect-gateway-ip")
+
+
+def test_fails_when_an_az_gateway_ip_lists_only_some_zones(east):
+    v = only(mutate(east, "interconnect-gateway-ip", {"zones": ["1"]}), "gateway-zone-redundant")
+    assert "['1']" in v.message
+
+
+def test_fails_when_an_ip_lists_zones_in_a_region_without_them(east):
+    inv = mutate(east, "interconnect-gateway", {"location": "westus"})
+    v = only(inv, "gateway-zone-redundant")
+    assert "westus has no availability zones" in v.message
+
+
+def test_a_non_az_gateway_sku_needs_no_zones(east):
+    inv = mutate(east, "interconnect-gateway", {"sku": {"name": "UltraPerformance", "tier": "UltraPerformance"}})
+    inv = mutate(inv, "interconnect-gateway-ip", {"zones": _DELETE})
+    assert found(inv, "gateway-zone-redundant") == []
+
+
+def test_zone_redundancy_is_not_judged_while_the_ip_reference_is_unknown(east):
+    inv = mutate(east, "interconnect-gateway", {"ipConfigurations.0.publicIPAddress": {"id": "[unknown]"}})
+    inv = mutate(inv, "interconnect-gateway-ip", {"zones": _DELETE})
+    # resolved through the gateway's dependency on the IP: still judged
+    assert [v.invariant for v in found(inv, "gateway-zone-redundant")] == ["gateway-zone-redundant"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Management locks
+# ------------------------------------------------------------------------------------------------
+
+LOCK = "azure-native:authorization:ManagementLockByScope"
+
+
+def without(inv: Inventory, name: str) -> Inventory:
+    assert any(r.name == name for r in inv.resources), name
+    return dataclasses.replace(inv, resources=tuple(r for r in inv.resources if r.name != name))
+
+
+@pytest.mark.parametrize("target, lock", [
+    ("interconnect-circuit-wdc", "interconnect-lock-circuit-wdc"),
+    ("interconnect-gateway", "interconnect-lock-gateway"),
+    ("interconnect-connection-nyc", "interconnect-lock-connection-nyc"),
+])
+def test_fails_when_a_circuit_gateway_or_connection_has_no_lock(east, target, lock):
+    v = only(without(east, lock), "management-locks")
+    assert v.resource.endswith(f"::{target}") and "no CanNotDelete management lock" in v.message
+
+
+def test_fails_when_a_lock_does_not_forbid_deletion(east):
+    v = only(mutate(east, "interconnect-lock-gateway", {"level": "NotSpecified"}), "management-locks")
+    assert "level NotSpecified" in v.message
+
+
+def test_a_lock_on_another_resource_does_not_count(east):
+    # The circuit lock pointed at the other circuit: wdc is left without one.
+    nyc_scope = east.named("interconnect-lock-circuit-nyc").inputs["scope"]
+    inv = mutate(east, "interconnect-lock-circuit-wdc", {"scope": nyc_scope})
+    assert only(inv, "management-locks").resource.endswith("::interconnect-circuit-wdc")
+
+
+def test_an_unlocked_resource_the_component_lists_is_left_alone(east):
+    inv = without(east, "interconnect-lock-circuit-wdc")
+    inv = mutate(inv, "interconnect", {"unlockedResources": ["erc-eastus-wdc"]})
+    assert found(inv, "management-locks") == []
+
+
+def test_locks_resolve_by_dependency_when_the_scope_is_unknown(east):
+    inv = mutate(east, "interconnect-lock-gateway", {"scope": "[unknown]"})
+    assert found(inv, "management-locks") == []
+    inv = mutate(inv, "interconnect-lock-gateway", dependencies=())
+    assert only(inv, "management-locks").resource.endswith("::interconnect-gateway")
+
+
+def test_gateways_that_are_not_expressroute_need_no_lock_here(east):
+    inv = without(mutate(east, "interconnect-gateway", {"gatewayType": "Vpn"}), "interconnect-lock-gateway")
+    assert found(inv, "management-locks") == []
