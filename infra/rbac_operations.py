@@ -146,7 +146,8 @@ def nearest(operation: str, kind: Kind, n: int = 3) -> list[str]:
         return []
     low = operation.lower()
     pool = p.operations[kind]
-    same_type = sorted(op for op in pool if _resource_type(op) == _resource_type(low))
+    same_type = sorted((op for op in pool if _resource_type(op) == _resource_type(low)),
+                       key=lambda op: -difflib.SequenceMatcher(None, low, op).ratio())
     close = difflib.get_close_matches(low, list(pool), n=n + len(same_type), cutoff=0.6)
     ranked = list(dict.fromkeys([*same_type, *close]))
     return [pool[op] for op in ranked[:n]]
