@@ -135,22 +135,36 @@ def _resource_type(low: str) -> str:
     return low.rsplit("/", 1)[0]
 
 
+def _top_type(low: str) -> str:
+    """'microsoft.network/expressroutecircuits/peerings/read' -> 'expressroutecircuits'."""
+    parts = low.split("/")
+    return parts[1] if len(parts) > 2 else ""
+
+
 def nearest(operation: str, kind: Kind, n: int = 3) -> list[str]:
     """Real operations of the same provider and kind closest to an unknown one, as spelled.
 
-    Operations on the same resource type come first (an unknown verb is the commonest slip:
-    'arpTables/action' for 'arpTables/read'); then the closest spellings across the provider.
+    The search stays on the operation's top-level resource type (or the closest spellings of it,
+    for a typo such as 'expressRouteCircuit'). Operations on the very same resource type come first
+    (an unknown verb is the commonest slip: 'arpTables/action' for 'arpTables/read'), then the
+    closest spellings.
     """
     p = provider_of(operation)
     if p is None:
         return []
     low = operation.lower()
-    pool = p.operations[kind]
+    spelled = p.operations[kind]
+    by_top: dict[str, list[str]] = {}
+    for op in spelled:
+        by_top.setdefault(_top_type(op), []).append(op)
+    tops = [_top_type(low)] if _top_type(low) in by_top else difflib.get_close_matches(
+        _top_type(low), list(by_top), n=3, cutoff=0.6)
+    pool = [op for top in tops for op in by_top[top]] or list(spelled)
     same_type = sorted((op for op in pool if _resource_type(op) == _resource_type(low)),
                        key=lambda op: -difflib.SequenceMatcher(None, low, op).ratio())
-    close = difflib.get_close_matches(low, list(pool), n=n + len(same_type), cutoff=0.6)
+    close = difflib.get_close_matches(low, pool, n=n + len(same_type), cutoff=0.6)
     ranked = list(dict.fromkeys([*same_type, *close]))
-    return [pool[op] for op in ranked[:n]]
+    return [spelled[op] for op in ranked[:n]]
 
 
 _LABEL = {"action": "control-plane action", "dataAction": "data action"}
