@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -207,7 +207,3 @@ def problem(operation: str, kind: Kind) -> str | None:
     return (f"not a {_LABEL[kind]} Azure publishes for {p.namespace} (its list of {p.page_date}, read "
             f"{p.read}){did_you_mean}{subset}")
 
-
-def problems(operations: Iterable[str], kind: Kind) -> list[tuple[int, str]]:
-    """(index, why) for each operation of a list that Azure would not know."""
-    return [(i, why) for i, op in enumerate(operations) if (why := problem(op, kind)) is not None]

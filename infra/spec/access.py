@@ -139,8 +139,8 @@ class CustomRoleSpec(SpecModel):
     provider operations, vendored per provider with its source and date), compared case-insensitively
     as Azure does: Azure refuses a role with an operation it does not know, and every assignment of
     it. An unknown operation, an unvendored provider, a data action among actions (or the reverse) or
-    a notActions wildcard that matches nothing is bad input; '*' in actions or data actions is a
-    least-privilege violation, reported by the policy checks instead.
+    a notActions wildcard that matches nothing is bad input; a '*' in actions or data actions is a
+    least-privilege violation (custom-role-least-privilege, exit 1) instead.
     """
 
     description: str
@@ -162,13 +162,13 @@ class CustomRoleSpec(SpecModel):
         kind: rbac_operations.Kind = "dataAction" if "data" in info.field_name else "action"
         # '*' in actions / data_actions is the least-privilege rule's to report (a policy violation,
         # exit 1, infra.capacity.access); here it only has to be well formed.
-        exact_only = not info.field_name.startswith("not_")
+        wildcard_is_policy = not info.field_name.startswith("not_")
         problems: list[tuple[Loc, str]] = []
         for i, op in enumerate(ops):
             if not _OPERATION.match(op):
                 problems.append(((i,), f"not an Azure operation: {op!r}; expected 'Provider.Namespace/"
                                        "resourceType/operation', e.g. 'Microsoft.Compute/virtualMachineScaleSets/read'"))
-            elif not (exact_only and "*" in op) and (why := rbac_operations.problem(op, kind)) is not None:
+            elif not (wildcard_is_policy and "*" in op) and (why := rbac_operations.problem(op, kind)) is not None:
                 problems.append(((i,), why))
         raise_problems(problems)
         return ops
