@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from infra import catalog
+from infra import catalog, rbac_operations
 from infra.capacity.access import custom_role_problems
 from infra.capacity.report import Violation
 from infra.inventory import Inventory, Resource, known
@@ -193,6 +193,35 @@ def custom_role_least_privilege(inventory: Inventory) -> list[Violation]:
     return out
 
 
+_PERMISSION_FIELDS: tuple[tuple[str, rbac_operations.Kind], ...] = (
+    ("actions", "action"), ("notActions", "action"), ("dataActions", "dataAction"), ("notDataActions", "dataAction"),
+)
+
+
+def role_operations_exist(inventory: Inventory) -> list[Violation]:
+    """Custom roles name only operations Azure publishes; Azure refuses a role with any other.
+
+    The resource-level twin of the spec's check (infra/rbac_operations.py: Microsoft's resource provider
+    operations, vendored with their source). '*' in actions or dataActions is left to
+    custom-role-least-privilege; a notActions wildcard must match a published operation.
+    """
+    out = []
+    for r in inventory.of_type(ROLE_DEFINITION):
+        permissions = r.get("permissions")
+        for i, perm in enumerate(permissions if isinstance(permissions, list) else []):
+            if not isinstance(perm, dict):
+                continue
+            for field, kind in _PERMISSION_FIELDS:
+                ops = perm.get(field)
+                for j, op in enumerate(ops if isinstance(ops, list) else []):
+                    if not _known(op) or (field in ("actions", "dataActions") and "*" in op):
+                        continue
+                    why = rbac_operations.problem(op, kind)
+                    if why is not None:
+                        out.append(_v("role-operations-exist", r, f"permissions.{i}.{field}.{j}: {op!r} {why}"))
+    return out
+
+
 def training_data_read_only(inventory: Inventory) -> list[Violation]:
     """A training identity holds Storage Blob Data Reader on storage accounts, and nothing else."""
     out = []
@@ -264,6 +293,7 @@ CHECKS: dict[str, Callable[[Inventory], list[Violation]]] = {
     "assignment-name-deterministic": assignment_name_deterministic,
     "no-standing-privileged": no_standing_privileged,
     "custom-role-least-privilege": custom_role_least_privilege,
+    "role-operations-exist": role_operations_exist,
     "training-data-read-only": training_data_read_only,
     "pim-bounded": pim_bounded,
 }

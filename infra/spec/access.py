@@ -11,9 +11,9 @@ import re
 import uuid
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra import catalog
+from infra import catalog, rbac_operations
 from infra.spec.fields import Guid, Loc, Name, SpecModel, raise_problems
 
 PrincipalKind = Literal["Group", "ServicePrincipal", "ManagedIdentity", "User"]
@@ -133,25 +133,44 @@ class PrincipalSpec(SpecModel):
 
 
 class CustomRoleSpec(SpecModel):
-    """A custom Azure RBAC role, assignable only at the fabric's own resource group."""
+    """A custom Azure RBAC role, assignable only at the fabric's own resource group.
+
+    Every operation must be one Azure publishes (infra/rbac_operations.py: Microsoft's list of resource
+    provider operations, vendored per provider with its source and date), compared case-insensitively
+    as Azure does: Azure refuses a role with an operation it does not know, and every assignment of
+    it. An unknown operation, an unvendored provider, a data action among actions (or the reverse) or
+    a notActions wildcard that matches nothing is bad input; a '*' in actions or data actions is a
+    least-privilege violation (custom-role-least-privilege, exit 1) instead.
+    """
 
     description: str
     actions: tuple[str, ...] = ()
-    """Control-plane operations, exact (e.g. 'Microsoft.Network/expressRouteCircuits/read'); no '*'."""
+    """Control-plane operations Azure publishes, exact (e.g. 'Microsoft.Network/expressRouteCircuits/read');
+    no '*'."""
     not_actions: tuple[str, ...] = ()
+    """Control-plane operations taken out of actions; a '*' pattern is allowed here if it matches at
+    least one published operation."""
     data_actions: tuple[str, ...] = ()
-    """Data-plane operations, exact."""
+    """Data-plane operations Azure publishes, exact (e.g.
+    'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'); no '*'."""
     not_data_actions: tuple[str, ...] = ()
+    """Data-plane operations taken out of data_actions; a '*' pattern is allowed if it matches one."""
 
     @field_validator("actions", "not_actions", "data_actions", "not_data_actions")
     @classmethod
-    def _operations(cls, ops: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [op for op in ops if not _OPERATION.match(op)]
-        if bad:
-            raise ValueError(
-                f"not an Azure operation: {', '.join(map(repr, bad))}; expected "
-                "'Provider.Namespace/resourceType/operation', e.g. 'Microsoft.Compute/virtualMachineScaleSets/read'"
-            )
+    def _operations(cls, ops: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        kind: rbac_operations.Kind = "dataAction" if "data" in info.field_name else "action"
+        # '*' in actions / data_actions is the least-privilege rule's to report (a policy violation,
+        # exit 1, infra.capacity.access); here it only has to be well formed.
+        wildcard_is_policy = not info.field_name.startswith("not_")
+        problems: list[tuple[Loc, str]] = []
+        for i, op in enumerate(ops):
+            if not _OPERATION.match(op):
+                problems.append(((i,), f"not an Azure operation: {op!r}; expected 'Provider.Namespace/"
+                                       "resourceType/operation', e.g. 'Microsoft.Compute/virtualMachineScaleSets/read'"))
+            elif not (wildcard_is_policy and "*" in op) and (why := rbac_operations.problem(op, kind)) is not None:
+                problems.append(((i,), why))
+        raise_problems(problems)
         return ops
 
     @model_validator(mode="after")

@@ -163,6 +163,8 @@ MUTATIONS = {
         "8e3af657-a8ff-443c-a75c-2fe8c4bcb635")),
     "custom-role-least-privilege": ("azure-native:authorization:RoleDefinition",
                                     lambda r: _set(r, "permissions.0.actions", ["*"])),
+    "role-operations-exist": ("azure-native:authorization:RoleDefinition", lambda r: _set(
+        r, "permissions.0.actions", ["Microsoft.Network/expressRouteCircuits/peerings/arpTables/action"])),
     "pim-bounded": ("azure-native:authorization:PimRoleEligibilitySchedule",
                     lambda r: _set(r, "scheduleInfo.expiration", {"type": "NoExpiration"})),
     "image-pinned": (VMSS, lambda r: _set(r, "virtualMachineProfile.storageProfile.imageReference.version", "latest")),
