@@ -123,6 +123,10 @@ def arm_id(token: str, inputs: Mapping[str, Any], name: str, subscription: str, 
                 if not isinstance(value, str) or not value:
                     return None
                 seg = value.rstrip("/") if param == "scope" else value
+        elif seg == "resourcegroups":
+            # The Resources spec spells this path segment in lower case; Azure returns IDs with
+            # 'resourceGroups' (ARM compares them case-insensitively).
+            seg = "resourceGroups"
         out.append(seg)
     rid = "/".join(out)
     return rid.replace("//", "/") if rid.startswith("//") else rid

@@ -165,6 +165,7 @@ MUTATIONS = {
                                     lambda r: _set(r, "permissions.0.actions", ["*"])),
     "pim-bounded": ("azure-native:authorization:PimRoleEligibilitySchedule",
                     lambda r: _set(r, "scheduleInfo.expiration", {"type": "NoExpiration"})),
+    "azure-api-conformance": (VMSS, lambda r: _set(r, "virtualMachineProfile.osProfile.adminUserName", "azureuser")),
 }
 
 
