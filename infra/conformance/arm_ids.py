@@ -120,13 +120,12 @@ def arm_id(token: str, inputs: Mapping[str, Any], name: str, subscription: str, 
                 seg = name
             else:
                 value = inputs.get(param)
-                if not isinstance(value, str) or not value:
-                    return None
-                seg = value.rstrip("/") if param == "scope" else value
+                if not isinstance(value, str) or (not value and param != "parentResourcePath"):
+                    return None  # an empty parentResourcePath is a top-level resource's lock
+                seg = value.strip("/")
         elif seg == "resourcegroups":
             # The Resources spec spells this path segment in lower case; Azure returns IDs with
             # 'resourceGroups' (ARM compares them case-insensitively).
             seg = "resourceGroups"
         out.append(seg)
-    rid = "/".join(out)
-    return rid.replace("//", "/") if rid.startswith("//") else rid
+    return "/" + "/".join(seg for seg in out if seg)

@@ -136,10 +136,12 @@ class _Walker:
             arm_ids.check_string(value, path, self.lib, self.add)
 
     def enum(self, value: Any, data: Mapping[str, Any], path: str) -> None:
-        if not isinstance(value, str):
-            self.add("type", path, f"is {_json_type(value)} {value!r}, the spec says string (one of {list(data['enum'])})")
+        allowed = list(data["enum"])
+        kinds = {_json_type(v) for v in allowed}
+        if _json_type(value) not in kinds and not (kinds == {"number"} and _json_type(value) == "integer"):
+            self.add("type", path, f"is {_json_type(value)} {value!r}, the spec says {'/'.join(sorted(kinds))} "
+                                   f"(one of {allowed})")
             return
-        allowed = [str(v) for v in data["enum"]]
         if value in allowed:
             return
         info = data.get("x-ms-enum") or {}
@@ -189,6 +191,8 @@ class _Walker:
             prop = view.properties.get(key)
             where = _join(path, key)
             if prop is None:
+                if view.partial:
+                    continue  # part of the schema is not vendored: the name may be there
                 self.add("unknown-property", where,
                          f"is not a property of {view.name} (nearest: {_nearest(key, view.writable)})")
             elif prop.read_only:
@@ -197,7 +201,9 @@ class _Walker:
                 self.value(value[key], prop.node, where)
         active = {view.properties[k].containers for k in present if k in view.properties}
         for name, containers in view.required:
-            if name in present or name in skip:
+            if name in present or name in skip or (top and name == "location"):
+                # azure-native supplies a resource's location itself when it is left out (its SDK takes
+                # `location` as optional where the spec requires it, e.g. ResourceGroupArgs, VaultArgs).
                 continue
             sent = (not containers or containers in view.required_containers
                     or any(c[: len(containers)] == containers for c in active))
@@ -241,9 +247,10 @@ def check_resource(token: str, inputs: Mapping[str, Any], lib: SpecLibrary | Non
             walker.add("type", name, f"is {_json_type(value)}, URL parameters are strings")
         elif not _opaque(value) and name == "scope":
             arm_ids.check_string(value, name, lib, walker.add)
-    for name, qnode in spec.query.items():
+    outside = {**spec.query, **spec.sdk_parameters}
+    for name, qnode in outside.items():
         if inputs.get(name) is not None:
             walker.value(inputs[name], qnode, name)
-    body = {k: v for k, v in inputs.items() if k not in params and k not in spec.query}
-    walker.object(body, lib.sdk_object(spec.body), "", top=True, skip=frozenset(spec.provider_body))
+    body = {k: v for k, v in inputs.items() if k not in params and k not in outside}
+    walker.object(body, lib.sdk_object(spec.body, resource_body=True), "", top=True, skip=frozenset(spec.provider_body))
     return walker.findings

@@ -90,6 +90,8 @@ class SdkObject:
     """(sdk name, containers) of each required property."""
     required_containers: frozenset[tuple[str, ...]]
     """Flatten containers the schema itself requires (sent even when no sub-property is set)."""
+    partial: bool = False
+    """Part of the schema (an allOf parent) is not vendored: names missing here are not judged."""
 
     @property
     def writable(self) -> list[str]:
@@ -111,6 +113,8 @@ class ResourceSpec:
     generated_parameters: frozenset[str] = frozenset()
     """Path parameters the azure-native provider generates itself (custom resources)."""
     provider_note: str | None = None
+    sdk_parameters: Mapping[str, Node] = field(default_factory=dict)
+    """Inputs the SDK has that are neither URL nor body (see index.json x-sdk-parameters)."""
 
     @property
     def path_parameters(self) -> tuple[str, ...]:
@@ -143,8 +147,9 @@ class SpecLibrary:
         except (OSError, ValueError) as exc:
             raise SpecError(f"{index_path}: cannot read the spec index: {exc}") from None
         self._files: dict[str, Mapping[str, Any]] = {}
-        self._objects: dict[tuple[str, str], SdkObject] = {}
+        self._objects: dict[tuple[str, str, bool], SdkObject] = {}
         self._resources: dict[str, ResourceSpec] = {}
+        self._degenerates: dict[tuple[str, str], bool] = {}
 
     # -- files and references -------------------------------------------------------------------
 
@@ -197,11 +202,17 @@ class SpecLibrary:
 
     # -- SDK view of an object --------------------------------------------------------------------
 
-    def sdk_object(self, node: Node) -> SdkObject:
+    def sdk_object(self, node: Node, resource_body: bool = False) -> SdkObject:
+        """The SDK view of an object schema. For a resource's request body, ``etag`` is no input:
+        azure-native leaves it to the protocol (properties.go skips 'etag' on resources)."""
         node = self.resolve(node)
-        key = (node.file, node.pointer)
+        key = (node.file, node.pointer, resource_body)
         if key not in self._objects:
-            self._objects[key] = self._build_object(node, ())
+            view = self._build_object(node, ())
+            if resource_body and "etag" in view.properties:
+                view = SdkObject(view.name, {k: p for k, p in view.properties.items() if k != "etag"},
+                                 view.required, view.required_containers, view.partial)
+            self._objects[key] = view
         return self._objects[key]
 
     def _build_object(self, node: Node, containers: tuple[str, ...]) -> SdkObject:
@@ -209,8 +220,14 @@ class SpecLibrary:
         required: list[tuple[str, tuple[str, ...]]] = []
         required_containers: set[tuple[str, ...]] = set()
         own_required = set(node.data.get("required") or ())
+        partial = False
         for i, parent in enumerate(node.data.get("allOf") or ()):
-            inherited = self._build_object(self.resolve(Node(node.file, f"{node.pointer}/allOf/{i}", parent)), containers)
+            pnode = self.resolve(Node(node.file, f"{node.pointer}/allOf/{i}", parent))
+            if pnode.unvendored:
+                partial = True
+                continue
+            inherited = self._build_object(pnode, containers)
+            partial |= inherited.partial
             props.update(inherited.properties)
             required += inherited.required
             required_containers |= inherited.required_containers
@@ -224,6 +241,7 @@ class SpecLibrary:
             is_dict = "additionalProperties" in target.data
             if raw.get("x-ms-client-flatten") is True and not is_dict:
                 inner = self._build_object(target, (*containers, name))
+                partial |= inner.partial
                 props.update(inner.properties)
                 required += inner.required
                 required_containers |= inner.required_containers
@@ -233,12 +251,26 @@ class SpecLibrary:
             # azure-native reads x-ms-client-name from the resolved schema: the property itself, or the
             # definition a $ref points to.
             sdk = lower_camel(target.data.get("x-ms-client-name") or name)
-            props[sdk] = SdkProperty(sdk, name, containers, pnode, self.is_read_only(pnode))
+            # An object none of whose properties can be written is not an input either (azure-native
+            # drops such "degenerate" types, e.g. a resource group's 'properties').
+            read_only = self.is_read_only(pnode) or self._degenerate(target)
+            props[sdk] = SdkProperty(sdk, name, containers, pnode, read_only)
         for name in own_required:
             match = next((p for p in props.values() if p.rest_name == name and p.containers == containers), None)
             if match is not None and not match.read_only:
                 required.append((match.sdk_name, containers))
-        return SdkObject(node.definition, props, tuple(dict.fromkeys(required)), frozenset(required_containers))
+        return SdkObject(node.definition, props, tuple(dict.fromkeys(required)), frozenset(required_containers), partial)
+
+    def _degenerate(self, target: Node) -> bool:
+        data = target.data
+        if target.unvendored or "additionalProperties" in data or not (data.get("properties") or data.get("allOf")):
+            return False
+        key = (target.file, target.pointer)
+        if key not in self._degenerates:
+            self._degenerates[key] = False  # a schema that contains itself is not degenerate
+            view = self._build_object(target, ())
+            self._degenerates[key] = not view.partial and bool(view.properties) and not view.writable
+        return self._degenerates[key]
 
     def is_string_set(self, dict_node: Node) -> bool:
         """A dictionary whose values have no writable property: azure-native takes a list of keys."""
@@ -270,11 +302,13 @@ class SpecLibrary:
         query = {name: Node(rel, f"#/paths/{path}/put/query/{name}", q)
                  for name, q in (operation.get("query") or {}).items()}
         supplied = entry.get("x-provider-supplied") or {}
+        extra = (entry.get("x-sdk-parameters") or {}).get("parameters") or {}
         spec = ResourceSpec(
             token=token, api_version=entry["apiVersion"], path=path, body=body, origin=self.origin(rel),
             query=query, provider_body=dict(supplied.get("body") or {}),
             generated_parameters=frozenset(supplied.get("pathParameters") or ()),
             provider_note=supplied.get("source"),
+            sdk_parameters={n: Node("index.json", f"#/resources/{token}/x-sdk-parameters/{n}", q) for n, q in extra.items()},
         )
         if spec.origin.api_version != spec.api_version:
             raise SpecError(f"index.json gives {token} API version {spec.api_version} but {rel} is "
