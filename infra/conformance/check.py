@@ -245,8 +245,8 @@ def check_resource(token: str, inputs: Mapping[str, Any], lib: SpecLibrary | Non
                 walker.add("missing-required", name, f"URL parameter of {spec.path} is not set")
         elif not _opaque(value) and not isinstance(value, str):
             walker.add("type", name, f"is {_json_type(value)}, URL parameters are strings")
-        elif not _opaque(value) and name == "scope":
-            arm_ids.check_string(value, name, lib, walker.add)
+        elif not _opaque(value):
+            arm_ids.check_string(value, name, lib, walker.add)  # scope, resourceUri: IDs themselves
     outside = {**spec.query, **spec.sdk_parameters}
     for name, qnode in outside.items():
         if inputs.get(name) is not None:
