@@ -65,10 +65,6 @@ def _collections(lib: SpecLibrary) -> Mapping[str, Mapping[tuple[str, ...], tupl
     return out
 
 
-def namespaces(lib: SpecLibrary) -> dict[str, str]:
-    return {ns.lower(): ns for template in lib.templates() if (t := template_type(template)) for ns in [t[0]]}
-
-
 def check_id(arm_id: str, lib: SpecLibrary) -> list[str]:
     """Problems with the namespace/collection segments of an ID-shaped string ([] when fine or not judged)."""
     if not _ID.match(arm_id):

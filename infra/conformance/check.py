@@ -27,6 +27,7 @@ Everything below an ``x-unvendored`` schema is opaque.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -213,20 +214,8 @@ class _Walker:
 
 
 def _enum_key(path: str) -> str:
-    """'securityRules[1].protocol' -> 'securityRules[].protocol'."""
-    out, depth, buf = [], 0, ""
-    for ch in path:
-        if ch == "[":
-            depth += 1
-            buf += "[]"
-            continue
-        if ch == "]":
-            depth -= 1
-            continue
-        if depth == 0:
-            buf += ch
-    out.append(buf)
-    return "".join(out)
+    """'securityRules[1].protocol' -> 'securityRules[].protocol' (the key of x-extensible-enum-values)."""
+    return re.sub(r"\[[^\]]*\]", "[]", path)
 
 
 def check_resource(token: str, inputs: Mapping[str, Any], lib: SpecLibrary | None = None) -> list[Finding]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,8 +40,6 @@ def sdk_version() -> str | None:
     if root is None:
         return None
     try:
-        import json
-
         return json.loads((root / "pulumi-plugin.json").read_text()).get("version")
     except (OSError, ValueError):
         return None

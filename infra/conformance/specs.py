@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 SPEC_ROOT = Path(__file__).resolve().parent / "specs"
-INDEX_FILE = SPEC_ROOT / "index.json"
 SPEC_REPOSITORY = "Azure/azure-rest-api-specs"
 
 
