@@ -37,7 +37,7 @@ import pulumi.runtime
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 
-from infra import peers, sdk_loading
+from infra import conformance, peers, sdk_loading
 from infra.inventory import SECRET, Inventory, Resource, normalize
 from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec
 from infra.spec.carrier_state import STATE_OVERRIDE_ENV
@@ -107,24 +107,16 @@ def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "/".join(parts)))
 
 
-# ARM spellings the SDK's type names do not give by rule (namespace casing, irregular plurals).
-_ARM_NAMESPACES = {"managedidentity": "Microsoft.ManagedIdentity"}
-_ARM_COLLECTIONS = {
-    "VirtualNetworkGatewayConnection": "connections",
-    "ManagementLockByScope": "locks",
-    "VirtualNetworkGateway": "virtualNetworkGateways",
-    "PimRoleEligibilitySchedule": "roleEligibilityScheduleRequests",
-}
-
-
-def _arm_type(token: str) -> tuple[str, str]:
-    """'azure-native:network:ExpressRouteCircuit' -> ('Microsoft.Network', 'expressRouteCircuits')."""
-    _, module, typ = token.split(":")
-    provider = _ARM_NAMESPACES.get(module, "Microsoft." + module[:1].upper() + module[1:])
-    if typ in _ARM_COLLECTIONS:
-        return provider, _ARM_COLLECTIONS[typ]
-    plural = typ[:-1] + "ies" if typ.endswith("y") else typ + "es" if typ.endswith("s") else typ + "s"
-    return provider, plural[:1].lower() + plural[1:]
+def _arm_id(token: str, inputs: Mapping[str, Any], azure_name: str) -> str:
+    """The mock ID of a resource, as Azure forms it: the PUT path template of the type's vendored REST
+    spec, with Azure's own collection names (virtualNetworkGateways, connections, locks...), filled
+    from the inputs. A type with no vendored spec (the azure-api-conformance invariant reports it) or
+    without the inputs its template needs gets an ID that says so rather than a guessed collection."""
+    rid = conformance.arm_id(token, inputs, azure_name, MOCK_SUBSCRIPTION, conformance.library())
+    if rid is not None:
+        return rid
+    rg = inputs.get("resourceGroupName", "rg")
+    return f"/subscriptions/{MOCK_SUBSCRIPTION}/resourceGroups/{rg}/providers/unvendored/{token}/{azure_name}"
 
 
 # Child resources whose Azure name input is not '<camelType>Name' (they carry their parents' names too).
@@ -163,23 +155,8 @@ class FabricMocks(pulumi_mocks.Mocks):
         return self._azure(args.typ, args.name, inputs)
 
     def _azure(self, token: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        provider, arm_type = _arm_type(token)
-        rg = inputs.get("resourceGroupName", "rg")
         azure_name = self._azure_name(token, name, inputs)
-        sub = f"/subscriptions/{MOCK_SUBSCRIPTION}"
-        if token == "azure-native:resources:ResourceGroup":
-            rid = f"{sub}/resourceGroups/{azure_name}"
-        elif token == "azure-native:network:Subnet":
-            rid = f"{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{inputs.get('virtualNetworkName')}/subnets/{azure_name}"
-        elif token == "azure-native:network:ExpressRouteCircuitPeering":
-            rid = f"{sub}/resourceGroups/{rg}/providers/Microsoft.Network/expressRouteCircuits/{inputs.get('circuitName')}/peerings/{azure_name}"
-        elif token == "azure-native:network:ExpressRouteCircuitConnection":
-            rid = (f"{sub}/resourceGroups/{rg}/providers/Microsoft.Network/expressRouteCircuits/{inputs.get('circuitName')}"
-                   f"/peerings/{inputs.get('peeringName')}/connections/{azure_name}")
-        elif "scope" in inputs and token.startswith("azure-native:authorization:"):
-            rid = f"{inputs['scope']}/providers/Microsoft.Authorization/{arm_type}/{azure_name}"
-        else:
-            rid = f"{sub}/resourceGroups/{rg}/providers/{provider}/{arm_type}/{azure_name}"
+        rid = _arm_id(token, inputs, azure_name)
         state = {**inputs, "name": azure_name, "id": rid, "provisioningState": "Succeeded"}
         identity = inputs.get("identity")
         if isinstance(identity, Mapping) and isinstance(identity.get("userAssignedIdentities"), list):

@@ -170,6 +170,7 @@ MUTATIONS = {
     "image-pinned": (VMSS, lambda r: _set(r, "virtualMachineProfile.storageProfile.imageReference.version", "latest")),
     "gateway-zone-redundant": ("azure-native:network:PublicIPAddress", lambda r: _set(r, "zones", None)),
     "management-locks": ("azure-native:authorization:ManagementLockByScope", lambda r: _set(r, "level", "NotSpecified")),
+    "azure-api-conformance": (VMSS, lambda r: _set(r, "virtualMachineProfile.osProfile.adminUserName", "azureuser")),
 }
 
 
