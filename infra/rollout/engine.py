@@ -262,7 +262,9 @@ class Rollout:
             for attempt in range(2):
                 changes = self.runner.preview(stack)
                 self.progress(stack, f"preview: {changes}")
-                if changes.any:
+                # A probe of stack outputs learns what Azure says only from an update (`up --refresh`).
+                stale = getattr(self.probe, "learns_from_updates", False) and self._closed(stack)
+                if changes.any or (stale and not attempt):
                     self.progress(stack, "up")
                     done = self.runner.up(stack)
                     outcome.updates.append(str(done))
@@ -281,6 +283,10 @@ class Rollout:
         outcome.status = "waiting" if outcome.gates else "converged"
         self.progress(stack, f"{outcome.status}" + (f": {len(outcome.gates)} gate(s) closed" if outcome.gates else ""))
         return outcome
+
+    def _closed(self, stack: str) -> bool:
+        with self._lock:
+            return bool(gates_.stack_gates(self.plan.specs[stack], self.plan.states, self.plan.specs))
 
     def _sync(self, stack: str, outcome: StackOutcome) -> bool:
         """Read the stack's circuits and ports from Azure; record what opened. True when a state changed."""
@@ -317,8 +323,9 @@ class Rollout:
             # Never recorded back as pending: that would withdraw protected peerings. A person decides.
             note = (f"{what} is recorded provisioned but Azure says {detail}: ask the carrier whether it was "
                     "deprovisioned; the recorded state is left as it is")
-            outcome.notes.append(note)
-            self.progress(stack, note)
+            if note not in outcome.notes:
+                outcome.notes.append(note)
+                self.progress(stack, note)
 
 
 def connect(rollout: RolloutPlan, probe_kind: str, progress: Progress, *, policy_pack: Path | None = None,

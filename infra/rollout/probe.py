@@ -208,6 +208,9 @@ PORT_STATES_OUTPUT = "port_link_admin_states"
 class OutputsProbe:
     """Reads the states the program exports, as Azure reported them at the last `pulumi up --refresh`."""
 
+    learns_from_updates = True
+    """Outputs change only with an update: the rollout updates a stack with closed gates to refresh them."""
+
     def __init__(self, outputs: Callable[[str], Mapping[str, Any]]):
         self._outputs = outputs
 
