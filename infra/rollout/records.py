@@ -128,13 +128,18 @@ def _parse(stack: LoadedStack) -> Recorded:
 # ------------------------------------------------------------------------------------------------
 
 
-def _yaml() -> Any:
+def _yaml(text: str) -> Any:
     from ruamel.yaml import YAML
+    from ruamel.yaml.util import load_yaml_guess_indent
 
     y = YAML()  # round-trip mode
     y.preserve_quotes = True
     y.width = 4096  # never re-wrap a long line
-    y.indent(mapping=2, sequence=4, offset=2)  # the layout of the shipped stack files
+    # Keep the file's own layout of block sequences ("- x" under its key, or indented by two).
+    _, sequence, offset = load_yaml_guess_indent(text)
+    y.indent(mapping=2, sequence=sequence or 2, offset=offset or 0)
+    y.representer.add_representer(
+        type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))  # not an empty value
     return y
 
 
@@ -143,8 +148,8 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
     from ruamel.yaml.comments import CommentedMap
 
     with _write_lock:
-        y = _yaml()
         text = path.read_text(encoding="utf-8")
+        y = _yaml(text)
         doc = y.load(text)
         config = doc["config"]
         state = config.get(CONFIG_KEY)
