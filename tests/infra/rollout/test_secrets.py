@@ -35,3 +35,13 @@ def test_every_shipped_stack_lists_its_keys(capsys, repo_root):
     for stack in ("eastus", "southcentralus", "uksouth", "westeurope", "westus3"):
         assert f"{stack}:" in out
     assert out.count("pulumi config set --secret") == 10
+
+
+def test_readme_path_sets_every_key_fabric_secrets_names(capsys, repo_root):
+    assert cli.main(["secrets", "--stack", "eastus", "--format", "json", "--stacks-dir", str(repo_root / "stacks")]) == 0
+    (stack,) = json.loads(capsys.readouterr().out)["stacks"]
+    readme = (repo_root / "README.md").read_text()
+    assert "pulumi stack init eastus" in readme and "fabric secrets --stack eastus" in readme
+    for key in stack["keys"]:
+        assert f"pulumi config set --secret --stack eastus {key['key']}" in readme
+    assert readme.index("pulumi stack init eastus") < readme.index("pulumi preview --stack eastus")
