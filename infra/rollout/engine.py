@@ -5,11 +5,12 @@ so a run can stop anywhere and the next one continues):
 
 1. Load the fabric, order the selected stacks in waves (infra/rollout/order.py) and refuse gates that
    can never pass (exit 2).
-2. Wave by wave, the stacks of a wave in parallel: select or create the stack; read its circuits' and
+2. Select or create every stack and check that its secrets decrypt, before anything is deployed.
+3. Wave by wave, the stacks of a wave in parallel: read the stack's circuits' and
    ports' states from Azure and record the ones the carrier has provisioned in its stack file; preview;
    `up` when the preview has changes; read the states again (a probe of stack outputs learns only from
    the update) and, if one opened, record it and `up` again.
-3. Report the gates still closed, with exactly what the carrier or colocation provider must do.
+4. Report the gates still closed, with exactly what the carrier or colocation provider must do.
 
 A stack whose update fails stops the stacks that read it (later waves); the others go on. A converged
 fabric costs one preview per stack and changes nothing.
@@ -227,6 +228,18 @@ class Rollout:
             raise SpecError(issues)
         outcomes = {s: StackOutcome(s, i + 1) for i, wave in enumerate(self.plan.waves) for s in wave}
         blocked: dict[str, str] = {}
+        # Every stack is selected (or created) and its secrets checked before anything is deployed:
+        # secrets that do not decrypt are bad input (SecretsUnreadable propagates), found before any update.
+        for stack in outcomes:
+            self.progress(stack, "select or create the stack")
+            try:
+                self.runner.prepare(stack)
+            except SecretsUnreadable:
+                raise
+            except RunnerError as exc:
+                outcomes[stack].status, outcomes[stack].error = "failed", str(exc)
+                blocked[stack] = stack
+                self.progress(stack, f"failed: {str(exc).splitlines()[-1] if str(exc) else 'pulumi failed'}")
         reads = {}
         for d in self.plan.dependencies:
             reads.setdefault(d.stack, set()).add(d.reads)
@@ -234,6 +247,8 @@ class Rollout:
         for i, wave in enumerate(self.plan.waves, 1):
             runnable = []
             for stack in wave:
+                if outcomes[stack].status == "failed":
+                    continue
                 failed = sorted(p for p in reads.get(stack, ()) if p in blocked)
                 if failed:
                     blocked[stack] = failed[0]
@@ -256,8 +271,6 @@ class Rollout:
     def _deploy(self, stack: str) -> StackOutcome:
         outcome = StackOutcome(stack, 0)
         try:
-            self.progress(stack, "select or create the stack")
-            self.runner.prepare(stack)
             self._sync(stack, outcome)
             for attempt in range(2):
                 changes = self.runner.preview(stack)

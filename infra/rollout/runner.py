@@ -136,8 +136,18 @@ class AutomationRunner:
         try:
             self._stacks[stack] = self._auto.create_or_select_stack(
                 stack, work_dir=str(self.project_dir), opts=self._opts())
+            if self.stacks_dir == self._project_stacks_dir():
+                # Decrypts every secret of the stack file (nothing is printed): placeholders fail here,
+                # before any stack is updated. Another --stacks-dir is checked by its first preview.
+                self._stacks[stack].get_all_config()
         except self._auto.CommandError as exc:
             raise self._fail(stack, exc) from None
+
+    def _project_stacks_dir(self) -> Path:
+        import yaml
+
+        settings = yaml.safe_load((self.project_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+        return (self.project_dir / str(settings.get("stackConfigDir", "."))).resolve()
 
     def _stack(self, stack: str) -> Any:
         if stack not in self._stacks:

@@ -176,3 +176,31 @@ def test_outputs_probe_opens_a_gate_after_an_update_and_updates_again(run_rollou
     assert [op for op, _ in fake_runner.calls] == ["prepare", "preview", "up", "preview", "up"]
     assert fake_runner.count("beta", PEERING) == 1
     assert any("a gate opened" in line for line in lines)
+
+
+def test_secrets_that_do_not_decrypt_stop_the_rollout_before_any_update(run_rollout, fake_runner):
+    from infra.rollout.runner import SecretsUnreadable
+
+    def prepare(stack):
+        fake_runner.calls.append(("prepare", stack))
+        if stack == "alpha":
+            raise SecretsUnreadable(stack, "error: failed to decrypt")
+
+    fake_runner.prepare = prepare
+    with pytest.raises(SecretsUnreadable):
+        run_rollout()
+    assert not [c for c in fake_runner.calls if c[0] in ("preview", "up")]  # nothing half-applied
+
+
+def test_a_stack_that_cannot_be_selected_fails_alone(run_rollout, fake_runner):
+    from infra.rollout.runner import RunnerError
+
+    def prepare(stack):
+        if stack == "alpha":
+            raise RunnerError(stack, "error: the backend refused the stack")
+
+    fake_runner.prepare = prepare
+    result, _ = run_rollout()
+    assert result.outcomes["alpha"].status == "failed" and "refused" in result.outcomes["alpha"].error
+    assert result.outcomes["beta"].status == "waiting"
+    assert result.exit_code == engine.EXIT_FAILED

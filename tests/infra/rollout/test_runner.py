@@ -99,8 +99,9 @@ def test_real_cli_creates_the_stack_and_refuses_placeholder_secrets(pulumi_cli, 
     (tmp_path / "state").mkdir()
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "ai-fabric test")
     runner = AutomationRunner(project / "stacks", project_dir=project, refresh=False)
-    runner.prepare("beta")
-    assert dict(runner.outputs("beta")) == {}
-    # The test stacks hold `secure: v1:offline` placeholders: nothing decrypts them.
+    # The test stacks hold `secure: v1:offline` placeholders: nothing decrypts them, and preparing the
+    # stack (created on the backend first) says so before anything could be deployed.
     with pytest.raises(SecretsUnreadable):
-        runner.preview("beta")
+        runner.prepare("beta")
+    assert "encryptionsalt" in (project / "stacks" / "Pulumi.beta.yaml").read_text()  # stack init recorded it
+    assert dict(runner.outputs("beta")) == {}
