@@ -121,6 +121,9 @@ def cmd_rollout(args: argparse.Namespace) -> int:
     from infra.rollout.probe import ProbeError
     from infra.rollout.runner import RunnerError, SecretsUnreadable
 
+    if args.parallel is not None and args.parallel < 1:
+        print(f"fabric: bad usage: --parallel {args.parallel}: give 1 or more stacks at once", file=sys.stderr)
+        return EXIT_BAD_INPUT
     rollout_plan = engine.plan(find_stacks_dir(args.stacks_dir), args.stack, args.all)
     if args.dry_run:
         if args.format == "json":

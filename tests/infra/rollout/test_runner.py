@@ -105,3 +105,8 @@ def test_real_cli_creates_the_stack_and_refuses_placeholder_secrets(pulumi_cli, 
         runner.prepare("beta")
     assert "encryptionsalt" in (project / "stacks" / "Pulumi.beta.yaml").read_text()  # stack init recorded it
     assert dict(runner.outputs("beta")) == {}
+
+
+def test_fails_with_exit_2_on_a_parallelism_below_one(capsys, rollout_stacks):
+    assert cli.main(["rollout", "--parallel", "0", "--stacks-dir", str(rollout_stacks)]) == 2
+    assert "--parallel 0" in capsys.readouterr().err
