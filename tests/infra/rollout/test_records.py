@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from infra import cli
 from infra.rollout import records
 
@@ -72,3 +74,16 @@ def test_a_recorded_state_opens_its_gate_in_the_dry_run(rollout_stacks, capsys):
     assert not [g for g in gates if g["stack"] == "beta"]
     (link,) = [g for g in gates if g["kind"] == "global-reach"]
     assert link["waits_for"] == "alpha/wdc provisioned"
+
+
+@pytest.mark.parametrize("value", [
+    "provisioned", "[wdc]", "{circuits: [wdc]}", "{circuits: {wdc: 1}}", "{circuits: {wdc: null}}",
+    "{ports: {p1: provisioned}}", "{circuit: {wdc: provisioned}}", "null", "{circuits: {wdc: {a: b}}}",
+])
+def test_a_malformed_recorded_state_is_bad_input_never_a_crash(rollout_stacks, capsys, value):
+    _append(rollout_stacks / "Pulumi.alpha.yaml", f"  ai-fabric:carrier_state: {value}\n")
+    code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(rollout_stacks)])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "Traceback" not in err
+    if value != "null":
+        assert code == 2 and "Pulumi.alpha.yaml:" in err and "ai-fabric:carrier_state" in err
