@@ -100,7 +100,7 @@ class AutomationRunner:
         self.project_dir = project_dir
         self.on_output = on_output
         self.refresh_first = refresh
-        self.policy_packs = [str(policy_pack)] if policy_pack else None
+        self.policy_packs = [str(policy_pack.resolve())] if policy_pack else None
         try:
             self._command = automation.PulumiCommand()
         except Exception as exc:  # noqa: BLE001 - the SDK raises a bare Exception when the CLI is missing
