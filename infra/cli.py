@@ -1,4 +1,5 @@
-"""`fabric validate | plan | graph`: exit 0 when all holds, 1 on violated invariants, 2 on bad input."""
+"""`fabric validate | plan | graph | rollout | secrets`: exit 0 when all holds, 1 on violated invariants,
+2 on bad input (`rollout` adds 3: waiting on the carrier)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     graph = sub.add_parser("graph", help="draw the fabric: sites, clusters, circuits, gateways, Global Reach")
     _selection(graph)
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    rollout = sub.add_parser(
+        "rollout", help="deploy the stacks in dependency order, gated on the carrier (exit 0 converged, "
+                        "1 failed, 2 bad input, 3 waiting on the carrier)")
+    _selection(rollout)
+    rollout.add_argument("--dry-run", action="store_true",
+                         help="print the waves and the carrier gates; needs neither the pulumi CLI nor credentials")
+    rollout.add_argument("--format", choices=("text", "json"), default="text")
+    rollout.add_argument("--carrier-probe", choices=("azure", "outputs"), default="azure",
+                         help="read circuit states with the Azure SDK (default) or from the stacks' outputs")
+    rollout.add_argument("--policy-pack", type=Path, default=None, metavar="DIR",
+                         help="run the CrossGuard pack (e.g. policy/) with every preview and update")
+    rollout.add_argument("--parallel", type=int, default=None, metavar="N",
+                         help="at most N stacks of a wave at once (default: the whole wave)")
+    secrets = sub.add_parser("secrets", help="the secret config keys each stack needs, and the commands that set them")
+    _selection(secrets)
+    secrets.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -104,7 +121,62 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "graph": cmd_graph}
+def cmd_rollout(args: argparse.Namespace) -> int:
+    from infra.rollout import engine, report
+    from infra.rollout.probe import ProbeError
+    from infra.rollout.runner import RunnerError, SecretsUnreadable
+
+    if args.parallel is not None and args.parallel < 1:
+        print(f"fabric: bad usage: --parallel {args.parallel}: give 1 or more stacks at once", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rollout_plan = engine.plan(find_stacks_dir(args.stacks_dir), args.stack, args.all)
+    if args.dry_run:
+        if args.format == "json":
+            json.dump(rollout_plan.to_json(), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(report.dry_run(rollout_plan))
+        return EXIT_OK
+
+    def progress(stack: str, message: str) -> None:
+        print(f"fabric rollout: [{stack}] {message}", file=sys.stderr, flush=True)
+
+    try:
+        result = engine.connect(rollout_plan, args.carrier_probe, progress, policy_pack=args.policy_pack,
+                                max_parallel=args.parallel).run()
+    except SecretsUnreadable as exc:
+        print(f"fabric rollout: stack {exc.stack}: its secure: values do not decrypt with this backend and secrets "
+              f"provider; run `fabric secrets --stack {exc.stack}` for the keys to set and the commands:\n{exc}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ProbeError, RunnerError) as exc:
+        print(f"fabric rollout: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.outcome(result))
+    return result.exit_code
+
+
+def cmd_secrets(args: argparse.Namespace) -> int:
+    from infra.rollout import records, report, secrets
+
+    stacks_dir = find_stacks_dir(args.stacks_dir)
+    names = resolve_names(stacks_dir, args.stack, args.all)
+    fabric = records.load_fabric(stacks_dir)
+    found = [secrets.stack_secrets(fabric.stacks[n]) for n in names]
+    if args.format == "json":
+        json.dump({"stacks": [s.to_json() for s in found]}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.secrets(found))
+    return EXIT_OK
+
+
+COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "graph": cmd_graph, "rollout": cmd_rollout,
+            "secrets": cmd_secrets}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

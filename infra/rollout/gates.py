@@ -1,0 +1,195 @@
+"""Carrier gates: what waits for the carrier or the colocation provider, and exactly what they must do.
+
+Azure accepts a circuit's private peering, its gateway connection and its Global Reach links only once
+the connectivity provider has provisioned the circuit (``serviceProviderProvisioningState``
+``Provisioned``: articles/expressroute/expressroute-howto-circuit-portal-resource-manager.md, "Send the
+service key to your connectivity provider"; articles/expressroute/expressroute-workflows.md). An
+ExpressRoute Direct port's circuits carry traffic only once the colocation provider has made the
+cross-connects that the port's letter of authorization asks for and the links are enabled
+(articles/expressroute/expressroute-howto-erdirect.md, "Generate the Letter of Authorization",
+"Enable the links"). A Global Reach link needs both circuits' private peerings
+(articles/expressroute/expressroute-howto-set-global-reach.md).
+
+Gates are plain data from the specs and the recorded states (infra/rollout/records.py); nothing here
+talks to Azure. A gate that no carrier action can ever open is bad input (`never_passing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from components.interconnect import circuit_name, port_name
+from infra.rollout.records import PROVISIONED, Recorded
+from infra.spec import DirectCircuit, FabricSpec, ProviderCircuit
+
+GateKind = Literal["carrier", "cross-connect", "owner", "global-reach"]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One circuit (or Global Reach link) of one stack waiting for someone outside Azure."""
+
+    stack: str
+    circuit: str
+    kind: GateKind
+    waits_for: str
+    """Who must act, in a few words."""
+    instruction: str
+    """Exactly what they must do, and how to record it when Azure cannot tell."""
+    port: str | None = None
+    link: str | None = None
+    peer: str | None = None
+    """'<stack>/<circuit>' of the far end of a Global Reach link."""
+    deferred: tuple[str, ...] = ()
+    """What the program holds back until the gate opens."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stack": self.stack, "circuit": self.circuit, "waits_for": self.waits_for, "kind": self.kind,
+            "instruction": self.instruction, "port": self.port, "link": self.link, "peer": self.peer,
+            "deferred": list(self.deferred),
+        }
+
+
+@dataclass(frozen=True)
+class NeverPassing:
+    """A gate no carrier action opens: bad input."""
+
+    stack: str
+    path: tuple[str, ...]
+    """Key path in the stack file, e.g. ('ai-fabric:interconnect', 'global_reach', 'to-x')."""
+    value: Any
+    message: str
+
+
+def network_resource_group(spec: FabricSpec) -> str:
+    """The site's network resource group, as infra/program.py build_site names it."""
+    return f"{spec.resource_group}-network"
+
+
+def bandwidth_label(mbps: float) -> str:
+    return f"{mbps / 1000:g} Gbps" if mbps >= 1000 else f"{mbps:g} Mbps"
+
+
+def circuit_provisioned(spec: FabricSpec, state: Recorded, key: str) -> bool:
+    """A circuit's gate is open: a Direct circuit follows its port, any other circuit its own state."""
+    c = spec.interconnect.circuits[key]
+    if isinstance(c, DirectCircuit) and not c.linked:
+        return state.port(c.port) == PROVISIONED
+    return state.circuit(key) == PROVISIONED
+
+
+def stack_gates(spec: FabricSpec, states: Mapping[str, Recorded], specs: Mapping[str, FabricSpec]) -> list[Gate]:
+    """Every gate of one stack, circuits first, then the Global Reach links it owns."""
+    state = states.get(spec.stack, Recorded())
+    out: list[Gate] = []
+    for key, c in spec.interconnect.circuits.items():
+        if circuit_provisioned(spec, state, key):
+            continue
+        deferred = (f"interconnect-peering-{key}", f"interconnect-connection-{key}")
+        if c.linked:
+            deferred = (f"interconnect-connection-{key}",)
+        out.append(_circuit_gate(spec, key, c, deferred))
+    for link_key, link in spec.interconnect.global_reach.items():
+        if not link.owned_by(spec.stack):
+            continue
+        peer = specs.get(link.peer_stack)
+        ends = [(spec.stack, link.circuit, spec)]
+        if peer is not None:
+            ends.append((peer.stack, link.peer_circuit, peer))
+        waiting = [f"{s}/{c}" for s, c, sp in ends
+                   if not circuit_provisioned(sp, states.get(s, Recorded()), c)]
+        if not waiting:
+            continue
+        out.append(Gate(
+            stack=spec.stack, circuit=link.circuit, kind="global-reach", link=link_key,
+            peer=f"{link.peer_stack}/{link.peer_circuit}",
+            waits_for=f"{' and '.join(waiting)} provisioned",
+            instruction=(
+                f"Global Reach link {link_key} ({spec.stack}/{link.circuit} <-> {link.peer_stack}/{link.peer_circuit}, "
+                f"{link.prefix}) is declared once both circuits are provisioned; waiting for "
+                f"{' and '.join(waiting)} (see their gates)"
+            ),
+            deferred=(f"interconnect-global-reach-{link_key}",),
+        ))
+    return out
+
+
+def _circuit_gate(spec: FabricSpec, key: str, c: ProviderCircuit | DirectCircuit, deferred: tuple[str, ...]) -> Gate:
+    stack = spec.stack
+    rg = network_resource_group(spec)
+    pp = c.private_peering
+    peering = (f"VLAN {pp.vlan_id}, peer ASN {pp.peer_asn}, primary {pp.primary_prefix}, "
+               f"secondary {pp.secondary_prefix}")
+    record = f"pulumi config set --path 'carrier_state.{{section}}.{{key}}' provisioned --stack {stack}"
+    if c.linked:
+        return Gate(
+            stack=stack, circuit=key, kind="owner", deferred=deferred,
+            waits_for=f"the owner of {c.owner_circuit_id} to have its carrier provision it",
+            instruction=(
+                f"circuit {key} is owned by another subscription ({c.owner_circuit_id}); once its owner confirms "
+                f"the carrier provisioned it, record it: `{record.format(section='circuits', key=key)}` and re-run "
+                "`fabric rollout`"
+            ),
+        )
+    if isinstance(c, DirectCircuit):
+        port = spec.interconnect.ports[c.port]
+        pname = port_name(stack, c.port)
+        return Gate(
+            stack=stack, circuit=key, kind="cross-connect", port=c.port, deferred=deferred,
+            waits_for=f"the colocation provider at {port.peering_location} to make the cross-connects of {pname}",
+            instruction=(
+                f"send the letter of authorization of {pname} (`az network express-route port generate-loa "
+                f"--name {pname} --resource-group {rg} --customer-name <your company> --file {pname}-loa.pdf`) to "
+                f"the colocation provider at {port.peering_location} ({port.bandwidth_gbps} Gbps port pair, "
+                f"{port.encapsulation}); once the cross-connects are in, record it: "
+                f"`{record.format(section='ports', key=c.port)}` (the program then enables the links) and re-run "
+                f"`fabric rollout`; circuit {circuit_name(stack, key)} ({c.bandwidth_gbps} Gbps, {peering}) follows"
+            ),
+        )
+    assert isinstance(c, ProviderCircuit)
+    cname = circuit_name(stack, key)
+    return Gate(
+        stack=stack, circuit=key, kind="carrier", deferred=deferred,
+        waits_for=f"{c.provider} to provision {cname}",
+        instruction=(
+            f"give service key <output circuit_service_keys.{key} of stack {stack}> (`pulumi stack output "
+            f"circuit_service_keys --show-secrets --stack {stack}`) to {c.provider} to provision {cname} "
+            f"(resource group {rg}) at {c.peering_location}, {bandwidth_label(c.bandwidth_mbps)}, {peering}; "
+            "`fabric rollout` reads the provisioning state from Azure when it is re-run"
+        ),
+    )
+
+
+def gates(specs: Mapping[str, FabricSpec], states: Mapping[str, Recorded], stacks: Iterable[str]) -> list[Gate]:
+    return [g for name in stacks for g in stack_gates(specs[name], states, specs)]
+
+
+def never_passing(specs: Mapping[str, FabricSpec], stacks: Iterable[str]) -> list[NeverPassing]:
+    """Gates no carrier action opens, from the specs alone.
+
+    A Global Reach link to a circuit that another subscription owns (linked by authorization key)
+    needs that owner's authorization on the peering, which the program never declares: the link
+    would wait forever. Its owner sets it up instead.
+    """
+    out: list[NeverPassing] = []
+    for name in stacks:
+        spec = specs[name]
+        for key, link in spec.interconnect.global_reach.items():
+            if not link.owned_by(spec.stack):
+                continue
+            peer = specs.get(link.peer_stack)
+            if peer is None or link.peer_circuit not in peer.interconnect.circuits:
+                continue  # the loader reports missing peers
+            far = peer.interconnect.circuits[link.peer_circuit]
+            if far.linked:
+                out.append(NeverPassing(
+                    spec.stack, ("ai-fabric:interconnect", "global_reach", key, "peer_circuit"), link.peer_circuit,
+                    f"{link.peer_stack}/{link.peer_circuit} is linked from another subscription "
+                    f"({far.owner_circuit_id}); this gate can never pass: Global Reach to it needs its owner's "
+                    "authorization, so its owner sets the link up. Remove the link here (and in "
+                    f"{link.peer_stack}) or link to a circuit {link.peer_stack} owns",
+                ))
+    return out

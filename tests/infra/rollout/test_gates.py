@@ -1,0 +1,101 @@
+"""Carrier gates: what waits for the carrier, what exactly it must do, and gates that can never pass."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from infra.rollout import gates
+from infra.rollout.records import Recorded
+
+OWNER_ID = ("/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-owner/providers/"
+            "Microsoft.Network/expressRouteCircuits/erc-owned-elsewhere")
+
+
+def _gates_of(spec, states=None, specs=None):
+    return gates.stack_gates(spec, states or {}, specs or {spec.stack: spec})
+
+
+def test_pending_provider_circuit_says_what_the_carrier_must_do(shipped_specs):
+    found = {g.circuit: g for g in _gates_of(shipped_specs["eastus"], specs=shipped_specs) if g.kind == "carrier"}
+    wdc = found["wdc"]
+    assert wdc.waits_for == "CenturyLink Cloud Connect to provision erc-eastus-wdc"
+    assert wdc.instruction.startswith(
+        "give service key <output circuit_service_keys.wdc of stack eastus> (`pulumi stack output "
+        "circuit_service_keys --show-secrets --stack eastus`) to CenturyLink Cloud Connect to provision "
+        "erc-eastus-wdc (resource group rg-ai-fabric-eastus-network) at Washington DC, 10 Gbps, VLAN 110, "
+        "peer ASN 64610, primary 172.16.10.0/30, secondary 172.16.10.4/30")
+    assert wdc.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc")
+
+
+def test_provisioned_circuit_has_no_gate(shipped_specs):
+    states = {"westus3": Recorded(circuits={"svl": "provisioned"})}
+    circuits = {g.circuit for g in _gates_of(shipped_specs["westus3"], states, shipped_specs)}
+    assert circuits == {"lv"}
+
+
+def test_global_reach_waits_for_both_ends_and_only_at_its_owner(shipped_specs):
+    states = {"eastus": Recorded(circuits={"wdc": "provisioned", "nyc": "provisioned"})}
+    links = {g.link: g for g in _gates_of(shipped_specs["eastus"], states, shipped_specs) if g.kind == "global-reach"}
+    assert links["to-westus3-svl"].waits_for == "westus3/svl provisioned"
+    assert links["to-westus3-svl"].deferred == ("interconnect-global-reach-to-westus3-svl",)
+    states["westus3"] = Recorded(circuits={"svl": "provisioned"})
+    links = {g.link for g in _gates_of(shipped_specs["eastus"], states, shipped_specs) if g.kind == "global-reach"}
+    assert "to-westus3-svl" not in links and "to-westus3-lv" in links
+    # The peer side of a link never declares it, so it never waits for it either.
+    assert not [g for g in _gates_of(shipped_specs["westus3"], {}, shipped_specs) if g.kind == "global-reach"]
+
+
+def test_direct_circuit_waits_for_its_ports_cross_connects(spec_data, make_spec, direct):
+    spec_data["interconnect"]["ports"] = {"port1": {"peering_location": "Chicago", "bandwidth_gbps": 10}}
+    spec_data["interconnect"]["circuits"]["wdc"] = direct("port1", 1, 10)
+    spec = make_spec(spec_data)
+    (gate,) = [g for g in _gates_of(spec) if g.circuit == "wdc"]
+    assert gate.kind == "cross-connect" and gate.port == "port1"
+    assert gate.waits_for == "the colocation provider at Chicago to make the cross-connects of erd-eastus-port1"
+    assert "send the letter of authorization of erd-eastus-port1" in gate.instruction
+    assert "generate-loa --name erd-eastus-port1 --resource-group rg-ai-fabric-eastus-network" in gate.instruction
+    assert "pulumi config set --path 'carrier_state.ports.port1' provisioned --stack eastus" in gate.instruction
+    # The port's state opens the gate, not the circuit's.
+    assert not [g for g in _gates_of(spec, {"eastus": Recorded(ports={"port1": "provisioned"})}) if g.circuit == "wdc"]
+    assert [g for g in _gates_of(spec, {"eastus": Recorded(circuits={"wdc": "provisioned"})}) if g.circuit == "wdc"]
+
+
+def test_linked_circuit_waits_for_its_owner(spec_data, make_spec):
+    spec_data["interconnect"]["circuits"]["nyc"].update(owner_circuit_id=OWNER_ID, authorization_key_secret="authNyc")
+    spec = make_spec(spec_data)
+    (gate,) = [g for g in _gates_of(spec) if g.circuit == "nyc"]
+    assert gate.kind == "owner" and OWNER_ID in gate.waits_for
+    assert gate.deferred == ("interconnect-connection-nyc",)  # the owner has the peering
+
+
+def _pair(spec_data, make_spec, *, peer_linked: bool):
+    alpha = copy.deepcopy(spec_data)
+    alpha["interconnect"]["global_reach"] = {
+        "to-zulu": {"circuit": "wdc", "peer_stack": "zulu", "peer_circuit": "chi", "prefix": "172.31.0.0/29"}}
+    zulu = copy.deepcopy(spec_data)
+    zulu["site"]["address_space"] = ["10.20.0.0/16"]
+    zulu["clusters"]["h100"]["subnet"] = "10.20.0.0/24"
+    zulu["interconnect"]["gateway"]["subnet"] = "10.20.255.0/26"
+    zulu["interconnect"]["circuits"]["chi"] = zulu["interconnect"]["circuits"].pop("wdc")
+    if peer_linked:
+        zulu["interconnect"]["circuits"]["chi"].update(owner_circuit_id=OWNER_ID, authorization_key_secret="authChi")
+    specs = {"alpha": make_spec(alpha, "alpha"), "zulu": make_spec(zulu, "zulu")}
+    return specs
+
+
+def test_fails_when_global_reach_peer_circuit_is_linked_from_another_subscription(spec_data, make_spec):
+    specs = _pair(spec_data, make_spec, peer_linked=True)
+    (refused,) = gates.never_passing(specs, ["alpha", "zulu"])
+    assert refused.stack == "alpha" and refused.path[-2:] == ("to-zulu", "peer_circuit")
+    assert "can never pass" in refused.message and OWNER_ID in refused.message
+
+
+def test_global_reach_to_a_circuit_the_peer_owns_can_pass(spec_data, make_spec):
+    assert gates.never_passing(_pair(spec_data, make_spec, peer_linked=False), ["alpha", "zulu"]) == []
+
+
+@pytest.mark.parametrize(("mbps", "label"), [(50, "50 Mbps"), (500, "500 Mbps"), (1000, "1 Gbps"), (10000, "10 Gbps")])
+def test_bandwidth_is_said_in_the_carriers_units(mbps, label):
+    assert gates.bandwidth_label(mbps) == label

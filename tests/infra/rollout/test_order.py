@@ -1,0 +1,108 @@
+"""Deployment order: a stack that reads another stack's outputs is in a later wave than that stack."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import cli, offline
+from infra.rollout import order, records
+
+def test_global_reach_owner_deploys_after_the_peers_it_reads(shipped_specs):
+    waves = order.waves(sorted(shipped_specs), order.dependencies(shipped_specs))
+    assert waves == [["southcentralus", "westeurope", "westus3"], ["eastus", "uksouth"]]
+
+
+def test_dependencies_are_the_stack_references_the_program_declares(rollout_stacks):
+    fabric = records.load_fabric(rollout_stacks)
+    specs = {n: s.spec for n, s in fabric.stacks.items()}
+    deps = order.dependencies(specs)
+    for name, stack in fabric.stacks.items():
+        read: list[str] = []
+
+        def peer_outputs(peer: str) -> dict:
+            read.append(peer)
+            return {"circuit_peering_ids": {c: f"/peerings/{peer}/{c}" for c in specs[peer].interconnect.circuits}}
+
+        offline.run(name, stack.file.config, peer_outputs=peer_outputs)
+        assert set(read) == {d.reads for d in deps if d.stack == name}, name
+    assert {(d.stack, d.reads) for d in deps} == {("alpha", "beta")}
+
+
+def test_a_link_makes_one_read_by_its_owner_only(shipped_specs):
+    deps = order.dependencies(shipped_specs)
+    assert ("eastus", "westus3", "to-westus3-svl") in {(d.stack, d.reads, d.link) for d in deps}
+    assert not [d for d in deps if d.stack == "westus3"]  # westus3 sorts after eastus: it never reads it
+    assert all(d.stack < d.reads for d in deps)
+
+
+def test_stacks_that_read_nothing_share_the_first_wave():
+    assert order.waves(["b", "a", "c"], []) == [["a", "b", "c"]]
+
+
+def test_a_dependency_outside_the_selection_counts_as_deployed():
+    deps = [order.Dependency("a", "b", "x"), order.Dependency("b", "c", "y")]
+    assert order.waves(["a", "b"], deps) == [["b"], ["a"]]
+    assert order.waves(["a"], deps) == [["a"]]
+
+
+def test_fails_when_stacks_depend_on_themselves_through_references():
+    deps = [order.Dependency("a", "b", "x"), order.Dependency("b", "c", "y"), order.Dependency("c", "a", "z")]
+    with pytest.raises(order.DependencyCycle) as exc:
+        order.waves(["a", "b", "c"], deps)
+    cycle = exc.value.cycle
+    assert cycle[0] == cycle[-1] and set(cycle) == {"a", "b", "c"}
+    # Said in read order: each stack reads the next.
+    reads = {(d.stack, d.reads) for d in deps}
+    assert all(pair in reads for pair in zip(cycle, cycle[1:]))
+    assert {d.why for d in exc.value.edges} == {"x", "y", "z"}
+
+
+def test_fails_with_exit_2_naming_the_cycle_and_the_file(monkeypatch, capsys, repo_root):
+    real = order.dependencies
+
+    def with_back_reference(specs):
+        # A second kind of stack reference that reads back would close a loop with Global Reach.
+        return real(specs) + [order.Dependency("westus3", "eastus", "a back reference", link=None)]
+
+    monkeypatch.setattr(order, "dependencies", with_back_reference)
+    code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "depends on itself" in err and "eastus -> westus3 -> eastus" in err.replace("westus3 -> eastus -> westus3",
+                                                                                         "eastus -> westus3 -> eastus")
+    assert "Pulumi.eastus.yaml:" in err and "global_reach" in err
+    assert "Traceback" not in err
+
+
+def test_fails_with_exit_2_when_rollout_names_an_unknown_stack(capsys, repo_root):
+    code = cli.main(["rollout", "--dry-run", "--stack", "mars", "--stacks-dir", str(repo_root / "stacks")])
+    err = capsys.readouterr().err
+    assert code == 2 and "mars" in err and "unknown stack" in err and "eastus" in err
+
+
+def test_dry_run_json_follows_the_contract(capsys, repo_root, monkeypatch):
+    # No CLI and no credentials: PATH without pulumi, no Azure variables.
+    monkeypatch.setenv("PATH", "/nonexistent")
+    for var in ("ARM_CLIENT_ID", "ARM_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SUBSCRIPTION_ID"):
+        monkeypatch.delenv(var, raising=False)
+    code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(repo_root / "stacks")])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["waves"] == [["southcentralus", "westeurope", "westus3"], ["eastus", "uksouth"]]
+    assert all({"stack", "circuit", "waits_for"} <= set(g) for g in doc["gates"])
+    wave_of = {s: i for i, w in enumerate(doc["waves"]) for s in w}
+    for d in doc["dependencies"]:
+        assert wave_of[d["stack"]] > wave_of[d["reads"]]
+    assert {(g["stack"], g["circuit"]) for g in doc["gates"] if g["kind"] == "carrier"} >= {("eastus", "wdc")}
+
+
+def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, repo_root):
+    code = cli.main(["rollout", "--dry-run", "--stack", "eastus", "--stacks-dir", str(repo_root / "stacks")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "wave 1: eastus" in out
+    assert ("give service key <output circuit_service_keys.wdc of stack eastus>" in out
+            and "to CenturyLink Cloud Connect to provision erc-eastus-wdc" in out
+            and "at Washington DC, 10 Gbps, VLAN 110, peer ASN 64610" in out)

@@ -1,0 +1,89 @@
+"""The carrier state recorded in the stack files: read with file:line errors, written as a round trip."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import cli
+from infra.rollout import records
+
+
+def test_recorded_state_defaults_to_pending(rollout_stacks):
+    state = records.recorded(records.load_fabric(rollout_stacks).stacks["alpha"])
+    assert state.circuit("wdc") == "pending" and state.port("any") == "pending"
+
+
+def test_writing_a_state_adds_only_that_state(rollout_stacks):
+    path = rollout_stacks / "Pulumi.alpha.yaml"
+    before = path.read_text()
+    assert records.write(path, {"wdc": "provisioned"})
+    after = path.read_text()
+    assert after.startswith("# alpha: a small test site; this comment must survive a rollout\n")
+    assert after.replace("""  ai-fabric:carrier_state:  # what the carrier has provisioned; `fabric rollout` records it from Azure
+    circuits:
+      wdc: provisioned
+""", "") == before
+    assert records.recorded(records.load_fabric(rollout_stacks).stacks["alpha"]).circuit("wdc") == "provisioned"
+
+
+def test_writing_the_same_state_again_changes_nothing(rollout_stacks):
+    path = rollout_stacks / "Pulumi.alpha.yaml"
+    records.write(path, {"wdc": "provisioned"})
+    text = path.read_text()
+    assert not records.write(path, {"wdc": "provisioned"})
+    assert path.read_text() == text
+
+
+def test_a_state_set_by_hand_is_updated_in_place_with_its_comment(rollout_stacks):
+    path = rollout_stacks / "Pulumi.beta.yaml"
+    path.write_text(path.read_text() + "  ai-fabric:carrier_state:\n    circuits:\n"
+                    "      chi: pending  # Lumen ticket 4711\n      sat: provisioned\n")
+    records.write(path, {"chi": "provisioned"})
+    tail = path.read_text().splitlines()[-3:]
+    assert tail[0] == "    circuits:" and tail[2] == "      sat: provisioned"
+    assert tail[1].split("#") == ["      chi: provisioned ", " Lumen ticket 4711"]
+
+
+def _append(path, text):
+    path.write_text(path.read_text() + text)
+    return path.read_text().count("\n") - text.count("\n") + 1
+
+
+def test_fails_with_exit_2_when_a_recorded_state_is_neither_pending_nor_provisioned(rollout_stacks, capsys):
+    line = _append(rollout_stacks / "Pulumi.beta.yaml", "  ai-fabric:carrier_state:\n    circuits:\n      chi: done\n")
+    code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(rollout_stacks)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"Pulumi.beta.yaml:{line + 2}: ai-fabric:carrier_state.circuits.chi: allowed: pending, provisioned" in err
+    assert "'done'" in err and "Traceback" not in err
+
+
+def test_fails_with_exit_2_when_a_recorded_state_names_no_circuit(rollout_stacks, capsys):
+    _append(rollout_stacks / "Pulumi.beta.yaml", "  ai-fabric:carrier_state:\n    circuits:\n      lax: provisioned\n")
+    code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(rollout_stacks)])
+    err = capsys.readouterr().err
+    assert code == 2 and "lax" in err and "chi, sat" in err
+
+
+def test_a_recorded_state_opens_its_gate_in_the_dry_run(rollout_stacks, capsys):
+    records.write(rollout_stacks / "Pulumi.beta.yaml", {"chi": "provisioned", "sat": "provisioned"})
+    assert cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(rollout_stacks)]) == 0
+    gates = json.loads(capsys.readouterr().out)["gates"]
+    assert not [g for g in gates if g["stack"] == "beta"]
+    (link,) = [g for g in gates if g["kind"] == "global-reach"]
+    assert link["waits_for"] == "alpha/wdc provisioned"
+
+
+@pytest.mark.parametrize("value", [
+    "provisioned", "[wdc]", "{circuits: [wdc]}", "{circuits: {wdc: 1}}", "{circuits: {wdc: null}}",
+    "{ports: {p1: provisioned}}", "{circuit: {wdc: provisioned}}", "null", "{circuits: {wdc: {a: b}}}",
+])
+def test_a_malformed_recorded_state_is_bad_input_never_a_crash(rollout_stacks, capsys, value):
+    _append(rollout_stacks / "Pulumi.alpha.yaml", f"  ai-fabric:carrier_state: {value}\n")
+    code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(rollout_stacks)])
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "Traceback" not in err
+    if value != "null":
+        assert code == 2 and "Pulumi.alpha.yaml:" in err and "ai-fabric:carrier_state" in err
