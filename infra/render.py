@@ -53,16 +53,16 @@ def capacity_summary(cap: StackCapacity, quota: dict[str, int]) -> list[str]:
     ic = cap.interconnect
     worst = f" ({ic.worst_failure})" if ic.worst_failure else ""
     lines.append(
-        f"  interconnect: {plural(ic.circuits, 'circuit')}, {_gbps(ic.circuit_gbps)} at "
-        f"{', '.join(ic.peering_locations)}; gateway {ic.gateway_sku} {_gbps(ic.gateway_gbps)}"
-        f"{', FastPath' if ic.fastpath else ''}; worst single failure{worst} leaves {_gbps(ic.n_minus_1_gbps)}; "
+        f"  interconnect: {plural(ic.circuits, 'circuit')}, {_n(ic.circuit_gbps)} Gbps at "
+        f"{', '.join(ic.peering_locations)}; gateway {ic.gateway_sku} {_n(ic.gateway_gbps)} Gbps"
+        f"{', FastPath' if ic.fastpath else ''}; worst single failure leaves {_n(ic.n_minus_1_gbps)} Gbps{worst}; "
         f"{plural(len(ic.global_reach), 'Global Reach link')}"
     )
     for d in ic.demands:
         hours = f", {d.hours_at_available:.1f} h to replicate {d.dataset_tb:g} TB" if d.hours_at_available else ""
         after = f" ({d.worst_failure})" if d.worst_failure else ""
         lines.append(
-            f"  demand {d.name} -> {d.to_stack}: needs {_gbps(d.needed_gbps)}, {_n(d.available_gbps)} available, "
+            f"  demand {d.name} -> {d.to_stack}: needs {_n(d.needed_gbps)} Gbps, {_n(d.available_gbps)} available, "
             f"{_n(d.worst_failure_gbps)} after the worst failure{after}{hours}"
         )
     return lines
