@@ -4,29 +4,33 @@ deleted, stacks added and removed, and which changes are unsafe (rules.py)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from infra.inventory import Resource
 from infra.review import rules
 from infra.review.diff import ResourceDiff, diff_pair, match
-from infra.review.identity import contains, identity, is_azure
+from infra.review.identity import Identity, container_key, enclosing_keys, identity, is_azure
 from infra.review.models import Change, Op, Review, StackReview, sort_changes
 
 
 def _contained(diffs: list[ResourceDiff]) -> list[ResourceDiff]:
     """A resource inside one that is deleted or replaced goes with it: Azure deletes a resource group's
     resources, a circuit's peerings and their connections, a VNet's subnets."""
-    containers = [(identity(d.old), d.old, d.op) for d in diffs
-                  if d.old is not None and d.op in (Op.REPLACE, Op.DELETE)]
+    going: dict[tuple[Any, ...], tuple[Identity, Op]] = {}
+    for d in diffs:
+        if d.old is not None and d.op in (Op.REPLACE, Op.DELETE):
+            ident = identity(d.old)
+            if (key := container_key(ident)) is not None:
+                going[key] = (ident, d.op)
     out = []
     for d in diffs:
         if d.old is not None and d.new is not None and d.op in (None, Op.UPDATE):
-            mine = identity(d.old)
-            for ident, container, op in containers:
-                if container is not d.old and contains(ident, mine):
-                    verb = "replaced" if op is Op.REPLACE else "deleted"
-                    d = d.replaced_because(f"it is inside {container.type.rsplit(':', 1)[-1]} {ident.name}, which "
-                                           f"is {verb} (Azure deletes what it contains)")
-                    break
+            found = [going[k] for k in enclosing_keys(identity(d.old)) if k in going]
+            if found:
+                container, op = found[0]
+                verb = "replaced" if op is Op.REPLACE else "deleted"
+                d = d.replaced_because(f"it is inside {container.type.rsplit(':', 1)[-1]} {container.name}, which "
+                                       f"is {verb} (Azure deletes what it contains)")
         out.append(d)
     return out
 

@@ -171,16 +171,35 @@ def identity_differences(old: Identity, new: Identity) -> list[tuple[str, str, s
     return out
 
 
+def _path(parents: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((t, n.lower()) for t, n in parents)
+
+
+def container_key(ident: Identity) -> tuple[Any, ...] | None:
+    """What `ident` is as a container: a resource group by name, any other resource by its ARM path."""
+    if ident.named_by_pulumi:
+        return None
+    if ident.type == RESOURCE_GROUP:
+        return ("group", ident.name.lower())
+    return ("parent", ident.scope.lower(), _path((*ident.parents, (ident.type, ident.name))))
+
+
+def enclosing_keys(ident: Identity) -> list[tuple[Any, ...]]:
+    """The container keys of everything Azure would delete `ident` with: its resource group (for a
+    role assignment or definition, the group of its scope) and each of its ARM parents."""
+    keys: list[tuple[Any, ...]] = []
+    if ident.type in SCOPED_TYPES:
+        parts = ident.scope.lower().strip("/").split("/")
+        keys += [("group", parts[i + 1]) for i, p in enumerate(parts[:-1]) if p == "resourcegroups"]
+    elif ident.type != RESOURCE_GROUP and ident.scope:
+        keys.append(("group", ident.scope.lower()))
+    own = _path(ident.parents)
+    keys += [("parent", ident.scope.lower(), own[:i]) for i in range(1, len(own) + 1)]
+    return keys
+
+
 def contains(container: Identity, other: Identity) -> bool:
     """Azure deletes `other` with `container`: a resource group's resources, a circuit's peerings and
     their connections, a VNet's subnets."""
-    if container.named_by_pulumi:
-        return False
-    if container.type == RESOURCE_GROUP:
-        rg = container.name.lower()
-        if other.type in SCOPED_TYPES:
-            return f"/resourcegroups/{rg}/" in other.scope.lower() + "/"
-        return other.scope.lower() == rg and other.type != RESOURCE_GROUP
-    path = tuple((t, n.lower()) for t, n in (*container.parents, (container.type, container.name)))
-    return (other.scope.lower() == container.scope.lower()
-            and tuple((t, n.lower()) for t, n in other.parents[: len(path)]) == path)
+    key = container_key(container)
+    return key is not None and key in enclosing_keys(other)

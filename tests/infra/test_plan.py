@@ -208,3 +208,21 @@ def test_graph_of_one_stack_keeps_its_links_to_peers_left_out(capsys):
     assert "subgraph site_westeurope" not in out
     assert out.count("Global Reach") == 2
     assert 'westeurope/ams (not drawn)' in out and 'westeurope/fra (not drawn)' in out
+
+
+def test_plan_reports_show_a_cost_column_once_stacks_carry_a_cost(plan_shipped, shipped_fabric):
+    import dataclasses
+
+    from infra import render
+    from infra.plan import StackPlan
+
+    @dataclasses.dataclass(frozen=True)
+    class CostedPlan(StackPlan):
+        cost: dict | None = None
+
+    plain = StackPlan("uksouth", plan_shipped("uksouth"), shipped_fabric.assessment.capacity["uksouth"], ())
+    assert "monthly USD" not in render.plan_markdown([plain])
+    costed = CostedPlan(plain.stack, plain.inventory, plain.capacity, (), cost={"monthly_usd": 1234.5})
+    md = render.plan_markdown([costed])
+    assert "| unsafe changes | monthly USD |" in md and "| 1,234.50 |" in md
+    assert "monthly USD" in render.plan_table([costed], {})

@@ -107,3 +107,23 @@ def test_fails_with_exit_2_when_the_ref_cannot_be_planned_and_leaves_no_worktree
 def test_fails_with_exit_2_when_the_stacks_are_not_in_a_git_work_tree(fabric, stacks_dir):
     code, _, err = fabric("plan", "--stack", "westus3", "--stacks-dir", str(stacks_dir), "--against-ref", "HEAD")
     assert code == 2 and "not inside a git work tree" in err
+
+
+def test_an_interrupted_plan_of_the_ref_leaves_no_worktree(fabric, repo, monkeypatch):
+    from infra.review import ref
+
+    real_run = subprocess.run
+    made = []
+
+    def run(command, *args, **kwargs):
+        if command[0] == "git":
+            if "add" in command:
+                made.append(Path(command[command.index("add") + 3]))
+            return real_run(command, *args, **kwargs)
+        raise KeyboardInterrupt  # Ctrl-C while the ref's program plans
+
+    monkeypatch.setattr(ref.subprocess, "run", run)
+    code, _, err = fabric("plan", "--stack", "westus3", "--stacks-dir", str(repo / "stacks"), "--against-ref", "HEAD")
+    assert code == 130 and "interrupted" in err
+    assert len(_git(repo, "worktree", "list").splitlines()) == 1
+    assert made and not made[0].exists()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from infra.inventory import Resource
 from infra.review import Op, review, review_stack
 from infra.review.identity import RESOURCE_GROUP
 from infra.tokens import (
@@ -203,3 +207,39 @@ def test_a_removed_stack_deletes_everything_and_flags_its_circuits(plan_shipped)
 def test_a_stack_outside_the_selection_is_not_reviewed_as_removed(plan_shipped):
     rv = review("before.json", {"uksouth": tuple(plan_shipped("uksouth"))}, {}, whole_fabric=False)
     assert rv.stacks == () and rv.counts_text() == "no changes"
+
+
+# ------------------------------------------------------------------------------------------------
+# Any earlier plan of the right shape is judged, whatever its values
+# ------------------------------------------------------------------------------------------------
+
+_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-5, 10**6), st.text(max_size=6)),
+                       lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                               st.dictionaries(st.sampled_from(["name", "id", "capacity", "x"]),
+                                                               inner, max_size=3)), max_leaves=8)
+_keys = st.sampled_from(["sku", "circuitName", "resourceGroupName", "location", "peer", "scope", "zones",
+                         "serviceProviderProperties", "virtualNetworkGateway1", "vmScaleSetName", "tags"])
+_resources = st.lists(st.tuples(st.sampled_from([SCALE_SET, CIRCUIT, PEERING, GATEWAY, CONNECTION, ROLE_ASSIGNMENT,
+                                                 RESOURCE_GROUP, GLOBAL_REACH, "x"]),
+                                st.sampled_from(["a", "b", "c"]), st.booleans(),
+                                st.dictionaries(_keys, _values, max_size=5)), max_size=6)
+
+
+def _build(items):
+    seen, out = set(), []
+    for typ, name, protect, inputs in items:
+        urn = f"urn:pulumi:s::ai-fabric::{typ}::{name}"
+        if urn not in seen:
+            seen.add(urn)
+            out.append(Resource(urn=urn, type=typ, name=name, parent=None, inputs=inputs, protect=protect))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(_resources, _resources)
+def test_any_values_are_judged_without_crashing(old, new):
+    r = review_stack("s", _build(old), _build(new))
+    for c in r.changes:
+        assert c.op in Op and (c.reason is None or isinstance(c.reason, str))
+        assert not c.unsafe or c.rule
+    r.impact()
