@@ -128,8 +128,17 @@ def _breaks(fact: FixedProperty, before: list[Any], after: list[Any]) -> bool:
         x, y = _number(a), _number(b)
         return x is not None and y is not None and y < x
     if fact.when is When.TRANSITION:
-        return (a, b) in fact.transitions
-    return (a, b) not in fact.transitions  # When.NOT_LISTED
+        return (_frozen(a), _frozen(b)) in fact.transitions
+    return (_frozen(a), _frozen(b)) not in fact.transitions  # When.NOT_LISTED
+
+
+def _frozen(value: Any) -> Any:
+    """A value usable as a set member (a plan may hold a list where the catalog expects a name)."""
+    if isinstance(value, list):
+        return tuple(map(_frozen, value))
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    return value
 
 
 def fixed_changes(old: Resource, new: Resource) -> list[FixedChange]:

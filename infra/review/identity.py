@@ -139,6 +139,14 @@ def azure_name(r: Resource) -> str | None:
     return r.inputs[candidates[0]] if len(candidates) == 1 else None
 
 
+def display_name(r: Resource) -> str:
+    """How a report names the resource: its Azure name, after its parents' ('erc-eastus-wdc/AzurePrivatePeering',
+    as every private peering has the same name); the Pulumi name when Pulumi names it in Azure."""
+    name = azure_name(r) or r.name
+    parents = [_text(r.inputs.get(k)) or "?" for _, k in PARENT_INPUTS.get(r.type, ())]
+    return "/".join((*parents, name))
+
+
 def identity(r: Resource) -> Identity:
     name = azure_name(r)
     if r.type == RESOURCE_GROUP:

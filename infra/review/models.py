@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 
@@ -128,6 +128,8 @@ class StackReview:
         out = []
         for (verb, noun), changes in groups.items():
             total = sum((c.cost for c in changes), Cost())
+            if noun == "gateway connection":  # "replaces 2 gateway connections: 2 connections" says it twice
+                total = replace(total, connections=0)
             figures = total.figures()
             out.append(f"{verb} {plural(len(changes), noun)}" + (f": {figures}" if figures else ""))
         return out

@@ -25,7 +25,7 @@ from infra import catalog
 from infra.catalog import When
 from infra.inventory import Resource
 from infra.review.diff import ResourceDiff
-from infra.review.identity import azure_name
+from infra.review.identity import azure_name, display_name
 from infra.review.models import Change, Cost, Op, plural
 from infra.tokens import CIRCUIT, CONNECTION, GATEWAY, GPU_CLUSTER, PEERING, PORT, SCALE_SET
 
@@ -99,10 +99,10 @@ def judge(stack: str, d: ResourceDiff, ctx: StackContext) -> Change:
     assert d.op is not None
     current = d.new if d.new is not None else d.old
     assert current is not None
-    name = azure_name(current) or current.name
+    name = display_name(current)
     previous_name = None
     if d.old is not None and d.new is not None:
-        old_name = azure_name(d.old) or d.old.name
+        old_name = display_name(d.old)
         previous_name = old_name if old_name != name else None
     base = Change(
         stack=stack, urn=current.urn, type=current.type, op=d.op, name=name, keys=d.keys,
