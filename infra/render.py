@@ -24,8 +24,9 @@ KEYS_SHOWN = 6
 """Changed keys listed per change before the rest are counted."""
 MARKDOWN_CHANGES_SHOWN = 10
 """Changes listed in the open in a PR comment; longer lists fold into <details>."""
-MARKDOWN_CHANGES_MAX = 300
-"""Changes listed at all in a PR comment (GitHub caps a comment at 65,536 characters); the JSON has every one."""
+MARKDOWN_CHANGES_CHARS = 40_000
+"""Characters of change rows in a PR comment: GitHub caps a comment at 65,536, and the summary, violations
+and detail need room too. Rows beyond it are counted, not listed; the JSON has every one."""
 
 
 def _n(x: float) -> str:
@@ -288,10 +289,16 @@ def _md_changes(review: Review) -> list[str]:
     if unsafe:
         more = f" (+{len(unsafe) - MARKDOWN_CHANGES_SHOWN} more below)" if len(unsafe) > MARKDOWN_CHANGES_SHOWN else ""
         out += [f"Unsafe changes{more}:", "", *_md_change_rows(unsafe[:MARKDOWN_CHANGES_SHOWN]), ""]
-    folded = listed[:MARKDOWN_CHANGES_MAX]
-    out += [f"<details><summary>All {plural(len(listed), 'change')}</summary>", "", *_md_change_rows(folded)]
-    if len(listed) > len(folded):
-        out += ["", f"... and {len(listed) - len(folded)} more: see `fabric plan --format json`."]
+    rows = _md_change_rows(listed)
+    kept, used = rows[:2], 0
+    for row in rows[2:]:
+        if used + len(row) > MARKDOWN_CHANGES_CHARS:
+            break
+        kept.append(row)
+        used += len(row) + 1
+    out += [f"<details><summary>All {plural(len(listed), 'change')}</summary>", "", *kept]
+    if len(kept) < len(rows):
+        out += ["", f"... and {len(rows) - len(kept)} more: see `fabric plan --format json`."]
     return out + ["", "</details>", ""]
 
 

@@ -226,3 +226,41 @@ def test_plan_reports_show_a_cost_column_once_stacks_carry_a_cost(plan_shipped, 
     md = render.plan_markdown([costed])
     assert "| unsafe changes | monthly USD |" in md and "| 1,234.50 |" in md
     assert "monthly USD" in render.plan_table([costed], {})
+
+
+def test_plan_json_lists_a_removed_stacks_unsafe_changes(plan_shipped, shipped_fabric):
+    from infra import plan
+    from infra.review import review
+
+    inv = plan_shipped("westus3")
+    current = plan.StackPlan("westus3", inv, shipped_fabric.assessment.capacity["westus3"], ())
+    gone = {"uksouth": tuple(plan_shipped("uksouth")), "westus3": tuple(inv)}
+    doc = plan.to_json(plan.with_review([current], review("before.json", gone, {"westus3": tuple(inv)}, True)))
+    (removed,) = doc["removed_stacks"]
+    assert removed["stack"] == "uksouth" and doc["review"]["stacks_removed"] == ["uksouth"]
+    assert {"kind", "resource", "message"} == set(removed["unsafe_changes"][0])
+    assert {c["stack"] for c in doc["changes"]} == {"uksouth"} and doc["summary"]["unsafe_changes"] > 0
+
+
+def test_a_long_change_list_stays_within_a_pull_request_comment(plan_shipped, shipped_fabric):
+    import dataclasses
+
+    from infra import plan, render
+    from infra.review import review
+
+    def moved(value):
+        if isinstance(value, str):
+            return value.replace("rg-ai-fabric-", "rg-elsewhere-with-a-long-name-")
+        if isinstance(value, dict):
+            return {k: moved(v) for k, v in value.items()}
+        return [moved(v) for v in value] if isinstance(value, list) else value
+
+    names = ("eastus", "southcentralus", "uksouth", "westeurope", "westus3")
+    now = {n: tuple(plan_shipped(n)) for n in names}
+    # Every resource group of the fabric renamed: every resource replaced, each with a long reason.
+    before = {n: tuple(dataclasses.replace(r, inputs=moved(dict(r.inputs))) for r in rs) for n, rs in now.items()}
+    plans = [plan.StackPlan(n, plan_shipped(n), shipped_fabric.assessment.capacity[n], ()) for n in names]
+    md = render.plan_markdown(plan.with_review(plans, review("before.json", before, now, True)))
+    assert len(md) < 65_536
+    assert "more: see `fabric plan --format json`." in md
+    assert md.count("<details>") == md.count("</details>")
