@@ -41,6 +41,7 @@ from infra.tokens import (
 )
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+MANAGEMENT_LOCK = "azure-native:authorization:ManagementLockByScope"
 
 NAME_INPUTS: Mapping[str, str] = {
     RESOURCE_GROUP: "resourceGroupName",
@@ -59,6 +60,7 @@ NAME_INPUTS: Mapping[str, str] = {
     USER_ASSIGNED_IDENTITY: "resourceName",
     ROLE_ASSIGNMENT: "roleAssignmentName",
     ROLE_DEFINITION: "roleDefinitionId",
+    MANAGEMENT_LOCK: "lockName",
 }
 """The input that carries each type's Azure name (the last segment of its ARM ID)."""
 
@@ -69,7 +71,7 @@ PARENT_INPUTS: Mapping[str, tuple[tuple[str, str], ...]] = {
 }
 """(parent type, input carrying its name) of child resources, outermost first."""
 
-SCOPED_TYPES = frozenset({ROLE_ASSIGNMENT, ROLE_DEFINITION, PIM_ELIGIBILITY})
+SCOPED_TYPES = frozenset({ROLE_ASSIGNMENT, ROLE_DEFINITION, PIM_ELIGIBILITY, MANAGEMENT_LOCK})
 """Types created at a `scope` (any ARM ID) rather than in a resource group."""
 
 COMPOSITE_NAMES: Mapping[str, tuple[str, ...]] = {

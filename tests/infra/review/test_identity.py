@@ -86,3 +86,13 @@ def test_a_circuit_contains_its_peering_and_global_reach_but_not_another_circuit
     mine = identity(res(GLOBAL_REACH, "g", {**gr, "circuitName": "erc-a"}))
     other = identity(res(GLOBAL_REACH, "g", {**gr, "circuitName": "erc-b"}))
     assert contains(circuit, mine) and not contains(circuit, other)
+
+
+def test_a_management_lock_is_known_by_its_scope_and_name(res):
+    from infra.review.identity import MANAGEMENT_LOCK
+
+    scope = f"/subscriptions/s/resourceGroups/{RG}/providers/Microsoft.Network/expressRouteCircuits/erc-a"
+    lock = identity(res(MANAGEMENT_LOCK, "lock", {"lockName": "no-delete", "scope": scope, "level": "CanNotDelete"}))
+    assert (lock.scope, lock.name) == (scope, "no-delete")
+    rg = identity(res(RESOURCE_GROUP, "rg", {"resourceGroupName": RG, "location": "eastus"}))
+    assert contains(rg, lock)
