@@ -66,7 +66,11 @@ def repository_of(stacks_dir: Path) -> tuple[Path, Path]:
                                    "the stacks directory is not inside a git work tree; --against-ref plans a "
                                    "git ref of it (use --against PLAN.json otherwise)")])
     top = Path(done.stdout.strip()).resolve()
-    return top, where.relative_to(top)
+    try:
+        return top, where.relative_to(top)
+    except ValueError:  # a symlink out of the work tree, a submodule boundary
+        raise SpecError([SpecIssue(str(stacks_dir), None, "--against-ref", str(where),
+                                   f"the stacks directory resolves outside the git work tree {top}")]) from None
 
 
 def resolve(repo: Path, ref: str) -> str:
