@@ -421,6 +421,233 @@ PRIVILEGED_BUILTIN_ROLES = frozenset(
 
 
 # --------------------------------------------------------------------------------------------
+# What Azure cannot change in place (read by infra.review for `fabric plan --against`)
+# --------------------------------------------------------------------------------------------
+
+AZURERM_DOCS = "hashicorp/terraform-provider-azurerm website/docs/r/"
+"""The azurerm provider documents, per argument, "Changing this forces a new resource to be created":
+its authors' record of what the Azure API refuses to update."""
+VMSS_MODIFY_DOC = "articles/virtual-machine-scale-sets/virtual-machine-scale-sets-upgrade-scale-set.md"
+ER_CIRCUIT_MODIFY_DOC = "articles/expressroute/expressroute-howto-circuit-portal-resource-manager.md"
+
+
+class InPlace(enum.Enum):
+    """What Azure does when a property changes on an existing resource."""
+
+    REPLACE = "replace"
+    """Azure refuses the update: the resource is deleted and created again (a new resource)."""
+    RESTART = "restart"
+    """Azure updates in place, but every VM restarts (reallocated onto the new setting)."""
+
+
+class When(enum.Enum):
+    """Which changes of the property the fact covers."""
+
+    CHANGED = "changed"
+    """Any change, setting or unsetting included."""
+    LOWERED = "lowered"
+    """A number going down; going up is an ordinary update."""
+    TRANSITION = "transition"
+    """Exactly the (before, after) pairs in `transitions`."""
+    NOT_LISTED = "not-listed"
+    """Any change except the (before, after) pairs in `transitions`, which Azure does in place."""
+
+
+@dataclass(frozen=True)
+class FixedProperty:
+    """An input of a resource type that Azure cannot change in place (or only by restarting its VMs).
+
+    `path` is the input's wire path, dotted; `*` stands for every item of a list
+    ('ipConfigurations.*.subnet.id'). `type` '*' means every Azure resource type.
+    """
+
+    type: str
+    path: str
+    effect: InPlace
+    source: str
+    what: str
+    """How a message names the property, e.g. 'peering location'."""
+    when: When = When.CHANGED
+    transitions: frozenset[tuple[Any, Any]] = frozenset()
+    status: Status = Status.VERIFIED
+    note: str = ""
+
+
+_CIRCUIT = "azure-native:network:ExpressRouteCircuit"
+_PORT = "azure-native:network:ExpressRoutePort"
+_GATEWAY = "azure-native:network:VirtualNetworkGateway"
+_CONNECTION = "azure-native:network:VirtualNetworkGatewayConnection"
+_PUBLIC_IP = "azure-native:network:PublicIPAddress"
+_SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
+_ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+_PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+
+FIXED_PROPERTIES: tuple[FixedProperty, ...] = (
+    FixedProperty(
+        "*", "location", InPlace.REPLACE, AZURERM_DOCS + "* ('location ... Changing this forces a new resource')",
+        "location", note="a resource's region is fixed at creation; moving regions re-creates it",
+    ),
+    # ExpressRoute circuits: the carrier provisions a circuit at one location, for one provider.
+    FixedProperty(
+        _CIRCUIT, "serviceProviderProperties.peeringLocation", InPlace.REPLACE,
+        AZURERM_DOCS + "express_route_circuit.html.markdown (peering_location forces a new resource)",
+        "peering location",
+    ),
+    FixedProperty(
+        _CIRCUIT, "serviceProviderProperties.serviceProviderName", InPlace.REPLACE,
+        AZURERM_DOCS + "express_route_circuit.html.markdown (service_provider_name forces a new resource)",
+        "provider",
+    ),
+    FixedProperty(
+        _CIRCUIT, "expressRoutePort.id", InPlace.REPLACE,
+        AZURERM_DOCS + "express_route_circuit.html.markdown (express_route_port_id forces a new resource)",
+        "ExpressRoute Direct port",
+    ),
+    FixedProperty(
+        _CIRCUIT, "serviceProviderProperties.bandwidthInMbps", InPlace.REPLACE,
+        ER_CIRCUIT_MODIFY_DOC + " ('You cannot reduce the bandwidth of an ExpressRoute circuit without "
+        "disruption ... deprovision ... and then reprovision'); hashicorp/terraform-provider-azurerm#3983",
+        "bandwidth", When.LOWERED,
+    ),
+    FixedProperty(
+        _CIRCUIT, "bandwidthInGbps", InPlace.REPLACE, ER_CIRCUIT_MODIFY_DOC, "bandwidth", When.LOWERED,
+        status=Status.UNVERIFIED,
+        note="the docs state it for circuits in general; assumed to hold for circuits on a Direct port too",
+    ),
+    FixedProperty(
+        _CIRCUIT, "sku.family", InPlace.REPLACE,
+        AZURERM_DOCS + "express_route_circuit.html.markdown ('You can migrate from MeteredData to "
+        "UnlimitedData, but not the other way around')",
+        "billing family", When.TRANSITION, frozenset({("UnlimitedData", "MeteredData")}),
+    ),
+    # ExpressRoute Direct ports: a physical port pair at one location.
+    FixedProperty(_PORT, "peeringLocation", InPlace.REPLACE,
+                  AZURERM_DOCS + "express_route_port.html.markdown", "peering location"),
+    FixedProperty(_PORT, "bandwidthInGbps", InPlace.REPLACE,
+                  AZURERM_DOCS + "express_route_port.html.markdown", "port size"),
+    FixedProperty(_PORT, "encapsulation", InPlace.REPLACE,
+                  AZURERM_DOCS + "express_route_port.html.markdown", "encapsulation"),
+    # Gateways and their connections.
+    FixedProperty(
+        _GATEWAY, "sku.name", InPlace.REPLACE,
+        ER_GW_DOC + " (in-place resizes); hashicorp/terraform-provider-azurerm#20007 and PR #31628",
+        "gateway SKU", When.NOT_LISTED, GATEWAY_IN_PLACE_RESIZES.value,
+    ),
+    FixedProperty(_GATEWAY, "gatewayType", InPlace.REPLACE,
+                  AZURERM_DOCS + "virtual_network_gateway.html.markdown (type forces a new resource)", "gateway type"),
+    FixedProperty(
+        _GATEWAY, "ipConfigurations.*.subnet.id", InPlace.REPLACE, ER_GW_DOC + " (gateway VMs live in the "
+        "VNet's GatewaySubnet, one gateway per VNet)", "GatewaySubnet", status=Status.UNVERIFIED,
+        note="no source states that Azure refuses to move a gateway to another subnet; azurerm does not "
+        "force a new resource for it. Treated as a replacement: the subnet is the gateway's VNet",
+    ),
+    FixedProperty(
+        _CONNECTION, "virtualNetworkGateway1.id", InPlace.REPLACE,
+        AZURERM_DOCS + "virtual_network_gateway_connection.html.markdown (virtual_network_gateway_id "
+        "forces a new resource)", "gateway",
+    ),
+    FixedProperty(
+        _CONNECTION, "connectionType", InPlace.REPLACE,
+        AZURERM_DOCS + "virtual_network_gateway_connection.html.markdown (type forces a new resource)",
+        "connection type",
+    ),
+    # Public IPs.
+    FixedProperty(_PUBLIC_IP, "sku.name", InPlace.REPLACE,
+                  AZURERM_DOCS + "public_ip.html.markdown (sku forces a new resource)", "SKU"),
+    FixedProperty(_PUBLIC_IP, "sku.tier", InPlace.REPLACE,
+                  AZURERM_DOCS + "public_ip.html.markdown (sku_tier forces a new resource)", "SKU tier"),
+    FixedProperty(
+        _PUBLIC_IP, "zones", InPlace.REPLACE,
+        "articles/virtual-network/ip-services/public-ip-addresses.md ('A public IP's availability zone can't "
+        "be changed after the public IP's creation')", "zones",
+    ),
+    FixedProperty(_PUBLIC_IP, "publicIPAddressVersion", InPlace.REPLACE,
+                  AZURERM_DOCS + "public_ip.html.markdown (ip_version forces a new resource)", "IP version"),
+    # Scale sets.
+    FixedProperty(
+        _SCALE_SET, "orchestrationMode", InPlace.REPLACE,
+        "articles/virtual-machine-scale-sets/virtual-machine-scale-sets-orchestration-modes.md ('defined when "
+        "you create the scale set and cannot be changed or updated later')", "orchestration mode",
+    ),
+    FixedProperty(
+        _SCALE_SET, "zones", InPlace.REPLACE, VMSS_MODIFY_DOC + " (create-time properties: Availability Zones)",
+        "zones", status=Status.CONTRADICTORY,
+        note="azurerm (linux_virtual_machine_scale_set.html.markdown) forces a new scale set only when a zone "
+        "is removed, as newer API versions may add zones; any change is treated as a replacement",
+    ),
+    FixedProperty(
+        _SCALE_SET, "singlePlacementGroup", InPlace.REPLACE,
+        VMSS_MODIFY_DOC + " ('if singlePlacementGroup is false, it may not be modified to true'; the REST "
+        "spec's VirtualMachineScaleSetProperties says the same)",
+        "single placement group", When.TRANSITION, frozenset({(False, True), (None, True)}),
+    ),
+    FixedProperty(
+        _SCALE_SET, "platformFaultDomainCount", InPlace.REPLACE,
+        AZURERM_DOCS + "linux_virtual_machine_scale_set.html.markdown (platform_fault_domain_count forces a "
+        "new resource)", "fault domain count",
+    ),
+    FixedProperty(
+        _SCALE_SET, "proximityPlacementGroup.id", InPlace.REPLACE,
+        AZURERM_DOCS + "linux_virtual_machine_scale_set.html.markdown (proximity_placement_group_id forces a "
+        "new resource)", "proximity placement group",
+    ),
+    FixedProperty(
+        _SCALE_SET, "virtualMachineProfile.storageProfile.imageReference.publisher", InPlace.REPLACE,
+        VMSS_MODIFY_DOC + " (create-time properties: image reference publisher)", "image publisher",
+    ),
+    FixedProperty(
+        _SCALE_SET, "virtualMachineProfile.storageProfile.imageReference.offer", InPlace.REPLACE,
+        VMSS_MODIFY_DOC + " (create-time properties: image reference offer)", "image offer",
+    ),
+    FixedProperty(
+        _SCALE_SET, "virtualMachineProfile.storageProfile.osDisk.managedDisk.storageAccountType",
+        InPlace.REPLACE, VMSS_MODIFY_DOC + " (create-time properties: managed OS disk storage account type)",
+        "OS disk storage type",
+    ),
+    FixedProperty(
+        _SCALE_SET, "virtualMachineProfile.osProfile.adminUsername", InPlace.REPLACE,
+        AZURERM_DOCS + "linux_virtual_machine_scale_set.html.markdown (admin_username forces a new resource)",
+        "admin username",
+    ),
+    FixedProperty(
+        _SCALE_SET, "virtualMachineProfile.osProfile.computerNamePrefix", InPlace.REPLACE,
+        AZURERM_DOCS + "linux_virtual_machine_scale_set.html.markdown (computer_name_prefix forces a new "
+        "resource)", "computer name prefix",
+    ),
+    FixedProperty(
+        _SCALE_SET, "sku.name", InPlace.RESTART,
+        VMSS_MODIFY_DOC + " (properties that require deallocation to change: SKU name); "
+        "articles/virtual-machines/resize-vm.md (a running VM restarts when resized)", "VM size",
+        note="a new GPU generation is other hardware, so the whole scale set is deallocated first",
+    ),
+    # Role assignments and PIM eligibility: Azure updates neither in place.
+    *(
+        FixedProperty(
+            _ROLE_ASSIGNMENT, path, InPlace.REPLACE,
+            AZURERM_DOCS + "role_assignment.html.markdown (scope, role_definition_id, principal_id force a new "
+            "resource); ARM answers RoleAssignmentUpdateNotPermitted ('Tenant ID, application ID, principal "
+            "ID, and scope are not allowed to be updated')", what,
+        )
+        for path, what in (("scope", "scope"), ("principalId", "principal"), ("roleDefinitionId", "role"))
+    ),
+    *(
+        FixedProperty(
+            _PIM_ELIGIBILITY, path, InPlace.REPLACE,
+            "articles/role-based-access-control/ (an eligibility schedule request is created, never updated)",
+            what, status=Status.UNVERIFIED,
+            note="PIM eligibility is requested per scope, principal and role; a different one is a new request",
+        )
+        for path, what in (("scope", "scope"), ("principalId", "principal"), ("roleDefinitionId", "role"))
+    ),
+)
+
+
+def fixed_properties_of(resource_type: str) -> tuple[FixedProperty, ...]:
+    """The rows that apply to a resource type: its own and those for every type."""
+    return tuple(p for p in FIXED_PROPERTIES if p.type in (resource_type, "*"))
+
+
+# --------------------------------------------------------------------------------------------
 # Overrides from a stack file
 # --------------------------------------------------------------------------------------------
 

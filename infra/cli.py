@@ -41,8 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan = sub.add_parser("plan", help="run the program offline under mocks; report resources, capacity, violations")
     _selection(plan)
     plan.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    plan.add_argument("--against", type=Path, default=None, metavar="PLAN.json",
-                      help="an earlier `fabric plan --format json`: flag changes that would cost an outage")
+    earlier = plan.add_mutually_exclusive_group()
+    earlier.add_argument("--against", type=Path, default=None, metavar="PLAN.json",
+                         help="an earlier `fabric plan --format json`: show what changes, and fail (exit 1) on "
+                              "changes that cost capacity or the carrier's provisioning")
+    earlier.add_argument("--against-ref", default=None, metavar="GITREF",
+                         help="the same against a git ref (e.g. origin/main), planned by that ref's own program "
+                              "from a temporary worktree; the work tree, index and stashes are not touched")
     plan.add_argument("--carrier-state", choices=("pending", "provisioned"), default=None,
                       help="plan every circuit and port as just ordered (a first `pulumi up`) or as provisioned "
                            "by the carrier; default: the states the stack files record")
@@ -89,26 +94,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from infra import plan  # imports Pulumi and the program's SDKs: only for the commands that run it
+    from infra import review
 
-    from infra import safe_change
+    stacks_dir = find_stacks_dir(args.stacks_dir)
+    names = resolve_names(stacks_dir, args.stack, args.all)
+    fabric = load_fabric(stacks_dir)
+    whole_fabric = args.all or not args.stack
+    earlier: review.EarlierPlan | None = None
+    label = ""
+    # The earlier plan first: a bad file or ref is reported before minutes of planning.
+    if args.against is not None:
+        earlier, label = review.load_plan(args.against), str(args.against)
+        if not whole_fabric:
+            earlier = {n: r for n, r in earlier.items() if n in names}
+    elif args.against_ref is not None:
+        from infra.review import ref
 
-    fabric, names = _load(args)
-    against = safe_change.load_previous(args.against) if args.against else None
+        planned = ref.plan_ref(stacks_dir, args.against_ref, None if whole_fabric else names)
+        earlier, label = planned.plan, planned.label
     from infra.offline import RunOptions
 
-    plans = plan.plan(fabric, names, RunOptions(carrier_state=args.carrier_state), against=against)
-    # A stack file deleted since the earlier plan takes its protected resources with it.
-    removed = plan.removed_stacks(against, fabric) if against is not None and (args.all or not args.stack) else {}
+    plans = plan.plan(fabric, names, RunOptions(carrier_state=args.carrier_state))
+    reviewed = None
+    if earlier is not None:
+        reviewed = review.review(label, earlier, {p.stack: tuple(p.inventory) for p in plans}, whole_fabric)
+    result = plan.with_review(plans, reviewed)
     if args.format == "json":
-        json.dump(plan.to_json(plans, removed), sys.stdout, indent=2, sort_keys=False)
+        json.dump(plan.to_json(result), sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render.plan_markdown(plans, removed))
+        sys.stdout.write(render.plan_markdown(result))
     else:
         quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
-        sys.stdout.write(render.plan_table(plans, quotas, removed))
-    clean = all(p.clean for p in plans) and not any(removed.values())
-    return EXIT_OK if clean else EXIT_VIOLATIONS
+        sys.stdout.write(render.plan_table(result, quotas))
+    return EXIT_OK if result.clean else EXIT_VIOLATIONS
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
@@ -191,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:
+        print(f"fabric {args.command}: interrupted", file=sys.stderr)
+        return 130
     except Exception as exc:  # the offline engine's PlanError: the program itself failed
         from infra.offline import PlanError
 

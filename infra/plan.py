@@ -2,19 +2,21 @@
 
 A plan is the recorded inventory of the real program (infra/__main__.py under the offline engine),
 the fabric-wide capacity figures, and the violations of both the spec-level invariants
-(infra.capacity) and the resource-level ones (infra.invariants).
+(infra.capacity) and the resource-level ones (infra.invariants). Planned against an earlier plan
+(`--against`, `--against-ref`), it also carries the review of the change (infra.review).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra import invariants, offline, safe_change
+from infra import invariants, offline
 from infra.capacity import StackCapacity, Violation
 from infra.inventory import Inventory
+from infra.review import Change, Review, StackReview
 from infra.tokens import PRIVATE_INTERCONNECT
 from infra.workspace import Fabric
 
@@ -25,8 +27,12 @@ class StackPlan:
     inventory: Inventory
     capacity: StackCapacity
     violations: tuple[Violation, ...]
-    unsafe_changes: tuple[safe_change.UnsafeChange, ...] = ()
-    """Set when planned --against an earlier plan."""
+    review: StackReview | None = None
+    """Set when planned against an earlier plan."""
+
+    @property
+    def unsafe_changes(self) -> tuple[Change, ...]:
+        return self.review.unsafe if self.review is not None else ()
 
     @property
     def clean(self) -> bool:
@@ -53,9 +59,34 @@ class StackPlan:
             "resources": [r.to_json() for r in self.inventory],
             "capacity": self.capacity.to_json(),
             "violations": [v.to_json() for v in self.violations],
-            "unsafe_changes": [c.to_json() for c in self.unsafe_changes],
+            "unsafe_changes": [c.legacy_json() for c in self.unsafe_changes],
             "rollout": self.rollout,
         }
+
+
+@dataclass(frozen=True)
+class FabricPlan:
+    """The plans of the selected stacks and, when planned against an earlier plan, the review."""
+
+    stacks: tuple[StackPlan, ...]
+    review: Review | None = None
+
+    @property
+    def removed(self) -> tuple[StackReview, ...]:
+        """Stacks of the earlier plan whose stack files are gone."""
+        return tuple(s for s in self.review.stacks if s.status == "removed") if self.review else ()
+
+    @property
+    def violations(self) -> int:
+        return sum(len(p.violations) for p in self.stacks)
+
+    @property
+    def unsafe(self) -> int:
+        return len(self.review.unsafe) if self.review is not None else 0
+
+    @property
+    def clean(self) -> bool:
+        return self.violations == 0 and self.unsafe == 0
 
 
 def planner_for(fabric: Fabric, options: offline.RunOptions = offline.RunOptions()) -> offline.FabricPlanner:
@@ -64,25 +95,23 @@ def planner_for(fabric: Fabric, options: offline.RunOptions = offline.RunOptions
     return offline.FabricPlanner(specs, configs, options)
 
 
-def plan(
-    fabric: Fabric,
-    names: Sequence[str],
-    options: offline.RunOptions = offline.RunOptions(),
-    against: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
-) -> list[StackPlan]:
-    """Plan the named stacks; `against` (stack -> urn -> resource of an earlier plan) adds the
-    changes that would cost an outage."""
+def plan(fabric: Fabric, names: Sequence[str], options: offline.RunOptions = offline.RunOptions()) -> list[StackPlan]:
+    """Plan the named stacks."""
     planner = planner_for(fabric, options)
     plans = []
     for name in names:
         inventory = planner.inventory(name)
         found = _merge_layers(fabric.assessment.violations_of(name),
                               invariants.check(inventory, fabric.stacks[name].spec.catalog))
-        unsafe = ()
-        if against is not None and name in against:
-            unsafe = tuple(safe_change.compare(against[name], [r.to_json() for r in inventory]))
-        plans.append(StackPlan(name, inventory, fabric.assessment.capacity[name], tuple(found), unsafe))
+        plans.append(StackPlan(name, inventory, fabric.assessment.capacity[name], tuple(found)))
     return plans
+
+
+def with_review(plans: Sequence[StackPlan], review: Review | None) -> FabricPlan:
+    """Attach each stack's part of the review to its plan."""
+    if review is None:
+        return FabricPlan(tuple(plans))
+    return FabricPlan(tuple(dataclasses.replace(p, review=review.of(p.stack)) for p in plans), review)
 
 
 def _merge_layers(spec_level: Sequence[Violation], resource_level: Sequence[Violation]) -> list[Violation]:
@@ -97,20 +126,50 @@ def _merge_layers(spec_level: Sequence[Violation], resource_level: Sequence[Viol
     return merged
 
 
-def removed_stacks(against: Mapping[str, Mapping[str, Mapping[str, Any]]],
-                   fabric: Fabric) -> dict[str, tuple[safe_change.UnsafeChange, ...]]:
-    """Stacks of the earlier plan that no longer exist: every protected resource of theirs goes."""
+def summary_json(fabric_plan: FabricPlan) -> dict[str, Any]:
+    """Totals across the planned stacks, and the worst single failure among them."""
+    caps = [p.capacity for p in fabric_plan.stacks]
+    worst = worst_failure(caps)
     return {
-        name: tuple(safe_change.compare(resources, []))
-        for name, resources in against.items() if name not in fabric.stacks
+        "stacks": len(caps),
+        "gpus": sum(c.gpus for c in caps),
+        "vms": sum(c.vms for c in caps),
+        "circuits": sum(c.interconnect.circuits for c in caps),
+        "circuit_gbps": _num(sum(c.interconnect.circuit_gbps for c in caps)),
+        "worst_failure": None if worst is None else {
+            "stack": worst.stack, "failure": worst.interconnect.worst_failure,
+            "leaves_gbps": _num(worst.interconnect.n_minus_1_gbps),
+            "of_gbps": _num(worst.interconnect.circuit_gbps),
+        },
+        "violations": fabric_plan.violations,
+        "unsafe_changes": fabric_plan.unsafe,
     }
 
 
-def to_json(plans: Sequence[StackPlan],
-            removed: Mapping[str, Sequence[safe_change.UnsafeChange]] | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"stacks": [p.to_json() for p in plans]}
-    if removed:
+def worst_failure(caps: Sequence[StackCapacity]) -> StackCapacity | None:
+    """The stack whose worst single failure leaves the smallest share of its circuit bandwidth."""
+    with_circuits = [c for c in caps if c.interconnect.circuit_gbps > 0]
+    if not with_circuits:
+        return None
+    return min(with_circuits, key=lambda c: (c.interconnect.n_minus_1_gbps / c.interconnect.circuit_gbps,
+                                             c.interconnect.n_minus_1_gbps))
+
+
+def to_json(fabric_plan: FabricPlan | Sequence[StackPlan]) -> dict[str, Any]:
+    """The DESIGN.md plan document (a plain sequence of stack plans is a plan without a review)."""
+    if not isinstance(fabric_plan, FabricPlan):
+        fabric_plan = FabricPlan(tuple(fabric_plan))
+    out: dict[str, Any] = {"stacks": [p.to_json() for p in fabric_plan.stacks],
+                           "summary": summary_json(fabric_plan)}
+    review = fabric_plan.review
+    if review is not None:
+        out["changes"] = [c.to_json() for c in review.changes]
+        out["review"] = review.to_json()
         out["removed_stacks"] = [
-            {"stack": name, "unsafe_changes": [c.to_json() for c in changes]} for name, changes in removed.items()
+            {"stack": s.stack, "unsafe_changes": [c.legacy_json() for c in s.unsafe]} for s in fabric_plan.removed
         ]
     return out
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 3)

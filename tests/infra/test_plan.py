@@ -63,6 +63,16 @@ def test_plan_json_follows_the_design_contract(plan_json):
         assert isinstance(ic["fastpath"], bool)
 
 
+def test_plan_json_sums_the_fabric_and_has_no_changes_without_an_earlier_plan(plan_json):
+    summary = plan_json["summary"]
+    assert (summary["stacks"], summary["gpus"], summary["vms"], summary["circuits"]) == (5, 12088, 1547, 10)
+    assert summary["worst_failure"] == {"stack": "eastus", "failure": "circuit eastus/wdc", "leaves_gbps": 10,
+                                        "of_gbps": 20}
+    assert (summary["violations"], summary["unsafe_changes"]) == (0, 0)
+    assert "changes" not in plan_json and "review" not in plan_json
+    assert all(s["unsafe_changes"] == [] for s in plan_json["stacks"])
+
+
 def test_plan_json_carries_the_reference_cluster_figures(plan_json):
     eastus = next(s for s in plan_json["stacks"] if s["stack"] == "eastus")
     cap = eastus["capacity"]
@@ -107,22 +117,44 @@ def test_plan_reports_a_resource_violation_with_its_urn(stacks, capsys):
     assert throughput["resource"] in urns and throughput["path"] == "interconnect.gateway.sku"
 
 
-def test_plan_table_shows_the_tree_capacity_and_a_summary(capsys):
+def test_plan_table_leads_with_the_summary_then_the_tree_and_capacity(capsys):
     code, out, _ = _run(capsys, "plan", "--stack", "eastus", "--stacks-dir", str(STACKS))
     assert code == 0
-    assert out.startswith("Stack eastus: ")
+    assert out.startswith("ai-fabric plan: 1 stack: 5,400 GPUs on 675 VMs, 2 circuits (20 Gb/s)\n\nSummary\n")
+    summary = out[: out.index("Violations")]
+    assert re.search(r"eastus +eastus +5,400 +675 +2 +20 +circuit eastus/wdc +10 +0", summary)
+    assert re.search(r"total +5,400 +675 +2 +20 +circuit eastus/wdc \(eastus\) +10 of 20 +0", summary)
+    assert out.index("Summary") < out.index("Violations") < out.index("Detail") < out.index("Stack eastus: ")
     assert "pulumi:pulumi:Stack  ai-fabric-eastus" in out
     assert re.search(r"├─ ai-fabric:compute:GpuCluster  a100", out)
     assert "5,400 GPUs on 675 VMs, 1,350 CPU sockets" in out
-    assert out.rstrip().endswith("0 violations")
+    assert "worst single failure leaves 10 Gbps (circuit eastus/wdc)" in out
+    # Without an earlier plan there is nothing to compare: no changes section, no unsafe count.
+    assert "Changes against" not in out
+    assert out.rstrip().endswith("1 stack planned, 43 resources: 0 violations -> exit 0")
+
+
+def test_plan_reports_count_violations_as_the_exit_code_does(stacks, capsys):
+    path = stacks / "Pulumi.westus3.yaml"
+    path.write_text(path.read_text().replace("Standard_ND96isr_H200_v5: 14000", "Standard_ND96isr_H200_v5: 13000"))
+    code, out, _ = _run(capsys, "plan", "--stack", "westus3", "--stacks-dir", str(stacks))
+    assert code == 1
+    assert "  westus3: [vcpu-quota]" in out[out.index("Violations"): out.index("Detail")]
+    assert out.rstrip().endswith("1 violation -> exit 1")
+    code, md, _ = _run(capsys, "plan", "--stack", "westus3", "--format", "markdown", "--stacks-dir", str(stacks))
+    assert code == 1 and "❌ **1 violation**" in md and "- **westus3** `vcpu-quota`" in md
 
 
 def test_plan_markdown_is_a_pull_request_comment(capsys):
     code, out, _ = _run(capsys, "plan", "--all", "--format", "markdown", "--stacks-dir", str(STACKS))
     assert code == 0
-    assert out.startswith("## ai-fabric plan")
-    assert "| eastus | eastus | 5,400 | 675 | 1,350 |" in out
+    assert out.startswith("## ai-fabric plan\n\n✅ **0 violations**: 5 stacks: 12,088 GPUs on 1,547 VMs")
+    assert "| eastus | eastus | 5,400 | 675 | 2 | 20 | circuit eastus/wdc | 10 | 0 | 0 |" in out
+    assert "| **total** |  | **12,088** | **1,547** | **10** | **100** |" in out
+    # One folded detail per stack; "in 1 domain", not "in 1 domains".
     assert out.count("<details>") == out.count("</details>") == 5
+    assert "in 1 domain (72 VMs)" in out and "1 domains" not in out
+    assert out.index("### Violations") < out.index("### Detail")
 
 
 @pytest.mark.parametrize("command", ["plan", "graph"])
@@ -176,3 +208,59 @@ def test_graph_of_one_stack_keeps_its_links_to_peers_left_out(capsys):
     assert "subgraph site_westeurope" not in out
     assert out.count("Global Reach") == 2
     assert 'westeurope/ams (not drawn)' in out and 'westeurope/fra (not drawn)' in out
+
+
+def test_plan_reports_show_a_cost_column_once_stacks_carry_a_cost(plan_shipped, shipped_fabric):
+    import dataclasses
+
+    from infra import render
+    from infra.plan import StackPlan
+
+    @dataclasses.dataclass(frozen=True)
+    class CostedPlan(StackPlan):
+        cost: dict | None = None
+
+    plain = StackPlan("uksouth", plan_shipped("uksouth"), shipped_fabric.assessment.capacity["uksouth"], ())
+    assert "monthly USD" not in render.plan_markdown([plain])
+    costed = CostedPlan(plain.stack, plain.inventory, plain.capacity, (), cost={"monthly_usd": 1234.5})
+    md = render.plan_markdown([costed])
+    assert "| unsafe changes | monthly USD |" in md and "| 1,234.50 |" in md
+    assert "monthly USD" in render.plan_table([costed], {})
+
+
+def test_plan_json_lists_a_removed_stacks_unsafe_changes(plan_shipped, shipped_fabric):
+    from infra import plan
+    from infra.review import review
+
+    inv = plan_shipped("westus3")
+    current = plan.StackPlan("westus3", inv, shipped_fabric.assessment.capacity["westus3"], ())
+    gone = {"uksouth": tuple(plan_shipped("uksouth")), "westus3": tuple(inv)}
+    doc = plan.to_json(plan.with_review([current], review("before.json", gone, {"westus3": tuple(inv)}, True)))
+    (removed,) = doc["removed_stacks"]
+    assert removed["stack"] == "uksouth" and doc["review"]["stacks_removed"] == ["uksouth"]
+    assert {"kind", "resource", "message"} == set(removed["unsafe_changes"][0])
+    assert {c["stack"] for c in doc["changes"]} == {"uksouth"} and doc["summary"]["unsafe_changes"] > 0
+
+
+def test_a_long_change_list_stays_within_a_pull_request_comment(plan_shipped, shipped_fabric):
+    import dataclasses
+
+    from infra import plan, render
+    from infra.review import review
+
+    def moved(value):
+        if isinstance(value, str):
+            return value.replace("rg-ai-fabric-", "rg-elsewhere-with-a-long-name-")
+        if isinstance(value, dict):
+            return {k: moved(v) for k, v in value.items()}
+        return [moved(v) for v in value] if isinstance(value, list) else value
+
+    names = ("eastus", "southcentralus", "uksouth", "westeurope", "westus3")
+    now = {n: tuple(plan_shipped(n)) for n in names}
+    # Every resource group of the fabric renamed: every resource replaced, each with a long reason.
+    before = {n: tuple(dataclasses.replace(r, inputs=moved(dict(r.inputs))) for r in rs) for n, rs in now.items()}
+    plans = [plan.StackPlan(n, plan_shipped(n), shipped_fabric.assessment.capacity[n], ()) for n in names]
+    md = render.plan_markdown(plan.with_review(plans, review("before.json", before, now, True)))
+    assert len(md) < 60_000  # what the PR workflow posts of it (.github/workflows/pr.yml slices at 60,000)
+    assert "more: see `fabric plan --format json`." in md
+    assert md.count("<details>") == md.count("</details>")
