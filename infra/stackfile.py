@@ -16,6 +16,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from infra.spec import PROJECT, FabricSpec, from_config
+from infra.spec import messages
 from infra.spec.fields import Name, Problems
 
 STACK_FILE = re.compile(r"^Pulumi\.(?P<stack>[^.]+)\.yaml$")
@@ -167,6 +168,19 @@ def _refuse_aliases(text: str, display: str) -> None:
             )])
 
 
+_INDENTATION_SYMPTOMS = ("mapping values are not allowed", "expected <block end>", "did not find expected key",
+                         "could not find expected ':'", "expected <block mapping start>", "found character '\\t'",
+                         "found a tab character")
+
+
+def _yaml_hint(problem: str) -> str:
+    """What PyYAML's wording usually means in a stack file: the indentation."""
+    if any(symptom in problem for symptom in _INDENTATION_SYMPTOMS):
+        return ("; this is usually the indentation: the keys of one mapping line up in the same column, nested "
+                "keys go two spaces further in, tabs are not allowed, and a value after `key:` needs a space")
+    return ""
+
+
 def read_stack_file(path: Path) -> StackFile:
     """Parse a stack file's YAML, keeping the line of every key. Raises SpecError."""
     m = STACK_FILE.match(path.name)
@@ -188,7 +202,7 @@ def read_stack_file(path: Path) -> StackFile:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = " ".join(filter(None, [exc.context, exc.problem]))
-        raise SpecError([SpecIssue(display, line, "", _MISSING, f"invalid YAML: {problem}")]) from None
+        raise SpecError([SpecIssue(display, line, "", _MISSING, f"invalid YAML: {problem}{_yaml_hint(problem)}")]) from None
     except yaml.YAMLError as exc:
         raise SpecError([SpecIssue(display, None, "", _MISSING, f"invalid YAML: {exc}")]) from None
     lines: dict[Path_, int] = {}
@@ -267,43 +281,32 @@ def _config_path(loc: Path_) -> Path_:
     return (f"{PROJECT}:{loc[0]}", *loc[1:])
 
 
-def _message(err: Mapping[str, Any]) -> str:
-    msg = str(err["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix) :]
-    if err["type"] == "missing":
-        return "required key is missing"
-    if err["type"] == "extra_forbidden":
-        return "unknown key"
-    return msg
-
-
 def issues_from_validation(exc: ValidationError, data: Mapping[str, Any], file: StackFile | None) -> list[SpecIssue]:
-    issues: list[SpecIssue] = []
+    """Every validation error as a located issue in plain words (infra/spec/messages.py).
+
+    A misspelt key whose nearest allowed key is also reported missing at the same place is one mistake,
+    not two: the missing-key report is dropped and the unknown key says which key was meant."""
+    raw: list[tuple[Path_, str, str]] = []  # (key path, message, pydantic error type)
     for err in exc.errors(include_url=False):
         loc = _resolve(data, tuple(err["loc"]))
         error = (err.get("ctx") or {}).get("error")
-        problems = error.problems if isinstance(error, Problems) else [((), _message(err))]
-        for rel, msg in problems:
-            full = _resolve(data, (*loc, *rel))
-            if err["type"] == "extra_forbidden":
-                msg = _unknown_key_message(full, data)
-            value = _value_at(data, full)
-            path = _config_path(full)
-            if file is not None:
-                issues.append(file.issue(path, msg, value))
-            else:
-                issues.append(SpecIssue("<config>", None, ".".join(map(str, path)), value, msg))
+        if isinstance(error, Problems):
+            raw += [(_resolve(data, (*loc, *rel)), msg, "value_error") for rel, msg in error.problems]
+        else:
+            raw.append((loc, messages.plain(err, loc, data), str(err["type"])))
+    meant = {(*path[:-1], m.group(1)) for path, msg, kind in raw if kind == "extra_forbidden"
+             if (m := re.search(r"Did you mean '([^']+)'", msg))}
+    issues: list[SpecIssue] = []
+    for path, msg, kind in raw:
+        if kind == "missing" and path in meant:
+            continue
+        value = _value_at(data, path)
+        config_path = _config_path(path)
+        if file is not None:
+            issues.append(file.issue(config_path, msg, value))
+        else:
+            issues.append(SpecIssue("<config>", None, ".".join(map(str, config_path)), value, msg))
     return issues
-
-
-def _unknown_key_message(path: Path_, data: Mapping[str, Any]) -> str:
-    """'unknown key' plus the keys the model allows there, so a typo is obvious."""
-    from infra.spec.introspect import allowed_keys  # local: only needed on the error path
-
-    allowed = allowed_keys(path[:-1], data)
-    return f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
 
 
 _SECRET_FIELDS = ("bgp_key_secret", "authorization_key_secret")

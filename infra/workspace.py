@@ -6,13 +6,16 @@ so commands load the whole directory even when they report on one stack.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from infra import capacity
 from infra.capacity import Assessment
+from infra.spec import PROJECT
 from infra.stackfile import LoadedStack, SpecError, SpecIssue, discover, load
+from infra.spec.messages import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,72 @@ def load_fabric(stacks_dir: Path) -> Fabric:
         raise SpecError(issues)
     assessment = capacity.assess([s.spec for s in loaded.values()])
     if assessment.input_problems:
-        raise SpecError([_input_issue(loaded, p) for p in assessment.input_problems])
-    return Fabric(stacks=loaded, assessment=assessment)
+        raise SpecError(_input_issues(loaded, assessment.input_problems))
+    located = [locate(v, loaded) for v in assessment.violations]
+    return Fabric(stacks=loaded, assessment=dataclasses.replace(assessment, violations=located))
 
 
-def _input_issue(loaded: dict[str, LoadedStack], p: capacity.InputProblem) -> SpecIssue:
-    message = p.message
-    if p.other is not None:
-        other = loaded[p.other[0]].file
-        message += f" [other side: {other.display}:{other.line_of(p.other[1])}]"
-    return loaded[p.stack].file.issue(p.loc, message, p.value)
+def locate(v: capacity.Violation, loaded: Mapping[str, LoadedStack]) -> capacity.Violation:
+    """The violation with the file and line of the stack file entry it names (the file alone when it names
+    no key path), so that a reviewer can jump to it."""
+    stack = loaded.get(v.stack or "")
+    if stack is None or v.location:
+        return v
+    if not v.path:
+        return dataclasses.replace(v, location=stack.file.display)
+    head, *rest = v.path.split(".")
+    line = stack.file.line_of((f"{PROJECT}:{head}", *(int(p) if p.isdigit() else p for p in rest)))
+    return dataclasses.replace(v, location=f"{stack.file.display}:{line}" if line else stack.file.display)
+
+
+def _input_issues(loaded: Mapping[str, LoadedStack], problems: Sequence[capacity.InputProblem]) -> list[SpecIssue]:
+    """Cross-stack bad input as located issues. A clash (two overlapping prefixes) blames both sides alike
+    and names first the side in the file most likely being added or edited: new to git, then changed, then
+    the most recently modified (after copying a stack for a new site, the copy is the one to fix)."""
+    fresh = _freshness([s.file.path for s in loaded.values()]) if any(p.other for p in problems) else {}
+    issues = []
+    for p in problems:
+        here = loaded[p.stack].file
+        if p.other is None:
+            issues.append(here.issue(p.loc, p.message, p.value))
+            continue
+        there = loaded[p.other[0]].file
+        sides = [(here, p.loc, p.value), (there, p.other[1], p.other_value)]
+        sides.sort(key=lambda side: fresh.get(side[0].path, (9, 0.0)))
+        (first, loc, value), (second, other_loc, other_value) = sides
+        issues.append(first.issue(loc, (
+            f"{value} overlaps {other_value} at {second.display}:{second.line_of(other_loc)} "
+            f"({'.'.join(map(str, other_loc))}); every prefix of the fabric must be disjoint: change one of the two"
+        ), value))
+    return issues
+
+
+def _freshness(paths: Sequence[Path]) -> dict[Path, tuple[int, float]]:
+    """Sort key per stack file: (0 new to git, 1 changed, 2 committed or no git; newest first)."""
+    import subprocess
+
+    status: dict[str, str] = {}
+    if paths:
+        try:
+            out = subprocess.run(["git", "status", "--porcelain", "--", *map(str, paths)], capture_output=True,
+                                 text=True, timeout=10, cwd=paths[0].parent).stdout
+            top = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True, text=True,
+                                 timeout=10, cwd=paths[0].parent).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            out, top = "", ""
+        for line in out.splitlines():
+            if len(line) > 3 and top:
+                status[str((Path(top) / line[3:].strip('"')).resolve())] = line[:2]
+    key = {}
+    for path in paths:
+        code = status.get(str(path.resolve()), "")
+        rank = 0 if ("?" in code or "A" in code) else 1 if code.strip() else 2
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            mtime = 0.0
+        key[path] = (rank, -mtime)
+    return key
 
 
 def resolve_names(stacks_dir: Path, names: Sequence[str], all_stacks: bool) -> list[str]:
@@ -68,7 +127,8 @@ def resolve_names(stacks_dir: Path, names: Sequence[str], all_stacks: bool) -> l
     unknown = [n for n in names if n not in available]
     if unknown:
         raise SpecError([
-            SpecIssue(str(stacks_dir), None, "--stack", n, f"unknown stack; available: {', '.join(available) or 'none'}")
+            SpecIssue(str(stacks_dir), None, "--stack", n,
+                      f"unknown stack; available: {', '.join(available) or 'none'}." + did_you_mean(n, available))
             for n in unknown
         ])
     return list(available) if all_stacks or not names else list(dict.fromkeys(names))

@@ -10,6 +10,7 @@ from typing import Any
 from infra import catalog
 from infra.capacity.report import Violation
 from infra.spec import FabricSpec
+from infra.spec.messages import did_you_mean
 
 Loc = tuple[str | int, ...]
 
@@ -25,6 +26,8 @@ class InputProblem:
     message: str
     other: tuple[str, Loc] | None = None
     """The other side of a clash (stack, path), so the report can give its file and line too."""
+    other_value: Any = None
+    """The other side's value (an overlapping prefix), so either side can be reported first."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def prefix_overlaps(specs: Sequence[FabricSpec]) -> list[InputProblem]:
             out.append(InputProblem(
                 p.stack, p.loc, str(p.net),
                 f"overlaps {a.net} ({a.where}); every prefix of the fabric must be disjoint",
-                other=(a.stack, a.loc),
+                other=(a.stack, a.loc), other_value=str(a.net),
             ))
         active.append(p)
     return out
@@ -86,15 +89,18 @@ def references(specs: Sequence[FabricSpec]) -> list[InputProblem]:
             peer = by_name.get(link.peer_stack)
             if peer is None:
                 out.append(InputProblem(s.stack, (*loc, "peer_stack"), link.peer_stack,
-                                        f"no such stack; known: {', '.join(by_name)}"))
+                                        f"no such stack; known: {', '.join(by_name)}."
+                                        + did_you_mean(link.peer_stack, by_name)))
             elif link.peer_circuit not in peer.interconnect.circuits:
                 out.append(InputProblem(s.stack, (*loc, "peer_circuit"), link.peer_circuit,
                                         f"stack {peer.stack} has no such circuit; it has "
-                                        f"{', '.join(peer.interconnect.circuits)}"))
+                                        f"{', '.join(peer.interconnect.circuits)}."
+                                        + did_you_mean(link.peer_circuit, peer.interconnect.circuits)))
         for name, d in s.demands.items():
             if d.to_stack not in by_name:
                 out.append(InputProblem(s.stack, ("ai-fabric:demands", name, "to_stack"), d.to_stack,
-                                        f"no such stack; known: {', '.join(by_name)}"))
+                                        f"no such stack; known: {', '.join(by_name)}."
+                                        + did_you_mean(d.to_stack, by_name)))
     return out
 
 

@@ -19,16 +19,21 @@ class Violation:
     resource: str | None = None
     path: str | None = None
     """The spec key path the claim comes from, for spec-level checks."""
+    location: str | None = None
+    """'file:line' of the stack file entry the claim comes from (set by infra.workspace), else None."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"invariant": self.invariant, "resource": self.resource, "message": self.message}
         if self.path:
             out["path"] = self.path
+        if self.location:
+            out["location"] = self.location
         return out
 
     def __str__(self) -> str:
         where = self.resource or (f"{self.stack}: {self.path}" if self.path else self.stack or "")
-        return f"[{self.invariant}] {where}: {self.message}"
+        at = f"{self.location}: " if self.location else ""
+        return f"{at}[{self.invariant}] {where}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra import catalog, rbac_operations
 from infra.spec.fields import Guid, Loc, Name, SpecModel, raise_problems
+from infra.spec.messages import did_you_mean
 
 PrincipalKind = Literal["Group", "ServicePrincipal", "ManagedIdentity", "User"]
 """ManagedIdentity is assigned as principalType ServicePrincipal, which is what Azure expects."""
@@ -258,7 +259,8 @@ class AccessSpec(SpecModel):
             if g.principal not in self.principals:
                 problems.append((
                     ("grants", name, "principal"),
-                    f"{g.principal!r} is not in principals ({', '.join(self.principals) or 'none'})",
+                    f"{g.principal!r} is not in principals ({', '.join(self.principals) or 'none'})."
+                    + did_you_mean(g.principal, self.principals),
                 ))
             if g.role not in self.custom_roles and g.role not in catalog.BUILTIN_ROLES:
                 problems.append((

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from infra import catalog
 from infra.spec.fields import Cidr, Name, PositiveCount, SpecModel
+from infra.spec.messages import did_you_mean
 
 
 # Key types Azure accepts for a Linux admin account (articles/virtual-machines/linux/create-ssh-keys-detailed):
@@ -105,7 +106,8 @@ class GpuClusterSpec(SpecModel):
     @classmethod
     def _known_sku(cls, sku: str) -> str:
         if sku not in catalog.GPU_SKUS:
-            raise ValueError(f"unknown GPU SKU {sku!r}; allowed: {', '.join(catalog.GPU_SKUS)}")
+            raise ValueError(f"unknown GPU SKU {sku!r}; allowed: {', '.join(catalog.GPU_SKUS)}."
+                             + did_you_mean(sku, catalog.GPU_SKUS))
         return sku
 
     @field_validator("image_version")

@@ -18,6 +18,7 @@ from infra.spec.carrier_state import PENDING, CarrierState, CarrierStateSpec, re
 from infra.spec.compute import GpuClusterSpec
 from infra.spec.fields import AzureRegion, Cidr, Loc, Name, PositiveCount, SpecModel, raise_problems
 from infra.spec.network import Demand, DirectCircuit, InterconnectSpec, ProviderCircuit
+from infra.spec.messages import did_you_mean
 
 # The stack file's config keys, in the ai-fabric namespace, and the spec field each fills.
 CONFIG_KEYS: dict[str, str] = {
@@ -51,7 +52,8 @@ class SiteSpec(SpecModel):
     def _quota_skus(cls, quota: dict[str, int]) -> dict[str, int]:
         unknown = [k for k in quota if k not in catalog.GPU_SKUS]
         if unknown:
-            raise ValueError(f"unknown GPU SKU {', '.join(map(repr, unknown))}; allowed: {', '.join(catalog.GPU_SKUS)}")
+            raise ValueError(f"unknown GPU SKU {', '.join(map(repr, unknown))}; allowed: {', '.join(catalog.GPU_SKUS)}."
+                             + did_you_mean(unknown[0], catalog.GPU_SKUS))
         return quota
 
 
@@ -88,7 +90,8 @@ class CatalogOverrides(SpecModel):
         for sku in sockets:
             known = catalog.GPU_SKUS.get(sku)
             if known is None:
-                raise ValueError(f"unknown GPU SKU {sku!r}; allowed: {', '.join(catalog.GPU_SKUS)}")
+                raise ValueError(f"unknown GPU SKU {sku!r}; allowed: {', '.join(catalog.GPU_SKUS)}."
+                                 + did_you_mean(sku, catalog.GPU_SKUS))
             if known.status is catalog.Status.VERIFIED:
                 raise ValueError(f"{sku} socket count is verified ({known.source}); it cannot be overridden")
         return sockets
@@ -210,7 +213,8 @@ class FabricSpec(SpecModel):
         return (
             (*loc, "peering_location"),
             f"{location!r} is not a peering location of the provider; allowed: "
-            f"{', '.join(sorted(cat.peering_locations))} (add one with catalog_overrides.peering_locations)",
+            f"{', '.join(sorted(cat.peering_locations))} (add one with catalog_overrides.peering_locations)."
+            + did_you_mean(location, cat.peering_locations),
         )
 
     def _reference_problems(self) -> list[tuple[Loc, str]]:
@@ -225,7 +229,8 @@ class FabricSpec(SpecModel):
                 if ds not in self.access.datasets:
                     out.append((
                         ("clusters", name, "datasets", i),
-                        f"{ds!r} is not in access.datasets ({', '.join(self.access.datasets) or 'none'})",
+                        f"{ds!r} is not in access.datasets ({', '.join(self.access.datasets) or 'none'})."
+                        + did_you_mean(ds, self.access.datasets),
                     ))
         out += reference_problems(self.carrier_state, set(self.interconnect.circuits), set(self.interconnect.ports))
         for name, g in self.access.grants.items():

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from infra import catalog
+from infra.spec.messages import did_you_mean
 
 
 class SpecModel(BaseModel):
@@ -43,7 +44,8 @@ Name = Annotated[str, AfterValidator(_name)]
 def _region(value: str) -> str:
     if value not in catalog.AZURE_REGIONS:
         raise ValueError(
-            f"unknown Azure region {value!r}; allowed: {', '.join(sorted(catalog.AZURE_REGIONS))}"
+            f"unknown Azure region {value!r}; allowed: {', '.join(sorted(catalog.AZURE_REGIONS))}."
+            + did_you_mean(value, catalog.AZURE_REGIONS)
         )
     return value
 

@@ -64,6 +64,43 @@ def allowed_keys(path: tuple[Any, ...], data: Mapping[str, Any]) -> list[str]:
     return [k for k in model.model_fields] if model else []
 
 
+def field_at(path: tuple[Any, ...], data: Mapping[str, Any]) -> FieldInfo | None:
+    """The model field a key path ends at (its description and annotation), or None."""
+    if not path:
+        return None
+    tp: Any = FabricSpec
+    here: Any = data
+    for part in path[:-1]:
+        tp = _step(tp, part, here)
+        here = here.get(part) if isinstance(here, Mapping) else None
+        if tp is None:
+            return None
+    for member in _members(tp):
+        model = _model_for(member, here)
+        if model is not None and path[-1] in model.model_fields:
+            return model.model_fields[path[-1]]
+    return None
+
+
+def union_kinds(path: tuple[Any, ...], data: Mapping[str, Any]) -> dict[str, str]:
+    """For a place that holds a tagged union ('kind: provider | direct'): each tag and the first line
+    of its model's docstring. Empty when the place is no such union."""
+    tp: Any = FabricSpec
+    here: Any = data
+    for part in path:
+        tp = _step(tp, part, here)
+        here = here.get(part) if isinstance(here, Mapping) else None
+        if tp is None:
+            return {}
+    out: dict[str, str] = {}
+    for member in _members(tp):
+        field = member.model_fields.get("kind") if isinstance(member, type) and issubclass(member, BaseModel) else None
+        if field is not None:
+            for tag in typing.get_args(field.annotation):
+                out[str(tag)] = (member.__doc__ or "").strip().splitlines()[0] if member.__doc__ else ""
+    return out
+
+
 def _type_name(tp: Any) -> str:
     tp = _unwrap(tp)
     origin = typing.get_origin(tp)

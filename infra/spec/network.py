@@ -9,6 +9,7 @@ from pydantic import Field, StrictBool, model_validator
 
 from infra import catalog
 from infra.spec.fields import Asn, Cidr, Loc, Name, SecretConfigKey, Slash29, Slash30, SpecModel, Vlan, raise_problems
+from infra.spec.messages import did_you_mean
 
 Tier = Literal["Local", "Standard", "Premium"]
 DataPlan = Literal["MeteredData", "UnlimitedData"]
@@ -233,7 +234,8 @@ class InterconnectSpec(SpecModel):
         for name, c in self.circuits.items():
             if isinstance(c, DirectCircuit) and c.port not in self.ports:
                 problems.append(
-                    (("circuits", name, "port"), f"{c.port!r} is not in ports ({', '.join(self.ports) or 'none'})")
+                    (("circuits", name, "port"),
+                     f"{c.port!r} is not in ports ({', '.join(self.ports) or 'none'})." + did_you_mean(c.port, self.ports))
                 )
         seen: dict[tuple[str, str, str], str] = {}
         for name, link in self.global_reach.items():
@@ -245,7 +247,8 @@ class InterconnectSpec(SpecModel):
             if link.circuit not in self.circuits:
                 problems.append((
                     ("global_reach", name, "circuit"),
-                    f"{link.circuit!r} is not in circuits ({', '.join(self.circuits)})",
+                    f"{link.circuit!r} is not in circuits ({', '.join(self.circuits)})."
+                    + did_you_mean(link.circuit, self.circuits),
                 ))
             ends = (link.circuit, link.peer_stack, link.peer_circuit)
             if ends in seen:

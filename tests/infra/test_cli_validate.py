@@ -55,7 +55,8 @@ def test_fails_with_exit_2_on_an_unknown_stack(validate):
     assert code == 2
     assert out == ""
     assert "fabric validate: invalid input (1 problem)" in err
-    assert "--stack: unknown stack; available: eastus, southcentralus, uksouth, westeurope, westus3 (got 'eastus9')" in err
+    assert ("--stack: unknown stack; available: eastus, southcentralus, uksouth, westeurope, westus3. "
+            "Did you mean 'eastus'? (got 'eastus9')") in err
 
 
 def test_fails_with_exit_2_when_a_copied_stack_overlaps_its_original(validate, stack_file, stacks_dir):
@@ -65,9 +66,12 @@ def test_fails_with_exit_2_when_a_copied_stack_overlaps_its_original(validate, s
     assert code == 2
     assert out == ""
     line = original.line("address_space: [10.10.0.0/16]")
-    overlap = [l for l in err.splitlines() if "ai-fabric:site.address_space.0: overlaps 10.10.0.0/16" in l]
+    overlap = [l for l in err.splitlines() if "ai-fabric:site.address_space.0: 10.10.0.0/16 overlaps 10.10.0.0/16" in l]
     assert len(overlap) == 1
-    assert f"Pulumi.eastus.yaml:{line}: " in overlap[0] or f"Pulumi.eastus-copy.yaml:{line}: " in overlap[0]
+    # The copy, the file being added, is blamed first; the original is named with its own file and line.
+    assert f"Pulumi.eastus-copy.yaml:{line}: " in overlap[0]
+    assert f"at {stacks_dir / 'Pulumi.eastus.yaml'}:{line} (ai-fabric:site.address_space.0)" in overlap[0] or (
+        f"Pulumi.eastus.yaml:{line} (ai-fabric:site.address_space.0)" in overlap[0])
     assert "every prefix of the fabric must be disjoint" in overlap[0]
 
 
@@ -88,10 +92,11 @@ def test_fails_with_exit_1_when_an_invariant_is_violated(validate, stack_file):
     code, out, err = validate("--all")
     assert code == 1
     assert err == ""
+    line = stack_file("eastus").line("Standard_ND96amsr_A100_v4: 60000")
     assert (
-        "VIOLATION [vcpu-quota] eastus: site.vcpu_quota.Standard_ND96amsr_A100_v4: clusters a100 need 64,800 vCPUs "
-        "of Standard_ND96amsr_A100_v4 in eastus, over the declared quota of 60,000; request 4,800 more"
-    ) in out
+        f"Pulumi.eastus.yaml:{line}: [vcpu-quota] eastus: site.vcpu_quota.Standard_ND96amsr_A100_v4: clusters a100 "
+        "need 64,800 vCPUs of Standard_ND96amsr_A100_v4 in eastus, over the declared quota of 60,000; request 4,800 more"
+    ) in out  # a violation names the file and line of the entry it comes from
     assert out.count("invariants: all hold") == len(SHIPPED) - 1
 
 
@@ -165,3 +170,54 @@ def test_console_script_validates_the_shipped_stacks(repo_root):
     done = subprocess.run([str(fabric), "validate", "--all"], cwd=repo_root, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "eastus (eastus): 5,400 GPUs on 675 VMs, 1,350 CPU sockets" in done.stdout
+
+
+# ------------------------------------------------------------------------------------------------
+# Messages in the stack file's words, not the validation library's
+# ------------------------------------------------------------------------------------------------
+
+
+def _problems(stack_file, validate, old: str, new: str) -> str:
+    f = stack_file("eastus")
+    f.replace(old, new)
+    code, _, err = validate("--stack", "eastus")
+    assert code == 2
+    return err
+
+
+def test_a_bandwidth_with_a_unit_says_the_unit_and_the_number_to_write(stack_file, validate):
+    err = _problems(stack_file, validate, "bandwidth_mbps: 10000\n        tier: Premium\n        private_peering:\n"
+                    "          peer_asn: 64610\n          vlan_id: 110",
+                    "bandwidth_mbps: 10Gbps\n        tier: Premium\n        private_peering:\n"
+                    "          peer_asn: 64610\n          vlan_id: 110")
+    assert "ai-fabric:interconnect.circuits.wdc.bandwidth_mbps: must be a whole number of megabits per second" in err
+    assert "Write 10000 for '10Gbps'." in err and "Input should" not in err
+
+
+def test_a_zone_written_as_a_number_says_to_quote_it(stack_file, validate):
+    err = _problems(stack_file, validate, 'zone: "1"', "zone: 1")
+    assert "ai-fabric:clusters.a100.zone: must be one of '1', '2', '3', written as text" in err
+    assert 'zone: "1"' in err
+
+
+def test_a_circuit_without_kind_lists_the_kinds_it_can_be(stack_file, validate):
+    err = _problems(stack_file, validate, "      nyc:\n        kind: provider\n", "      nyc:\n")
+    assert "ai-fabric:interconnect.circuits.nyc: needs `kind`" in err
+    assert "'provider' (A circuit bought from a connectivity provider" in err and "'direct'" in err
+    assert "discriminator" not in err
+
+
+def test_a_misspelt_key_is_one_problem_with_a_suggestion(stack_file, validate):
+    err = _problems(stack_file, validate, "      vm_count: 675\n", "      vm_cout: 675\n")
+    assert "invalid input (1 problem)" in err
+    assert "ai-fabric:clusters.a100.vm_cout: unknown key. Did you mean 'vm_count'?" in err
+
+
+def test_an_unknown_peering_location_suggests_the_nearest(stack_file, validate):
+    err = _problems(stack_file, validate, "peering_location: New York", "peering_location: New Yrok")
+    assert "Did you mean 'New York'?" in err
+
+
+def test_an_indentation_error_gets_a_hint(stack_file, validate):
+    err = _problems(stack_file, validate, "    address_space: [10.10.0.0/16]", "   address_space: [10.10.0.0/16]")
+    assert "invalid YAML" in err and "usually the indentation" in err

@@ -139,7 +139,7 @@ def test_plan_reports_count_violations_as_the_exit_code_does(stacks, capsys):
     path.write_text(path.read_text().replace("Standard_ND96isr_H200_v5: 14000", "Standard_ND96isr_H200_v5: 13000"))
     code, out, _ = _run(capsys, "plan", "--stack", "westus3", "--stacks-dir", str(stacks))
     assert code == 1
-    assert "  westus3: [vcpu-quota]" in out[out.index("Violations"): out.index("Detail")]
+    assert re.search(r"  westus3: \S*Pulumi\.westus3\.yaml:\d+: \[vcpu-quota\]", out[out.index("Violations"): out.index("Detail")])
     assert out.rstrip().endswith("1 violation -> exit 1")
     code, md, _ = _run(capsys, "plan", "--stack", "westus3", "--format", "markdown", "--stacks-dir", str(stacks))
     assert code == 1 and "❌ **1 violation**" in md and "- **westus3** `vcpu-quota`" in md

@@ -207,7 +207,7 @@ def test_direct_circuit_on_the_port_ladder_is_accepted(spec_data, make_spec, dir
 def test_fails_when_direct_circuit_names_a_missing_port(spec_data, spec_errors, direct):
     spec_data["interconnect"]["circuits"]["wdc"] = direct("nope", 1, 10)
     msg = only_error(spec_errors(spec_data), "interconnect.circuits.wdc.port")
-    assert msg == "'nope' is not in ports (none)"
+    assert msg == "'nope' is not in ports (none)."
 
 
 def test_fails_when_direct_port_is_400g_without_override(spec_data, spec_errors):
@@ -392,7 +392,7 @@ def test_principal_object_id_parses_to_a_uuid(spec_data, make_spec):
 def test_fails_when_a_grant_names_a_missing_principal_and_role(spec_data, spec_errors):
     spec_data["access"] = {"grants": {"g": {"principal": "ghost", "role": "Overlord", "scope": "fabric"}}}
     errors = spec_errors(spec_data)
-    assert only_error(errors, "access.grants.g.principal") == "'ghost' is not in principals (none)"
+    assert only_error(errors, "access.grants.g.principal") == "'ghost' is not in principals (none)."
     assert only_error(errors, "access.grants.g.role").startswith("'Overlord' is neither a custom role (none)")
 
 

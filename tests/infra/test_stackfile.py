@@ -71,10 +71,18 @@ def test_fails_when_a_key_is_unknown_and_lists_what_is_allowed_here(stack_file):
     unknown = only(issues, "ai-fabric:clusters.a100.subnt")
     assert unknown.line == line
     assert unknown.message == (
-        "unknown key; allowed here: sku, vm_count, gpu_count, placement_group_max_vms, subnet, "
+        "unknown key. Did you mean 'subnet'? Allowed here: sku, vm_count, gpu_count, placement_group_max_vms, subnet, "
         "subnet_headroom_pct, zone, datasets, image_version, admin_ssh_public_key"
     )
-    assert only(issues, "ai-fabric:clusters.a100.subnet").message == "required key is missing"
+    # One mistake, one problem: the missing 'subnet' is the misspelt key, not a second problem.
+    assert [i for i in issues if i.path == "ai-fabric:clusters.a100.subnet"] == []
+
+
+def test_a_missing_key_with_no_near_misspelling_is_still_reported(stack_file):
+    f = stack_file("eastus")
+    f.replace("      subnet: 10.10.0.0/22\n", "")
+    missing = only(issues_of(f.path), "ai-fabric:clusters.a100.subnet")
+    assert missing.message.startswith("required key is missing. It is: The cluster's subnet")
 
 
 def test_gateway_error_points_at_the_gateway(stack_file):
@@ -101,8 +109,7 @@ def test_unknown_key_in_a_provider_circuit_lists_allowed_keys(stack_file):
                      "          vlan_id: 110")
     issue = only(issues_of(f.path), "ai-fabric:interconnect.circuits.wdc.bandwdith_mbps")
     assert issue.line == line
-    assert issue.message.startswith("unknown key; allowed here: ")
-    assert "bandwidth_mbps" in issue.message
+    assert issue.message.startswith("unknown key. Did you mean 'bandwidth_mbps'? Allowed here: ")
 
 
 def test_provider_circuit_without_an_explicit_provider_key_points_at_the_field(stack_file):
@@ -247,9 +254,9 @@ def test_cross_stack_overlap_names_both_files_stacks_and_lines(stack_file, stack
     (issue,) = space
     assert issue.line == original.line("address_space: [10.10.0.0/16]")
     assert issue.value == "10.10.0.0/16"
-    names = {"Pulumi.eastus.yaml": "eastus-copy", "Pulumi.eastus-copy.yaml": "eastus"}
-    file = issue.file.rsplit("/", 1)[-1]
-    assert f"({names[file]}: ai-fabric:site.address_space.0)" in issue.message
+    # The copy (the newer file) is blamed first; the message names the original's file and line.
+    assert issue.file.endswith("Pulumi.eastus-copy.yaml")
+    assert f"Pulumi.eastus.yaml:{issue.line} (ai-fabric:site.address_space.0)" in issue.message
 
 
 def test_fails_when_a_stack_file_uses_yaml_aliases(stack_file):
@@ -283,3 +290,4 @@ def test_fails_when_the_file_name_is_not_a_valid_stack_name(stacks_dir):
         load(bad)
     (issue,) = exc.value.issues
     assert issue.line is None and issue.path == "" and "UKSouth" in issue.message
+
