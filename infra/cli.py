@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from infra import render
+from infra import render, terminal
 from infra.stackfile import SpecError
 from infra.workspace import Fabric, find_stacks_dir, load_fabric, resolve_names
 
@@ -33,8 +33,18 @@ def _selection(parser: argparse.ArgumentParser) -> None:
                         help="directory of Pulumi.<stack>.yaml files (default: ./stacks)")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ai-fabric")
+    except PackageNotFoundError:  # a plain checkout, not installed
+        return "unknown (not installed: pip install -e .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="fabric", description="Validate, plan and draw the ai-fabric stacks offline.")
+    parser.add_argument("--version", action="version", version=f"fabric (ai-fabric) {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     validate = sub.add_parser("validate", help="check stack files and the capacity invariants they decide")
     _selection(validate)
@@ -84,9 +94,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     worst = EXIT_OK
     for name in names:
         stack = fabric.stacks[name]
-        print("\n".join(render.capacity_summary(fabric.assessment.capacity[name], stack.spec.site.vcpu_quota)))
+        terminal.write("\n".join(render.capacity_summary(fabric.assessment.capacity[name], stack.spec.site.vcpu_quota)) + "\n")
         found = fabric.assessment.violations_of(name)
-        print("\n".join(render.violations_block(found)))
+        terminal.write("\n".join(render.violations_block(found)) + "\n")
         if found:
             worst = EXIT_VIOLATIONS
     return worst
@@ -123,10 +133,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         json.dump(plan.to_json(result), sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render.plan_markdown(result))
+        sys.stdout.write(render.plan_markdown(result))  # Markdown stays Markdown, even on a terminal
     else:
         quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
-        sys.stdout.write(render.plan_table(result, quotas))
+        terminal.write(render.plan_table(result, quotas))
     return EXIT_OK if result.clean else EXIT_VIOLATIONS
 
 
@@ -154,7 +164,7 @@ def cmd_rollout(args: argparse.Namespace) -> int:
             json.dump(rollout_plan.to_json(), sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
-            sys.stdout.write(report.dry_run(rollout_plan))
+            terminal.write(report.dry_run(rollout_plan))
         return EXIT_OK
 
     def progress(stack: str, message: str) -> None:
@@ -175,7 +185,7 @@ def cmd_rollout(args: argparse.Namespace) -> int:
         json.dump(result.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(report.outcome(result))
+        terminal.write(report.outcome(result))
     return result.exit_code
 
 
