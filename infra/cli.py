@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -29,7 +30,17 @@ def _selection(parser: argparse.ArgumentParser) -> None:
                         help="a stack to act on (repeatable); default: every stack")
     parser.add_argument("--all", action="store_true", help="every stack of the stacks directory")
     parser.add_argument("--stacks-dir", type=Path, default=None, metavar="DIR",
-                        help="directory of Pulumi.<stack>.yaml files (default: ./stacks)")
+                        help="directory of Pulumi.<stack>.yaml files and fabric.yaml (default: ./stacks)")
+    parser.add_argument("--on", type=_day, default=None, metavar="DATE",
+                        help="plan the fabric as on this day (YYYY-MM-DD): new fibre counts from its "
+                             "in_service date (default: today)")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2027-03-01") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace) -> tuple[Fabric, list[str]]:
     stacks_dir = find_stacks_dir(args.stacks_dir)
     names = resolve_names(stacks_dir, args.stack, args.all)
-    return load_fabric(stacks_dir), names
+    return load_fabric(stacks_dir, args.on), names
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
