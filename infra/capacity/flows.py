@@ -752,9 +752,10 @@ def _shortfall(net: _Network, f: Failure | None, second: Failure | None, sol: _S
         ds = demands_of(i)
         total = sum(d.gbps for d in ds) or 1.0
         by_demand += [(d, sol.unrouted[i] * d.gbps / total) for d in ds]
+    # Binding capacity rows (non-zero dual); an arc the failure took away is the failure, not a saturation.
     saturated = tuple(sorted(
-        (Saturated(net.labels[a], sol.load[a], net.cap[a] if f is None else _cap_under(net, a, f, second))
-         for a in np.nonzero(sol.duals < -1e-9)[0]),
+        (s for s in (Saturated(net.labels[a], sol.load[a], _cap_under(net, a, f, second))
+                     for a in np.nonzero(sol.duals < -1e-9)[0]) if s.capacity_gbps > EPS),
         key=lambda s: s.resource,
     ))
     short = float(sum(sol.unrouted[i] for i in ids))
@@ -978,7 +979,7 @@ def violations(report: FlowReport) -> list[Violation]:
         ))
     two_seen = 0
     for sf in report.shortfalls:
-        listed = sf.component if len(sf.component) <= MESSAGE_DEMANDS else sf.demands
+        listed = sf.demands
         labels = ", ".join(f"{d.label} -> {d.to_stack} ({_gbps(d.gbps)} Gb/s)" for d in listed[:MESSAGE_DEMANDS])
         if len(listed) > MESSAGE_DEMANDS:
             labels += f" and {len(listed) - MESSAGE_DEMANDS} more"
@@ -989,6 +990,10 @@ def violations(report: FlowReport) -> list[Violation]:
         share = f"short by {_gbps(sf.short_gbps)} Gb/s of the {_gbps(sf.needed_gbps)} Gb/s {need}"
         if sf.saturated:
             share += "; saturated: " + ", ".join(map(str, sf.saturated[:MESSAGE_DEMANDS]))
+        elif sf.failures:
+            share += "; every route left for it is cut"
+        if len(sf.short_by_demand) > 1:
+            share += " (" + ", ".join(f"{d.label} short by {_gbps(x)}" for d, x in sf.short_by_demand[:MESSAGE_DEMANDS]) + ")"
         one = len(listed) == 1
         if sf.failure is None:
             invariant = "demands-fit"
