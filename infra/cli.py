@@ -89,10 +89,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # A stack file deleted since the earlier plan takes its protected resources with it.
     removed = plan.removed_stacks(against, fabric) if against is not None and (args.all or not args.stack) else {}
     if args.format == "json":
-        json.dump(plan.to_json(plans, removed), sys.stdout, indent=2, sort_keys=False)
+        doc = plan.to_json(plans, removed)
+        if fabric.assessment.flows is not None:
+            doc["carrier"] = fabric.assessment.flows.carrier_json()
+        json.dump(doc, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render.plan_markdown(plans, removed))
+        sys.stdout.write(render.plan_markdown(plans, removed, fabric.assessment.flows))
     else:
         quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
         sys.stdout.write(render.plan_table(plans, quotas, removed))
@@ -105,7 +108,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     fabric, names = _load(args)
     specs = [s.spec for s in fabric.stacks.values()]
-    topo = graph.topology(specs, fabric.assessment.capacity, selected=set(names))
+    flows = fabric.assessment.flows
+    topo = graph.topology(specs, fabric.assessment.capacity, selected=set(names),
+                          carrier=flows.graph if flows is not None else None)
     sys.stdout.write(graph.mermaid(topo) if args.format == "mermaid" else graph.dot(topo))
     return EXIT_OK
 

@@ -106,8 +106,11 @@ def plan_table(plans: Sequence[StackPlan], quotas: dict[str, dict[str, int]],
     return "\n".join(out) + "\n"
 
 
-def plan_markdown(plans: Sequence[StackPlan], removed: Mapping[str, Sequence[Any]] | None = None) -> str:
-    """For a pull-request comment: capacity per stack, violations, and the resources folded away."""
+def plan_markdown(plans: Sequence[StackPlan], removed: Mapping[str, Sequence[Any]] | None = None,
+                  flows: Any = None) -> str:
+    """For a pull-request comment: capacity per stack, violations, and the resources folded away.
+
+    `flows` (the fabric's FlowReport) adds the carrier's utilisation, normal and worst case."""
     out = ["## ai-fabric plan", ""]
     for name, changes in (removed or {}).items():
         out.append(f"**Stack {name} is gone since the earlier plan**")
@@ -148,4 +151,8 @@ def plan_markdown(plans: Sequence[StackPlan], removed: Mapping[str, Sequence[Any
                 "| type | count |", "|---|--:|"]
         out += [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
         out += ["", "</details>"]
+    # The carrier network (infra.carrier.report): one table for the whole fabric.
+    from infra.carrier.report import utilisation_markdown
+
+    out += utilisation_markdown(flows)
     return "\n".join(out) + "\n"
