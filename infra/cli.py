@@ -89,9 +89,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # A stack file deleted since the earlier plan takes its protected resources with it.
     removed = plan.removed_stacks(against, fabric) if against is not None and (args.all or not args.stack) else {}
     if args.format == "json":
-        doc = plan.to_json(plans, removed)
-        if fabric.assessment.flows is not None:
-            doc["carrier"] = fabric.assessment.flows.carrier_json()
+        from infra.carrier.report import carrier_json
+
+        doc = plan.to_json(plans, removed) | carrier_json(fabric.assessment.flows)
         json.dump(doc, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":

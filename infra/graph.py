@@ -160,7 +160,7 @@ def dot(t: Topology) -> str:
         attrs = {
             "global-reach": f' [label="{e.label}", style=dashed, color=blue]',
             "span": f' [label="{e.label}", penwidth=2]',
-            "span-new": f' [label="{e.label}", style=dashed, color=darkgreen]',
+            "span-new": f' [label="{e.label}", style=dotted, color=darkgreen]',
         }.get(e.kind, "")
         out.append(f"  {e.a} -- {e.b}{attrs};")
     out.append("}")

@@ -9,6 +9,11 @@ def _n(x: float) -> str:
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
+def carrier_json(report: FlowReport | None) -> dict:
+    """The plan document's fabric-level ``carrier`` key: span use normal and worst, pending fibre."""
+    return {} if report is None else {"carrier": report.carrier_json()}
+
+
 def utilisation_markdown(report: FlowReport | None) -> list[str]:
     """A table of span use per direction: normal, and the worst over single failures (with which)."""
     if report is None:

@@ -114,9 +114,9 @@ def test_fails_when_a_whole_stack_with_protected_circuits_disappears(fabric_dir,
     start = text.index("      to-uksouth-lon:")
     end = text.index("  ai-fabric:demands:")
     text = text[:start] + text[end:]
-    text = text.replace("    corpus-to-uksouth:\n      kind: replication\n      to_stack: uksouth\n      dataset_tb: 100\n"
-                        "      within_hours: 48\n", "    {}\n")
-    we.write_text(text.replace("  ai-fabric:demands:\n    {}\n", "  ai-fabric:demands: {}\n"))
+    # Its only demand goes to uksouth: the demands block becomes empty.
+    demands, access = text.index("  ai-fabric:demands:"), text.index("  ai-fabric:access:")
+    we.write_text(text[:demands] + "  ai-fabric:demands: {}\n" + text[access:])
     code = cli.main(["plan", "--all", "--format", "json", "--stacks-dir", str(fabric_dir), "--against", str(before)])
     out = json.loads(capsys.readouterr().out)
     assert code == 1, out.get("removed_stacks")
