@@ -336,6 +336,8 @@ class DemandFigures:
     worst_shortfall_failure: Failure | None = None
     saturated: tuple[Saturated, ...] = ()
     """What limits it where it is short (nothing failed, else the failure above)."""
+    exact: bool = True
+    """False: available/worst are the bound the pair's circuits and gateway set (large fabrics)."""
 
 
 @dataclass(frozen=True)
@@ -458,6 +460,13 @@ class _Network:
             self.has_row[self.node[("sink", s)]] = False
         self._csr = None
 
+    def arcs_out_of(self) -> list[np.ndarray]:
+        if not hasattr(self, "_out_of"):
+            order = np.argsort(self.tail, kind="stable")
+            bounds = np.searchsorted(self.tail[order], np.arange(self.n_nodes + 1))
+            self._out_of = [order[bounds[v]:bounds[v + 1]] for v in range(self.n_nodes)]
+        return self._out_of
+
     def _node(self, key: tuple) -> int:
         return self.node.setdefault(key, len(self.node))
 
@@ -554,47 +563,50 @@ class _Network:
     # -------------------------------------------------------------------- max-flow (scipy)
 
     def csr_structure(self):
-        """The arc structure as a CSR matrix once; each max-flow copies it and sets capacities."""
+        """The arc structure as a CSR matrix once (parallel arcs share one entry, their "slot");
+        each max-flow copies it and only sets the capacities."""
         if self._csr is None:
             from scipy.sparse import csr_matrix
 
-            m = csr_matrix((np.arange(1, self.n_arcs + 1, dtype=np.float64), (self.tail, self.head)),
-                           shape=(self.n_nodes, self.n_nodes))
-            # Parallel arcs (two circuits of one site at one location) are summed into one entry.
-            m.sum_duplicates()
-            # Map each arc to its CSR slot.
-            slot = np.empty(self.n_arcs, dtype=np.int64)
-            indptr, indices = m.indptr, m.indices
-            for a in range(self.n_arcs):
-                u, v = self.tail[a], self.head[a]
-                lo, hi = indptr[u], indptr[u + 1]
-                slot[a] = lo + np.searchsorted(indices[lo:hi], v)
-            self._csr = (m, slot)
+            keys = self.tail * self.n_nodes + self.head
+            uniq, slot = np.unique(keys, return_inverse=True)
+            rows, cols = uniq // self.n_nodes, uniq % self.n_nodes
+            m = csr_matrix((np.ones(len(uniq), dtype=np.int32), (rows, cols)), shape=(self.n_nodes, self.n_nodes))
+            m.sort_indices()
+            # Parallel arcs of one slot, in arc order: the flow of a slot fills them one after another.
+            order = np.argsort(slot, kind="stable")
+            self._csr = (m, slot, uniq, order)
         return self._csr
 
     def max_flow(self, cap: np.ndarray, source: int, sink: int) -> tuple[float, np.ndarray]:
         """Max flow from node to node within `cap` (Gb/s, rounded down to Mb/s): value and flow per arc."""
         from scipy.sparse.csgraph import maximum_flow
 
-        m, slot = self.csr_structure()
+        m, slot, uniq, order = self.csr_structure()
+        ints = np.where(np.isfinite(cap), np.floor(np.maximum(cap, 0.0) * _MBPS), _INT_INF)
         g = m.copy()
-        ints = np.where(np.isfinite(cap), np.floor(np.maximum(cap, 0.0) * _MBPS), _INT_INF).astype(np.int64)
-        data = np.zeros(len(g.data), dtype=np.int64)
-        np.add.at(data, slot, ints)
-        g.data = np.minimum(data, _INT_INF).astype(np.int32)
+        g.data = np.minimum(np.bincount(slot, weights=ints, minlength=len(uniq)), _INT_INF).astype(np.int32)
         res = maximum_flow(g, source, sink, method="dinic")
-        fl = res.flow
-        # Split each slot's flow over its parallel arcs in order of capacity.
-        per_slot = np.asarray(fl[self.tail, self.head]).ravel().astype(float)
+        fl = res.flow.tocsr() if hasattr(res.flow, "tocsr") else res.flow
+        fl.sort_indices()
+        # The flow on each slot: look its (row, col) up among the flow matrix's sorted entries.
+        rows = np.repeat(np.arange(fl.shape[0]), np.diff(fl.indptr))
+        fkeys = rows * self.n_nodes + fl.indices
+        pos = np.searchsorted(fkeys, uniq)
+        pos = np.minimum(pos, len(fkeys) - 1) if len(fkeys) else pos
+        found = (len(fkeys) > 0) & (fkeys[pos] == uniq) if len(fkeys) else np.zeros(len(uniq), dtype=bool)
+        per_slot = np.where(found, np.asarray(fl.data)[pos] if len(fkeys) else 0, 0).astype(float)
+        per_slot = np.maximum(per_slot, 0.0)
+        # Split a slot's flow over its parallel arcs, each up to its capacity, in arc order.
+        caps = ints[order]
+        slots = slot[order]
+        cum = np.cumsum(caps)
+        first = np.r_[True, slots[1:] != slots[:-1]]
+        base = np.maximum.accumulate(np.where(first, cum - caps, 0))
+        before = cum - caps - base
+        take = np.clip(per_slot[slots] - before, 0, caps)
         flow = np.zeros(self.n_arcs)
-        left = defaultdict(float)
-        for a in np.argsort(slot, kind="stable"):
-            s = slot[a]
-            if s not in left:
-                left[s] = max(per_slot[a], 0.0)
-            take = min(left[s], ints[a])
-            flow[a] = take / _MBPS
-            left[s] -= take
+        flow[order] = take / _MBPS
         return res.flow_value / _MBPS, flow
 
 
@@ -642,10 +654,14 @@ def _reroute(net: _Network, load: np.ndarray, cap: np.ndarray, over: list[int]) 
     """Send each over-full arc's excess around it by max-flow in what is left (any commodity: all of
     an arc's flow goes from its tail to its head, so a detour from tail to head carries it)."""
     load = load.copy()
+    out_of = net.arcs_out_of()
     for a in over:
         excess = load[a] - cap[a]
         if net.kinds[a] == "gateway":
             return None  # the only way into the site's VNet
+        head = int(net.head[a])
+        if net.kinds[a] != "in" and cap[out_of[head]].sum() <= EPS:
+            return None  # the arc leads into a dead PoP: no detour reaches it
         left = cap - load
         left[a] = 0.0
         got, flow = net.max_flow(np.maximum(left, 0.0), int(net.tail[a]), int(net.head[a]))
@@ -681,8 +697,12 @@ def _restricted(net: _Network, pair_ids: list[int], base: _Solution, cap_f: np.n
 # ------------------------------------------------------------------------------------------------
 
 
-def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None) -> FlowReport:
-    """Demands fit now, after every single failure, and (critical ones) after any two."""
+def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None,
+            timings: dict[str, float] | None = None) -> FlowReport:
+    """Demands fit now, after every single failure, and (critical ones) after any two.
+
+    `timings`, when given, receives seconds per phase: baseline, single, figures, two."""
+    clock = _Clock(timings)
     g = build(specs, carrier, on)
     report = FlowReport(g)
     if not g.demands:
@@ -696,7 +716,10 @@ def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None
     all_pairs = list(range(len(net.pairs)))
 
     base = net.solve(all_pairs, net.cap)
-    alone = _alone_figures(net)
+    clock.lap("baseline")
+    exact = len(net.pairs) <= EXACT_FIGURES_PAIRS
+    alone = _alone_figures(net) if exact else _alone_bounds(net)
+    clock.lap("figures")
     report.unroutable = [d for i, p in enumerate(net.pairs) if alone[i][0] <= EPS for d in net.pair_demands[p]]
     unroutable_pairs = {i for i, p in enumerate(net.pairs) if alone[i][0] <= EPS}
     if base.short > EPS:
@@ -729,15 +752,33 @@ def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None
         worse = load_f > worst_load + EPS
         for a in np.nonzero(worse)[0]:
             worst_load[a], worst_by[a] = load_f[a], f
+    clock.lap("single")
     report.spans = [
         ArcUse(net.labels[a], "span", net.cap[a], normal[a], worst_load[a], worst_by[a])
         for name in g.spans for a in net.span_arcs[name]
     ]
-    report.demands = _demand_figures(net, failures, base, alone, per_pair_short)
+    report.demands = _demand_figures(net, failures, base, alone, per_pair_short, exact)
     report.sites = _site_figures(g, failures, net, report.demands)
+    clock.lap("figures")
     if base_ok:
         _two_failures(net, failures, report)
+    clock.lap("two")
     return report
+
+
+class _Clock:
+    """Adds the seconds since the last lap to a phase (for the bench)."""
+
+    def __init__(self, out: dict[str, float] | None):
+        import time
+
+        self.out, self.now, self.t = out, time.perf_counter, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        if self.out is not None:
+            t = self.now()
+            self.out[phase] = self.out.get(phase, 0.0) + t - self.t
+            self.t = t
 
 
 def _shortfall(net: _Network, f: Failure | None, second: Failure | None, sol: _Solution, pair_ids: Sequence[int],
@@ -771,6 +812,20 @@ def _cap_under(net: _Network, a: int, *failures: Failure | None) -> float:
     return cap
 
 
+EXACT_FIGURES_PAIRS = 400
+"""Pairs of sites up to which each pair's own figures (available, worst failure) are exact max-flows;
+beyond, they are the bound its circuits and gateway set (scipy's max-flow costs milliseconds a call)."""
+
+
+def _alone_bounds(net: _Network) -> list[tuple[float, None]]:
+    """Per pair: what its circuits (out of A, into B) and B's gateway allow, an upper bound."""
+    out = []
+    for s, t in net.pairs:
+        bound = min(net.cap[net.site_out[s]].sum(), net.cap[net.site_in[t]].sum(), net.cap[net.gw_arc[t]])
+        out.append((float(bound), None))
+    return out
+
+
 def _alone_figures(net: _Network) -> list[tuple[float, np.ndarray]]:
     """Per pair of sites: the most the fabric carries between them with nothing else on it."""
     out = []
@@ -781,20 +836,35 @@ def _alone_figures(net: _Network) -> list[tuple[float, np.ndarray]]:
 
 def _demand_figures(net: _Network, failures: list[Failure], base: _Solution,
                     alone: list[tuple[float, np.ndarray]],
-                    short: dict[int, tuple[float, Failure, tuple[Saturated, ...]]]) -> dict[tuple[str, str], DemandFigures]:
+                    short: dict[int, tuple[float, Failure, tuple[Saturated, ...]]],
+                    exact: bool = True) -> dict[tuple[str, str], DemandFigures]:
     changes = [net.changes(f) for f in failures]
     out: dict[tuple[str, str], DemandFigures] = {}
     for i, (s, t) in enumerate(net.pairs):
         v0, flow = alone[i]
+        if flow is None:  # bounds only: the endpoint failures' effect on the same bound
+            worst, worst_f = v0, None
+            for j, ch in enumerate(changes):
+                cap_f = None
+                for a in ch:
+                    if a in net.site_out[s] or a in net.site_in[t] or a == net.gw_arc[t]:
+                        cap_f = cap_f if cap_f is not None else net.cap.copy()
+                        cap_f[a] = ch[a]
+                if cap_f is not None:
+                    b = min(cap_f[net.site_out[s]].sum(), cap_f[net.site_in[t]].sum(), cap_f[net.gw_arc[t]])
+                    if b < worst - EPS:
+                        worst, worst_f = float(b), failures[j]
+            cands = []
         # Failures that reduce an arc this pair's max-flow uses, most damaging bound first. The flow
         # left after removing what crosses the reduced arcs is a lower bound: once it cannot beat the
         # worst found, no later candidate can.
-        cands = []
-        for j, ch in enumerate(changes):
-            lost = sum(max(0.0, flow[a] - c) for a, c in ch.items())
-            if lost > EPS:
-                cands.append((v0 - lost, j))
-        worst, worst_f = v0, None
+        else:
+            cands = []
+            for j, ch in enumerate(changes):
+                lost = sum(max(0.0, flow[a] - c) for a, c in ch.items())
+                if lost > EPS:
+                    cands.append((v0 - lost, j))
+            worst, worst_f = v0, None
         for bound, j in sorted(cands):
             if bound >= worst - EPS:
                 break
@@ -811,6 +881,7 @@ def _demand_figures(net: _Network, failures: list[Failure], base: _Solution,
             out[(d.stack, d.name)] = DemandFigures(
                 d, v0, worst, worst_f, paths, float(base.unrouted[i] * share),
                 0.0 if sp is None else sp[0] * share, None if sp is None else sp[1], () if sp is None else sp[2],
+                exact,
             )
     return out
 
