@@ -460,6 +460,13 @@ class _Network:
             self.has_row[self.node[("sink", s)]] = False
         self._csr = None
 
+    def arcs_between(self) -> dict[tuple[int, int], list[int]]:
+        if not hasattr(self, "_between"):
+            self._between: dict[tuple[int, int], list[int]] = defaultdict(list)
+            for arc, (u, v) in enumerate(zip(self.tail.tolist(), self.head.tolist())):
+                self._between[(u, v)].append(arc)
+        return self._between
+
     def arcs_out_of(self) -> list[np.ndarray]:
         if not hasattr(self, "_out_of"):
             order = np.argsort(self.tail, kind="stable")
@@ -651,8 +658,10 @@ def _settle(net: _Network, pair_ids: list[int], base: _Solution | None, load: np
 
 
 def _reroute(net: _Network, load: np.ndarray, cap: np.ndarray, over: list[int]) -> np.ndarray | None:
-    """Send each over-full arc's excess around it by max-flow in what is left (any commodity: all of
-    an arc's flow goes from its tail to its head, so a detour from tail to head carries it)."""
+    """Send each over-full arc's excess around it in what is left (any commodity: all of an arc's
+    flow goes from its tail to its head, so a detour from tail to head carries it): first along one
+    shortest detour with room for all of it (breadth-first search, scipy.sparse.csgraph), else split
+    by max-flow."""
     load = load.copy()
     out_of = net.arcs_out_of()
     for a in over:
@@ -664,14 +673,40 @@ def _reroute(net: _Network, load: np.ndarray, cap: np.ndarray, over: list[int]) 
             return None  # the arc leads into a dead PoP: no detour reaches it
         left = cap - load
         left[a] = 0.0
-        got, flow = net.max_flow(np.maximum(left, 0.0), int(net.tail[a]), int(net.head[a]))
-        if got < excess - EPS:
-            return None
-        if got > excess:
-            flow *= excess / got
-        load += flow
+        path = _detour(net, left, int(net.tail[a]), head, excess)
+        if path is not None:
+            load[path] += excess
+        else:
+            got, flow = net.max_flow(np.maximum(left, 0.0), int(net.tail[a]), head)
+            if got < excess - EPS:
+                return None
+            if got > excess:
+                flow *= excess / got
+            load += flow
         load[a] -= excess
     return load
+
+
+def _detour(net: _Network, left: np.ndarray, source: int, sink: int, amount: float) -> np.ndarray | None:
+    """Arcs of a fewest-hop path from source to sink on arcs with `amount` left, or None."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    ok = np.nonzero(left >= amount - EPS)[0]
+    if not len(ok):
+        return None
+    g = csr_matrix((np.ones(len(ok)), (net.tail[ok], net.head[ok])), shape=(net.n_nodes, net.n_nodes))
+    _, pred = breadth_first_order(g, source, directed=True, return_predecessors=True)
+    if sink != source and pred[sink] < 0:
+        return None
+    # Each hop: of the parallel arcs between the two nodes, the one with the most left.
+    between = net.arcs_between()
+    arcs, v = [], sink
+    while v != source:
+        u = int(pred[v])
+        arcs.append(max(between[(u, v)], key=lambda arc: left[arc]))
+        v = u
+    return np.array(arcs, dtype=np.int64)
 
 
 def _restricted(net: _Network, pair_ids: list[int], base: _Solution, cap_f: np.ndarray,
@@ -812,7 +847,7 @@ def _cap_under(net: _Network, a: int, *failures: Failure | None) -> float:
     return cap
 
 
-EXACT_FIGURES_PAIRS = 400
+EXACT_FIGURES_PAIRS = 100
 """Pairs of sites up to which each pair's own figures (available, worst failure) are exact max-flows;
 beyond, they are the bound its circuits and gateway set (scipy's max-flow costs milliseconds a call)."""
 
