@@ -673,18 +673,30 @@ def _reroute(net: _Network, load: np.ndarray, cap: np.ndarray, over: list[int]) 
             return None  # the arc leads into a dead PoP: no detour reaches it
         left = cap - load
         left[a] = 0.0
-        path = _detour(net, left, int(net.tail[a]), head, excess)
-        if path is not None:
-            load[path] += excess
-        else:
+        # Detours one after another (fewest hops first, each as full as its narrowest arc allows),
+        # a few at most; then max-flow for what is still left.
+        need = excess
+        for _ in range(DETOURS):
+            path = _detour(net, left, int(net.tail[a]), head, 1e-3)
+            if path is None:
+                break
+            push = min(need, float(left[path].min()))
+            load[path] += push
+            left[path] -= push
+            need -= push
+            if need <= EPS:
+                break
+        if need > EPS:
             got, flow = net.max_flow(np.maximum(left, 0.0), int(net.tail[a]), head)
-            if got < excess - EPS:
+            if got < need - EPS:
                 return None
-            if got > excess:
-                flow *= excess / got
-            load += flow
+            load += flow * (need / got)
         load[a] -= excess
     return load
+
+
+DETOURS = 4
+"""Detours tried one after another for one over-full arc before max-flow."""
 
 
 def _detour(net: _Network, left: np.ndarray, source: int, sink: int, amount: float) -> np.ndarray | None:
