@@ -127,6 +127,9 @@ def fabric(fraction: float = 1.0) -> tuple[list[FabricSpec], CarrierSpec]:
 
 def run(fractions=SCALES, out=sys.stdout) -> dict:
     """Time the analysis at each size; print progress and a growth table; return the figures."""
+    import scipy.optimize  # noqa: F401  (imported before the clock starts: the first import takes seconds)
+    import scipy.sparse.csgraph  # noqa: F401
+
     rows = []
     for fraction in fractions:
         print(f"  building the synthetic fabric at {fraction:g} of full size ...", file=out, flush=True)

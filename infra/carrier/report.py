@@ -31,6 +31,20 @@ def utilisation_markdown(report: FlowReport | None) -> list[str]:
         out.append("New fibre not yet in service: " + ", ".join(
             f"`{s.name}` ({s.a}-{s.z}, {_n(s.gbps)} Gb/s, from {s.in_service})" for s in g.pending.values()) + ".")
         out.append("")
+    if report.demands:
+        out += ["| demand | needs Gb/s | path (baseline) | alone Gb/s | after worst failure | short after a failure |",
+                "|---|--:|---|--:|---|--:|"]
+        for (stack, name), fig in sorted(report.demands.items()):
+            d = fig.demand
+            path = "; ".join(f"{p} ({_n(round(p.gbps, 2))} Gb/s)" for p in fig.paths) or "none"
+            flags = " (critical)" if d.critical else ""
+            flags += " [carrier only]" if d.path == "carrier" else ""
+            worst = f"{_n(round(fig.worst_failure_gbps, 2))} Gb/s ({fig.worst_failure or 'none'})"
+            short = (f"{_n(round(fig.worst_shortfall_gbps, 2))} ({fig.worst_shortfall_failure})"
+                     if fig.worst_shortfall_failure else "0")
+            out.append(f"| {stack}/{name} -> {d.to_stack}{flags} | {_n(round(d.gbps, 2))} | {path} | "
+                       f"{_n(round(fig.available_gbps, 2))} | {worst} | {short} |")
+        out.append("")
     out += ["| span (direction) | capacity Gb/s | normal Gb/s | normal % | worst Gb/s | worst % | worst failure |",
             "|---|--:|--:|--:|--:|--:|---|"]
     rows = sorted(report.spans, key=lambda u: -(u.worst_gbps / u.capacity_gbps if u.capacity_gbps else 0))
