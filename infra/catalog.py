@@ -729,3 +729,70 @@ def with_overrides(overrides: Mapping[str, Any]) -> Catalog:
 
 
 DEFAULT = Catalog()
+
+
+# --------------------------------------------------------------------------------------------
+# Paths between sites: which traffic each path carries (used by infra.capacity.flows)
+# --------------------------------------------------------------------------------------------
+
+VNET_CONNECTIVITY_DOC = "articles/expressroute/virtual-network-connectivity-guidance.md"
+ER_GATEWAY_HOWTO_DOC = "articles/expressroute/expressroute-howto-add-gateway-portal-resource-manager.md"
+GLOBAL_REACH_FAQ_DOC = "includes/expressroute-global-reach-faq-include.md"
+VNET_PEERING_DOC = "articles/virtual-network/virtual-network-peering-overview.md"
+
+
+@dataclass(frozen=True)
+class PathRule:
+    """Whether VNet-to-VNet traffic between two sites may take a path, and why."""
+
+    path: str
+    carries_vnet_to_vnet: bool
+    on_carrier_fibre: bool
+    modelled: bool
+    """Whether the flow model routes demands over it."""
+    source: str
+    status: Status = Status.VERIFIED
+    note: str = ""
+
+
+PATH_RULES: Mapping[str, PathRule] = {
+    r.path: r
+    for r in (
+        PathRule(
+            "carrier", True, True, True,
+            ER_FAQ_DOC + " (private peering supports virtual networks; 'How are VNets advertised on ExpressRoute "
+            "Private Peering?': the gateway advertises the VNet's address spaces to the circuit)",
+            Status.UNVERIFIED,
+            note="From Azure's side each end is ordinary VNet <-> on-premises ExpressRoute traffic; between the "
+            "two circuits the carrier routes it over its own spans. That the carrier re-advertises one site's "
+            "VNet prefixes (AS path with 12076) to another circuit is the carrier's configuration (e.g. AS-path "
+            "override), not an Azure fact: confirm it with the carrier.",
+        ),
+        PathRule(
+            "global-reach", False, False, False,
+            GLOBAL_REACH_DOC + " ('link ExpressRoute circuits together to make a private network between your "
+            "on-premises networks'); " + GLOBAL_REACH_FAQ_DOC + " ('connects your on-premises networks ... "
+            "through Microsoft's global network'; not transitive; throughput capped by the smaller circuit)",
+            note="Documented for on-premises to on-premises only; Azure documents no VNet-to-VNet traffic over "
+            "it, and it runs on Microsoft's backbone, never the carrier's fibre. No demand is routed over it.",
+        ),
+        PathRule(
+            "expressroute-vnet-to-vnet", True, False, False,
+            VNET_CONNECTIVITY_DOC + " (VNet to VNet through ExpressRoute works between VNets linked to the same "
+            "circuit, is disabled by default and enabled on the gateway, 'Allow traffic from remote virtual "
+            "networks' = allowRemoteVnetTraffic, " + ER_GATEWAY_HOWTO_DOC + "; Microsoft doesn't recommend it: the "
+            "gateway is a bottleneck and the MSEE hop adds latency); " + ER_FAQ_DOC + " ('VNet-to-VNet "
+            "connectivity over ExpressRoute isn't recommended')",
+            note="The fabric's VNets link only to their own site's circuits, so this path does not join two "
+            "sites; the gateways' allowRemoteVnetTraffic (components/interconnect.py) is left as it is.",
+        ),
+        PathRule(
+            "global-vnet-peering", True, False, False,
+            VNET_PEERING_DOC + " (peering connects VNets, across regions as global VNet peering, over the "
+            "Microsoft backbone, not through a gateway; no bandwidth limit beyond the VMs') and "
+            + VNET_CONNECTIVITY_DOC + " (the recommended VNet-to-VNet path)",
+            note="Holds, but the fabric declares no VNet peering between sites, so it is not modelled; a demand "
+            "with path: carrier could never take it (it leaves the carrier's fibre).",
+        ),
+    )
+}

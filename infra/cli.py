@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -30,7 +31,17 @@ def _selection(parser: argparse.ArgumentParser) -> None:
                         help="a stack to act on (repeatable); default: every stack")
     parser.add_argument("--all", action="store_true", help="every stack of the stacks directory")
     parser.add_argument("--stacks-dir", type=Path, default=None, metavar="DIR",
-                        help="directory of Pulumi.<stack>.yaml files (default: ./stacks)")
+                        help="directory of Pulumi.<stack>.yaml files and fabric.yaml (default: ./stacks)")
+    parser.add_argument("--on", type=_day, default=None, metavar="DATE",
+                        help="plan the fabric as on this day (YYYY-MM-DD): new fibre counts from its "
+                             "in_service date (default: today)")
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2027-03-01") from None
 
 
 def _version() -> str:
@@ -86,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _load(args: argparse.Namespace) -> tuple[Fabric, list[str]]:
     stacks_dir = find_stacks_dir(args.stacks_dir)
     names = resolve_names(stacks_dir, args.stack, args.all)
-    return load_fabric(stacks_dir), names
+    return load_fabric(stacks_dir, args.on), names
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -108,7 +119,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     stacks_dir = find_stacks_dir(args.stacks_dir)
     names = resolve_names(stacks_dir, args.stack, args.all)
-    fabric = load_fabric(stacks_dir)
+    fabric = load_fabric(stacks_dir, args.on)
     whole_fabric = args.all or not args.stack
     earlier: review.EarlierPlan | None = None
     label = ""
@@ -130,10 +141,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
         reviewed = review.review(label, earlier, {p.stack: tuple(p.inventory) for p in plans}, whole_fabric)
     result = plan.with_review(plans, reviewed)
     if args.format == "json":
-        json.dump(plan.to_json(result), sys.stdout, indent=2, sort_keys=False)
+        from infra.carrier.report import carrier_json
+
+        doc = plan.to_json(result) | carrier_json(fabric.assessment.flows)
+        json.dump(doc, sys.stdout, indent=2, sort_keys=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render.plan_markdown(result))  # Markdown stays Markdown, even on a terminal
+        # Markdown stays Markdown, even on a terminal.
+        sys.stdout.write(render.plan_markdown(result, fabric.assessment.flows))
     else:
         quotas = {n: dict(fabric.stacks[n].spec.site.vcpu_quota) for n in names}
         terminal.write(render.plan_table(result, quotas))
@@ -145,7 +160,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     fabric, names = _load(args)
     specs = [s.spec for s in fabric.stacks.values()]
-    topo = graph.topology(specs, fabric.assessment.capacity, selected=set(names))
+    flows = fabric.assessment.flows
+    topo = graph.topology(specs, fabric.assessment.capacity, selected=set(names),
+                          carrier=flows.graph if flows is not None else None)
     sys.stdout.write(graph.mermaid(topo) if args.format == "mermaid" else graph.dot(topo))
     return EXIT_OK
 

@@ -2,7 +2,9 @@
 
 Drawn from the specs (the declared intent), with capacities: sites and their GPU clusters,
 circuits with bandwidth at their peering locations, gateways with throughput, and Global Reach
-links with the bandwidth they can carry (the smaller of the two circuits).
+links with the bandwidth they can carry (the smaller of the two circuits). With a carrier network
+(stacks/fabric.yaml) circuits meet the carrier's PoPs, and the spans between PoPs are drawn with
+their capacity, shared-risk groups and status (new fibre dashed, with its in-service date).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 from infra import catalog
 from infra.capacity import StackCapacity
+from infra.capacity.flows import FabricGraph
 from infra.spec import FabricSpec
 
 
@@ -48,10 +51,11 @@ class Topology:
     edges: list[Edge]
     peers: list[Node] = field(default_factory=list)
     """Circuits of stacks not drawn that a drawn site's Global Reach links reach."""
+    carrier_title: str = "Carrier fabric: peering locations"
 
 
 def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity],
-             selected: set[str] | None = None) -> Topology:
+             selected: set[str] | None = None, carrier: FabricGraph | None = None) -> Topology:
     """The drawing of the `selected` stacks (default: all). A Global Reach link to a stack left out
     ends at a small node standing for the peer's circuit, so no link of a drawn site goes missing."""
     by_name = {s.stack: s for s in specs}
@@ -79,8 +83,13 @@ def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity],
             nodes.append(Node(cid, f"circuit {name} {_gbps(bw)}", "circuit"))
             edges.append(Edge(gw, cid))
             loc = spec.interconnect.peering_location_of(name)
-            lid = _id("loc", loc)
-            locations.setdefault(loc, Node(lid, loc, "location"))
+            if carrier is not None and carrier.carrier is not None:
+                pop = carrier.pop_of(loc)
+                lid = _id("pop", pop)
+                locations.setdefault(pop, Node(lid, f"PoP {pop} ({loc})", "pop"))
+            else:
+                lid = _id("loc", loc)
+                locations.setdefault(loc, Node(lid, loc, "location"))
             edges.append(Edge(cid, lid))
         sites[s] = nodes
         for link in spec.interconnect.global_reach.values():
@@ -92,7 +101,20 @@ def topology(specs: Sequence[FabricSpec], capacity: dict[str, StackCapacity],
             if peer.stack not in chosen:
                 peers.setdefault(far, Node(far, f"{peer.stack}/{link.peer_circuit} (not drawn)", "peer"))
             edges.append(Edge(_id(s, "circuit", link.circuit), far, f"Global Reach {_gbps(bw)}", "global-reach"))
-    return Topology(sites, labels, sorted(locations.values(), key=lambda n: n.label), edges, list(peers.values()))
+    if carrier is not None and carrier.carrier is not None:
+        for pop, loc in carrier.pops.items():
+            locations.setdefault(pop, Node(_id("pop", pop), f"PoP {pop} ({loc or 'transit'})", "pop"))
+        for span in [*carrier.spans.values(), *carrier.pending.values()]:
+            risk = f" SRLG {', '.join(span.srlgs)}" if span.srlgs else ""
+            if span.name in carrier.pending:
+                label, kind = f"{span.name} {_gbps(span.gbps)}{risk} NEW from {span.in_service}", "span-new"
+            else:
+                status = " new" if span.new else ""
+                label, kind = f"{span.name} {_gbps(span.gbps)}{risk}{status}", "span"
+            edges.append(Edge(_id("pop", span.a), _id("pop", span.z), label, kind))
+    title = f"Carrier network: {carrier.carrier}" if carrier is not None and carrier.carrier else None
+    return Topology(sites, labels, sorted(locations.values(), key=lambda n: n.label), edges, list(peers.values()),
+                    title or "Carrier fabric: peering locations")
 
 
 def mermaid(t: Topology) -> str:
@@ -102,7 +124,7 @@ def mermaid(t: Topology) -> str:
         for n in nodes:
             out.append(f'    {n.id}["{n.label}"]')
         out.append("  end")
-    out.append('  subgraph carrier["Carrier fabric: peering locations"]')
+    out.append(f'  subgraph carrier["{t.carrier_title}"]')
     for n in t.locations:
         out.append(f'    {n.id}(("{n.label}"))')
     out.append("  end")
@@ -111,6 +133,10 @@ def mermaid(t: Topology) -> str:
     for e in t.edges:
         if e.kind == "global-reach":
             out.append(f'  {e.a} <-. "{e.label}" .-> {e.b}')
+        elif e.kind == "span":
+            out.append(f'  {e.a} === |"{e.label}"| {e.b}')
+        elif e.kind == "span-new":
+            out.append(f'  {e.a} -. "{e.label}" .- {e.b}')
         else:
             out.append(f"  {e.a} --- {e.b}")
     return "\n".join(out) + "\n"
@@ -124,14 +150,18 @@ def dot(t: Topology) -> str:
         for n in nodes:
             out.append(f'    {n.id} [label="{n.label}"];')
         out.append("  }")
-    out.append('  subgraph cluster_carrier {\n    label="Carrier fabric: peering locations";')
+    out.append(f'  subgraph cluster_carrier {{\n    label="{t.carrier_title}";')
     for n in t.locations:
         out.append(f'    {n.id} [label="{n.label}", shape=ellipse];')
     out.append("  }")
     for n in t.peers:
         out.append(f'  {n.id} [label="{n.label}", style=dotted];')
     for e in t.edges:
-        attrs = f' [label="{e.label}", style=dashed, color=blue]' if e.kind == "global-reach" else ""
+        attrs = {
+            "global-reach": f' [label="{e.label}", style=dashed, color=blue]',
+            "span": f' [label="{e.label}", penwidth=2]',
+            "span-new": f' [label="{e.label}", style=dotted, color=darkgreen]',
+        }.get(e.kind, "")
         out.append(f"  {e.a} -- {e.b}{attrs};")
     out.append("}")
     return "\n".join(out) + "\n"

@@ -322,7 +322,7 @@ def _md_changes(review: Review) -> list[str]:
     return out + ["", "</details>", ""]
 
 
-def plan_markdown(plans: FabricPlan | Sequence[StackPlan]) -> str:
+def plan_markdown(plans: FabricPlan | Sequence[StackPlan], flows: Any = None) -> str:
     """For a pull-request comment: the verdict and summary first, the changes, violations, the detail folded."""
     fp = _as_fabric_plan(plans)
     mark = "✅" if fp.clean else "❌"
@@ -369,5 +369,9 @@ def plan_markdown(plans: FabricPlan | Sequence[StackPlan]) -> str:
         out += ["", "| type | count |", "|---|--:|"]
         out += [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
         out += ["", "</details>", ""]
+    # The carrier network (infra.carrier.report): demand paths and span utilisation, for the whole fabric.
+    from infra.carrier.report import utilisation_markdown
+
+    out += utilisation_markdown(flows)
     out.append(f"{plural(len(fp.stacks), 'stack')} planned: {_verdict(fp)} (exit {0 if fp.clean else 1}).")
     return "\n".join(out) + "\n"

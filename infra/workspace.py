@@ -7,12 +7,14 @@ so commands load the whole directory even when they report on one stack.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra import capacity
+from infra import capacity, carrier
 from infra.capacity import Assessment
+from infra.carrier import checks as carrier_checks
 from infra.spec import PROJECT
 from infra.stackfile import LoadedStack, SpecError, SpecIssue, discover, load
 from infra.spec.messages import did_you_mean
@@ -22,6 +24,10 @@ from infra.spec.messages import did_you_mean
 class Fabric:
     stacks: dict[str, LoadedStack]
     assessment: Assessment
+    carrier: carrier.LoadedCarrier | None = None
+    """DIR/fabric.yaml, or None when the directory has none (the carrier's network is not modelled)."""
+    on: dt.date | None = None
+    """The day planned for (None: today)."""
 
 
 def find_stacks_dir(explicit: Path | None = None) -> Path:
@@ -35,8 +41,10 @@ def find_stacks_dir(explicit: Path | None = None) -> Path:
     return here / "stacks"
 
 
-def load_fabric(stacks_dir: Path) -> Fabric:
-    """Every stack of the directory, or SpecError with every problem of every file."""
+def load_fabric(stacks_dir: Path, on: dt.date | None = None) -> Fabric:
+    """Every stack of the directory and its fabric.yaml, or SpecError with every problem of every file.
+
+    `on` is the day planned for: new fibre counts only from its in-service date (default today)."""
     files = discover(stacks_dir)
     if not files:
         raise SpecError([SpecIssue(str(stacks_dir), None, "", "<empty>", "no Pulumi.<stack>.yaml files in this directory")])
@@ -49,13 +57,23 @@ def load_fabric(stacks_dir: Path) -> Fabric:
             issues += exc.issues
         else:
             loaded[stack.name] = stack
+    network = None
+    try:
+        network = carrier.load_beside(stacks_dir)
+    except SpecError as exc:
+        issues += exc.issues
     if issues:
         raise SpecError(issues)
-    assessment = capacity.assess([s.spec for s in loaded.values()])
+    if network is not None:
+        problems = carrier_checks.problems(network, loaded)
+        if problems:
+            raise SpecError(problems)
+    assessment = capacity.assess([s.spec for s in loaded.values()], network.spec if network else None, on)
     if assessment.input_problems:
         raise SpecError(_input_issues(loaded, assessment.input_problems))
     located = [locate(v, loaded) for v in assessment.violations]
-    return Fabric(stacks=loaded, assessment=dataclasses.replace(assessment, violations=located))
+    return Fabric(stacks=loaded, assessment=dataclasses.replace(assessment, violations=located),
+                  carrier=network, on=on)
 
 
 def locate(v: capacity.Violation, loaded: Mapping[str, LoadedStack]) -> capacity.Violation:

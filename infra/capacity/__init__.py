@@ -6,6 +6,7 @@ what the program actually declares are in infra.invariants.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -41,8 +42,12 @@ def stack_capacity(spec: FabricSpec) -> tuple[StackCapacity, list[Violation]]:
     return cap, compute.check(spec, clusters) + network.check(spec) + access.check(spec)
 
 
-def assess(specs: Sequence[FabricSpec]) -> Assessment:
-    """The whole fabric: every stack's figures and invariants, then the rules across stacks."""
+def assess(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None) -> Assessment:
+    """The whole fabric: every stack's figures and invariants, then the rules across stacks.
+
+    `carrier` is the carrier network (an infra.carrier.CarrierSpec, from stacks/fabric.yaml) or None
+    (not modelled: only circuits and gateways bound the demands); `on` the day planned for (new
+    fibre counts from its in-service date), default today."""
     capacity: dict[str, StackCapacity] = {}
     violations: list[Violation] = []
     for spec in specs:
@@ -53,7 +58,7 @@ def assess(specs: Sequence[FabricSpec]) -> Assessment:
     report = None
     if not problems:
         violations += fabric.global_reach(specs) + fabric.circuit_limits(specs)
-        report = flows.analyse(specs)
+        report = flows.analyse(specs, carrier, on)
         violations += flows.violations(report)
         for spec in specs:
             capacity[spec.stack] = _with_fabric_figures(capacity[spec.stack], spec, report)
@@ -63,13 +68,18 @@ def assess(specs: Sequence[FabricSpec]) -> Assessment:
 def _with_fabric_figures(cap: StackCapacity, spec: FabricSpec, report: FlowReport) -> StackCapacity:
     """The stack's interconnect figures as the whole fabric sees them: failures anywhere, demands."""
     site = report.sites[spec.stack]
-    demands = []
+    demands: list[DemandCapacity] = []
     for name, d in spec.demands.items():
         fig = report.demands[(spec.stack, name)]
         demands.append(DemandCapacity(
             name=name, to_stack=d.to_stack, needed_gbps=d.gbps, available_gbps=fig.available_gbps,
             worst_failure_gbps=fig.worst_failure_gbps, dataset_tb=fig.demand.dataset_tb,
             worst_failure=None if fig.worst_failure is None else str(fig.worst_failure),
+            critical=d.critical, path_requirement=d.path,
+            paths=tuple(p.to_json() for p in fig.paths),
+            short_gbps=fig.short_gbps, worst_shortfall_gbps=fig.worst_shortfall_gbps,
+            worst_shortfall_failure=None if fig.worst_shortfall_failure is None else str(fig.worst_shortfall_failure),
+            saturated=tuple(s.to_json() for s in fig.saturated),
         ))
     ic = replace(
         cap.interconnect,
@@ -77,6 +87,7 @@ def _with_fabric_figures(cap: StackCapacity, spec: FabricSpec, report: FlowRepor
         worst_failure=None if site.worst_failure is None else str(site.worst_failure),
         global_reach_gbps=site.global_reach_gbps,
         global_reach_n_minus_1_gbps=site.global_reach_n_minus_1_gbps,
+        worst_demand_failure=None if site.worst_demand_failure is None else str(site.worst_demand_failure),
         demands=tuple(demands),
     )
     return replace(cap, interconnect=ic)

@@ -1,54 +1,64 @@
-"""The fabric as a flow network: do all declared demands fit at once, and after any single failure?
+"""The fabric as a flow network over the carrier: do all demands fit, and after any failure?
 
-The graph (one per fabric, built from every stack's spec):
+Which traffic may take which path is decided by Azure's documentation (the path rules in
+infra/catalog.py, section "Paths between sites"):
 
-- **circuits**: each carries its bandwidth in each direction (ER_FAQ_DOC: "the ExpressRoute circuit
-  bandwidth is duplex"; the burst to twice that over both links is not counted on). Direction
-  "out" leaves the site's VNet for the carrier, "in" enters it.
-- **gateways**: one per site, in front of traffic INTO the site's VNet: on-premises (here: the
-  other end of a Global Reach link) to VNet; for VNet-to-VNet traffic over ExpressRoute
-  articles/expressroute/virtual-network-connectivity-guidance.md names the gateway as the
-  bottleneck in the data path. FastPath sends that traffic straight to the VMs
-  (FASTPATH_DOC: "sends network traffic directly to virtual machines in the virtual network,
-  bypassing the gateway"), so a gateway with FastPath effective (asked for and supported by the
-  SKU) limits nothing. Traffic from the VNet to the circuit never passes the gateway: the gateway
-  exchanges routes and receives inbound traffic, while VMs send outbound traffic to the Microsoft
-  edge routers directly. FASTPATH_DOC and ER_GW_DOC describe FastPath for the on-premises-to-VNet
-  direction only, which is consistent with that, but neither states the outbound path outright;
-  the statement comes from practitioners' notes (e.g. github.com/nyquist/memory2go,
-  cloud/azure/architect/ExpressRoute.md: "Traffic from VNET to MSEE bypasses Gateway"). Treat it
-  as *unverified*: without it, a gateway would limit both directions, which only makes a
-  non-FastPath site tighter.
-- **Global Reach links** between a circuit of one site and a circuit of another. A link carries at
-  most the smaller circuit's bandwidth (GLOBAL_REACH_DOC), which the circuit capacities already
-  enforce, so a link adds no constraint of its own. Links are not transitive: traffic from A to B
-  uses one direct link between a circuit of A and a circuit of B, never a third site. So every path
-  of a demand A -> B is ``circuit a (out) -> link -> circuit b (in) [-> gateway of B]``, and a path
-  formulation of the multi-commodity flow is small.
-- **peering locations**: failure domains; losing one loses every circuit there, in every site,
-  except ExpressRoute Metro circuits, which are dual-homed to two locations of one city.
+- **the carrier path** carries every inter-site demand: VNet A -> a circuit of A (out) -> the PoP
+  serving that circuit's peering location -> carrier spans -> the PoP of a circuit of B -> that
+  circuit (in) -> B's gateway unless FastPath -> VNet B. From Azure's side this is VNet-to-on-premises
+  at one end and on-premises-to-VNet at the other, ExpressRoute's documented purpose; between the
+  two circuits the traffic is on the carrier's own fibre.
+- **Global Reach** links circuits "to make a private network between your on-premises networks";
+  Azure documents no VNet-to-VNet traffic over it, so no demand is routed over a Global Reach link.
+  Its figures (``global_reach_gbps``) are what on-premises networks behind the circuits can exchange.
+- **global VNet peering** is Azure's documented VNet-to-VNet path (Microsoft's backbone, never the
+  carrier's fibre). The fabric declares none, so none is modelled; a demand with ``path: carrier``
+  could never take one anyway.
 
-Failures (each alone): a circuit; a peering location; a gateway, meaning one of its two instances,
-which halves its throughput and does not matter where FastPath is effective (the two-instance
-model is DESIGN.md's; ER_GW_DOC only says maintenance reduces a gateway's capacity: *unverified*). A demand set fits if a linear program (scipy ``linprog``, HiGHS) can
-route every demand at its rate within every capacity.
+The graph: nodes are the carrier's PoPs and, per site, a source (its VNet sending), a gate (behind
+its circuits) and a sink (its VNet receiving). Arcs: a circuit's ``out`` (source -> PoP) and ``in``
+(PoP -> gate), each its bandwidth (ER_FAQ_DOC: circuit bandwidth is duplex); a span's two directions,
+each its capacity; the gateway (gate -> sink), unbounded where FastPath is effective (FASTPATH_DOC).
+Traffic from the VNet to the circuit does not pass the gateway (*unverified*; see below). A site
+never carries another site's traffic: its sink has no way out and its gate only leads to its sink.
 
-Speed: demands that share no capacity are solved apart (connected components). A failure that
-touches no path of any demand is skipped. Otherwise the baseline routing is checked first (still
-within the reduced capacities?), then the affected demands are re-routed one by one by max-flow on
-what the others leave; only when that fails is a linear program solved: for the affected demands
-with the others fixed where the baseline put them, then with their neighbours (demands sharing a
-circuit or gateway) freed too, up to NEIGHBOURHOOD_ROUNDS times, and finally for their whole
-component, which is exact. A small LP that routes everything proves the failure survivable; a
-shortfall is only ever reported from the exact component LP.
+Without ``stacks/fabric.yaml`` the carrier's network is not modelled: every peering location meets
+one unbounded carrier node, so only circuits and gateways bound the demands, and spans, shared-risk
+groups and PoPs cannot fail.
+
+The flow problem is a multi-commodity flow, one commodity per destination site (exact for
+feasibility: flows to one sink are interchangeable), solved as one linear program with scipy's
+HiGHS (``linprog``), minimising the rate left unrouted, then latency. Failures (each alone): a span,
+a shared-risk group (every span in it), a PoP (its spans and the circuits at its location), a circuit,
+a peering location (its circuits, except ExpressRoute Metro circuits), one of a gateway's two
+instances (halves it; the two-instance model is DESIGN.md's, *unverified* in the docs). New fibre
+counts only from its in-service date, on the day the plan is for.
+
+Speed: a failure that changes no arc carrying baseline flow is skipped; one whose reduced arcs still
+hold their baseline load is settled by the baseline; otherwise the flow on each reduced arc is
+re-routed around it by max-flow (scipy.sparse.csgraph.maximum_flow) in what the baseline leaves;
+then a linear program frees only the commodities on the reduced arcs, the others fixed; only when
+that fails is the full program solved, which is exact. A shortfall is only ever reported from the
+full program, with the resources it saturates (the capacity rows with a non-zero dual).
+
+Critical demands must also fit after any two failures, with only critical traffic carried. Pairs
+are pruned exactly: a pair leaves the critical routing after its first failure intact unless the
+second failure reduces an arc that routing uses.
+
+The outbound-bypasses-the-gateway statement comes from practitioners' notes (e.g.
+github.com/nyquist/memory2go, cloud/azure/architect/ExpressRoute.md: "Traffic from VNET to MSEE
+bypasses Gateway"); FASTPATH_DOC and ER_GW_DOC describe the gateway for inbound traffic only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from infra.capacity import network
 from infra.capacity.report import Violation
@@ -59,6 +69,13 @@ CircuitKey = tuple[str, str]
 
 EPS = 1e-6
 """Gb/s below which a shortfall is rounding, not a shortfall."""
+
+VIRTUAL_POP = "(carrier)"
+"""The one unbounded carrier node used when no carrier network is declared."""
+
+_MBPS = 1000
+"""Max-flow works in integers: capacities in Mb/s (rounded down), needs rounded up."""
+_INT_INF = 2_000_000_000
 
 
 # ------------------------------------------------------------------------------------------------
@@ -92,12 +109,25 @@ class SiteNode:
 
 @dataclass(frozen=True)
 class LinkEdge:
-    """A Global Reach link as its owner (the stack sorting first) creates it."""
+    """A Global Reach link as its owner (the stack sorting first) creates it: on-premises traffic only."""
 
     name: str
     a: CircuitKey
     b: CircuitKey
     prefix: str
+
+
+@dataclass(frozen=True)
+class SpanEdge:
+    name: str
+    a: str
+    z: str
+    gbps: float
+    """Per direction, what this fabric may use."""
+    srlgs: tuple[str, ...] = ()
+    new: bool = False
+    in_service: dt.date | None = None
+    latency_ms: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +137,8 @@ class DemandEdge:
     to_stack: str
     gbps: float
     dataset_tb: float | None = None
+    critical: bool = False
+    path: str = "any"
 
     @property
     def label(self) -> str:
@@ -116,10 +148,12 @@ class DemandEdge:
 @dataclass(frozen=True)
 class Failure:
     kind: str
-    """'circuit', 'peering location' or 'gateway'."""
+    """'span', 'shared-risk group', 'PoP', 'circuit', 'peering location' or 'gateway'."""
     name: str
     circuits: frozenset[CircuitKey] = frozenset()
     """Circuits lost."""
+    spans: frozenset[str] = frozenset()
+    """Spans lost."""
     gateway: str | None = None
     """Stack whose gateway loses one of its two instances."""
 
@@ -135,10 +169,41 @@ class FabricGraph:
     circuits: dict[CircuitKey, CircuitNode]
     links: tuple[LinkEdge, ...]
     demands: tuple[DemandEdge, ...]
+    pops: dict[str, str | None] = field(default_factory=lambda: {VIRTUAL_POP: None})
+    """PoP -> the peering location it serves (None: transit)."""
+    spans: dict[str, SpanEdge] = field(default_factory=dict)
+    """Spans in service on `on`."""
+    pending: dict[str, SpanEdge] = field(default_factory=dict)
+    """New fibre not yet in service on `on`: drawn, not counted."""
+    carrier: str | None = None
+    """Whose network; None: no carrier network declared (one unbounded node)."""
+    on: dt.date = field(default_factory=dt.date.today)
+
+    def pop_of(self, location: str) -> str:
+        if self.carrier is None:
+            return VIRTUAL_POP
+        for pop, loc in self.pops.items():
+            if loc == location:
+                return pop
+        raise KeyError(f"no PoP serves {location!r}")  # the loader's cross-check refuses such input
+
+    def srlgs(self) -> dict[str, tuple[str, ...]]:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for s in self.spans.values():
+            for g in s.srlgs:
+                groups[g].append(s.name)
+        return {g: tuple(m) for g, m in sorted(groups.items())}
 
     def failures(self) -> list[Failure]:
-        """Every single failure of the fabric: each circuit, each peering location, each gateway."""
-        out = [Failure("circuit", f"{s}/{c}", frozenset({(s, c)})) for (s, c) in self.circuits]
+        """Every single failure: each span, shared-risk group, PoP, circuit, peering location, gateway."""
+        out = [Failure("span", n, spans=frozenset({n})) for n in self.spans]
+        out += [Failure("shared-risk group", g, spans=frozenset(m)) for g, m in self.srlgs().items()]
+        if self.carrier is not None:
+            for pop, loc in self.pops.items():
+                spans = frozenset(n for n, s in self.spans.items() if pop in (s.a, s.z))
+                lost = frozenset(k for k, c in self.circuits.items() if c.location == loc and not c.metro)
+                out.append(Failure("PoP", pop, circuits=lost, spans=spans))
+        out += [Failure("circuit", f"{s}/{c}", frozenset({(s, c)})) for (s, c) in self.circuits]
         by_location: dict[str, set[CircuitKey]] = defaultdict(set)
         for key, c in self.circuits.items():
             if not c.metro:  # dual-homed: survives one of its two locations
@@ -148,8 +213,11 @@ class FabricGraph:
         return out
 
 
-def build(specs: Sequence[FabricSpec]) -> FabricGraph:
-    """The graph of a fabric whose cross-stack references resolve (assess checks that first)."""
+def build(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None) -> FabricGraph:
+    """The graph of a fabric whose cross-stack references resolve (assess checks that first).
+
+    `carrier` is an infra.carrier.CarrierSpec or None; `on` the day planned for (default today)."""
+    on = on or dt.date.today()
     by_name = {s.stack: s for s in specs}
     sites: dict[str, SiteNode] = {}
     circuits: dict[CircuitKey, CircuitNode] = {}
@@ -167,7 +235,6 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
                 spec.stack, name, ic.bandwidth_gbps_of(name), location, spec.catalog.is_metro(location),
             )
         for name, link in ic.global_reach.items():
-            # The owner creates the link; a declaration only the other side makes creates nothing.
             peer = by_name.get(link.peer_stack)
             if link.owned_by(spec.stack) and peer is not None and link.peer_circuit in peer.interconnect.circuits:
                 links.append(LinkEdge(name, (spec.stack, link.circuit), (link.peer_stack, link.peer_circuit),
@@ -176,9 +243,16 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
             if d.to_stack in by_name:
                 demands.append(DemandEdge(
                     spec.stack, name, d.to_stack, d.gbps,
-                    d.dataset_tb if isinstance(d, ReplicationDemand) else None,
+                    d.dataset_tb if isinstance(d, ReplicationDemand) else None, d.critical, d.path,
                 ))
-    return FabricGraph(sites, circuits, tuple(links), tuple(demands))
+    if carrier is None:
+        return FabricGraph(sites, circuits, tuple(links), tuple(demands), on=on)
+    spans, pending = {}, {}
+    for name, s in carrier.spans.items():
+        edge = SpanEdge(name, s.a, s.z, float(s.gbps), tuple(s.srlgs), s.status == "new", s.in_service, s.latency)
+        (spans if s.in_service_on(on) else pending)[name] = edge
+    pops = {name: p.peering_location for name, p in carrier.pops.items()}
+    return FabricGraph(sites, circuits, tuple(links), tuple(demands), pops, spans, pending, carrier.carrier, on)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -187,8 +261,24 @@ def build(specs: Sequence[FabricSpec]) -> FabricGraph:
 
 
 @dataclass(frozen=True)
+class Saturated:
+    """A capacity the full program fills and that limits the routing (non-zero dual)."""
+
+    resource: str
+    load_gbps: float
+    capacity_gbps: float
+
+    def __str__(self) -> str:
+        return f"{self.resource} ({_gbps(self.load_gbps)} of {_gbps(self.capacity_gbps)} Gb/s)"
+
+    def to_json(self) -> dict:
+        return {"resource": self.resource, "load_gbps": round(self.load_gbps, 3),
+                "capacity_gbps": round(self.capacity_gbps, 3)}
+
+
+@dataclass(frozen=True)
 class Shortfall:
-    """Demands that do not fit together, with nothing failed (failure None) or after one failure."""
+    """Demands that do not fit together: nothing failed (failures ()), one failure, or two (critical)."""
 
     failure: Failure | None
     short_gbps: float
@@ -196,18 +286,58 @@ class Shortfall:
     demands: tuple[DemandEdge, ...]
     """The demands left short in the routing found (where the shortfall lands)."""
     needed_gbps: float
-    """What the demands of the affected component need together."""
+    """What the competing demands need together."""
     component: tuple[DemandEdge, ...] = ()
-    """Every demand competing for the same capacity (the connected component)."""
+    """Every demand competing for the capacity."""
+    saturated: tuple[Saturated, ...] = ()
+    """The resources the exact program fills and that limit it."""
+    second: Failure | None = None
+    """The second failure of a two-failure shortfall (critical demands only)."""
+    short_by_demand: tuple[tuple[DemandEdge, float], ...] = ()
+
+    @property
+    def failures(self) -> tuple[Failure, ...]:
+        return tuple(f for f in (self.failure, self.second) if f is not None)
+
+
+@dataclass(frozen=True)
+class PathPiece:
+    """Part of a demand's routing in the baseline: one circuit out, spans, one circuit in."""
+
+    gbps: float
+    out: CircuitKey
+    spans: tuple[str, ...]
+    into: CircuitKey
+    via: str = "carrier"
+
+    def __str__(self) -> str:
+        hops = " -> ".join(self.spans) if self.spans else "(same PoP)"
+        return f"{self.out[0]}/{self.out[1]} -> {hops} -> {self.into[0]}/{self.into[1]}"
+
+    def to_json(self) -> dict:
+        return {"via": self.via, "gbps": round(self.gbps, 3), "out": f"{self.out[0]}/{self.out[1]}",
+                "spans": list(self.spans), "in": f"{self.into[0]}/{self.into[1]}"}
 
 
 @dataclass(frozen=True)
 class DemandFigures:
     demand: DemandEdge
     available_gbps: float
-    """Most the fabric carries for this demand alone (and any other demand between the same two sites)."""
+    """Most the fabric carries between the two sites with nothing else on it (no failure)."""
     worst_failure_gbps: float
+    """The same after the single failure that leaves the least."""
     worst_failure: Failure | None
+    paths: tuple[PathPiece, ...] = ()
+    """How the baseline routes this demand's pair of sites (shared by demands of the pair)."""
+    short_gbps: float = 0.0
+    """Shortfall of this demand with nothing failed (0: it fits)."""
+    worst_shortfall_gbps: float = 0.0
+    """Its largest shortfall after a single failure, with every demand carried together."""
+    worst_shortfall_failure: Failure | None = None
+    saturated: tuple[Saturated, ...] = ()
+    """What limits it where it is short (nothing failed, else the failure above)."""
+    exact: bool = True
+    """False: available/worst are the bound the pair's circuits and gateway set (large fabrics)."""
 
 
 @dataclass(frozen=True)
@@ -217,9 +347,27 @@ class SiteFigures:
     """Bandwidth into the site (circuits, and the gateway unless FastPath) after its worst failure."""
     worst_failure: Failure | None
     global_reach_gbps: float
-    """Most the other sites can send into this one over their Global Reach links, nothing failed."""
+    """Most the on-premises networks behind other sites' circuits can send into this site's circuits
+    over Global Reach, nothing failed (on-premises traffic; no VNet demand uses it)."""
     global_reach_n_minus_1_gbps: float
     """The same after the worst single failure anywhere in the fabric."""
+    worst_demand_failure: Failure | None = None
+    """The single failure that leaves the site's own demands the largest shortfall (None: none does)."""
+
+
+@dataclass(frozen=True)
+class ArcUse:
+    label: str
+    kind: str
+    capacity_gbps: float
+    normal_gbps: float
+    worst_gbps: float
+    worst_failure: Failure | None
+
+    def to_json(self) -> dict:
+        return {"resource": self.label, "capacity_gbps": _num(self.capacity_gbps),
+                "normal_gbps": round(self.normal_gbps, 3), "worst_gbps": round(self.worst_gbps, 3),
+                "worst_failure": None if self.worst_failure is None else str(self.worst_failure)}
 
 
 @dataclass
@@ -227,258 +375,368 @@ class FlowReport:
     graph: FabricGraph
     shortfalls: list[Shortfall] = field(default_factory=list)
     unroutable: list[DemandEdge] = field(default_factory=list)
-    """Demands with no direct Global Reach link between their two sites."""
+    """Demands with no carrier path at all between their two sites."""
     demands: dict[tuple[str, str], DemandFigures] = field(default_factory=dict)
     sites: dict[str, SiteFigures] = field(default_factory=dict)
     failures: int = 0
-    """Single failures analysed (every circuit, peering location and gateway)."""
+    """Single failures analysed."""
+    pairs: int = 0
+    """Pairs of failures that had to be checked for the critical demands (the rest pruned exactly)."""
+    spans: list[ArcUse] = field(default_factory=list)
+    """Carrier span use per direction: normal, and the worst over single failures."""
     stats: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    """How each failure was settled: skipped, baseline, rerouted, lp_restricted, lp_component."""
+    """How each failure was settled: skipped, baseline, rerouted, lp_restricted, lp_full."""
+
+    def carrier_json(self) -> dict:
+        g = self.graph
+        return {
+            "carrier": g.carrier, "on": g.on.isoformat(), "pops": len(g.pops) if g.carrier else 0,
+            "spans": [u.to_json() for u in self.spans],
+            "pending_spans": [{"span": s.name, "in_service": s.in_service.isoformat() if s.in_service else None}
+                              for s in g.pending.values()],
+            "failures": self.failures, "failure_pairs_checked": self.pairs,
+        }
 
 
 # ------------------------------------------------------------------------------------------------
-# The flow problem: commodities (site pairs), paths, resources
+# The network: nodes, arcs, the linear program
 # ------------------------------------------------------------------------------------------------
 
 
-class _Flows:
-    """Indexes of the path formulation: resources are ints, paths are (commodity, resources)."""
-
-    def __init__(self, g: FabricGraph):
+class _Network:
+    def __init__(self, g: FabricGraph, demands: Sequence[DemandEdge] | None = None):
         self.g = g
-        self.res: dict[tuple, int] = {}
-        self.cap: list[float] = []
+        demands = g.demands if demands is None else demands
+        self.node: dict[tuple, int] = {}
+        for pop in g.pops:
+            self._node(("pop", pop))
+        self.n_pops = len(self.node)
+        for s in g.sites:
+            self._node(("src", s)); self._node(("gate", s)); self._node(("sink", s))
+        tails, heads, caps, costs, labels, kinds = [], [], [], [], [], []
+
+        def arc(t: tuple, h: tuple, cap: float, cost: float, label: str, kind: str) -> int:
+            tails.append(self.node[t]); heads.append(self.node[h]); caps.append(cap); costs.append(cost)
+            labels.append(label); kinds.append(kind)
+            return len(tails) - 1
+
+        self.out_arc: dict[CircuitKey, int] = {}
+        self.in_arc: dict[CircuitKey, int] = {}
         for key, c in g.circuits.items():
-            self._resource(("out", key), c.gbps)
-            self._resource(("in", key), c.gbps)
+            pop = ("pop", g.pop_of(c.location))
+            self.out_arc[key] = arc(("src", key[0]), pop, c.gbps, 0.0, f"circuit {key[0]}/{key[1]} (out)", "out")
+            self.in_arc[key] = arc(pop, ("gate", key[0]), c.gbps, 0.0, f"circuit {key[0]}/{key[1]} (in)", "in")
+        self.span_arcs: dict[str, tuple[int, int]] = {}
+        for name, s in g.spans.items():
+            cost = 1e-6 * (1.0 + s.latency_ms)
+            self.span_arcs[name] = (arc(("pop", s.a), ("pop", s.z), s.gbps, cost, f"span {name} ({s.a}->{s.z})", "span"),
+                                    arc(("pop", s.z), ("pop", s.a), s.gbps, cost, f"span {name} ({s.z}->{s.a})", "span"))
+        self.gw_arc: dict[str, int] = {}
         for s, site in g.sites.items():
-            if not site.fastpath:
-                self._resource(("gw", s), site.gateway_gbps)
-        # Commodities: demands between the same two sites share every path, so they are one.
-        pairs: dict[tuple[str, str], list[DemandEdge]] = defaultdict(list)
-        for d in g.demands:
-            pairs[(d.stack, d.to_stack)].append(d)
-        self.pairs = list(pairs)
-        self.pair_demands = [tuple(pairs[p]) for p in self.pairs]
-        self.rate = [sum(d.gbps for d in pairs[p]) for p in self.pairs]
-        pair_index = {p: k for k, p in enumerate(self.pairs)}
-        # Paths: every link, in the direction of a demand between its two sites.
-        self.paths: list[tuple[int, CircuitKey, CircuitKey, tuple[int, ...]]] = []
-        seen: set[tuple[int, CircuitKey, CircuitKey]] = set()
-        self.paths_of: list[list[int]] = [[] for _ in self.pairs]
-        for link in g.links:
-            for src, dst in ((link.a, link.b), (link.b, link.a)):
-                k = pair_index.get((src[0], dst[0]))
-                if k is None or (k, src, dst) in seen:
-                    continue
-                seen.add((k, src, dst))
-                used = [self.res[("out", src)], self.res[("in", dst)]]
-                if ("gw", dst[0]) in self.res:
-                    used.append(self.res[("gw", dst[0])])
-                self.paths_of[k].append(len(self.paths))
-                self.paths.append((k, src, dst, tuple(used)))
-        self.routable = [k for k in range(len(self.pairs)) if self.paths_of[k]]
-        self.users: list[set[int]] = [set() for _ in self.cap]
-        for k, _, _, used in self.paths:
-            for r in used:
-                self.users[r].add(k)
-        self.resources_of = [sorted({r for p in self.paths_of[k] for r in self.paths[p][3]}) for k in range(len(self.pairs))]
-        self.component = self._components()
+            cap = math.inf if site.fastpath else site.gateway_gbps
+            self.gw_arc[s] = arc(("gate", s), ("sink", s), cap, 0.0, f"gateway {s}", "gateway")
+        self.tail, self.head = np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64)
+        self.cap, self.cost = np.array(caps, dtype=float), np.array(costs, dtype=float)
+        self.labels, self.kinds = labels, kinds
+        self.n_nodes, self.n_arcs = len(self.node), len(tails)
+        self.span_arc_ids = np.array([a for pair in self.span_arcs.values() for a in pair], dtype=np.int64)
+        # Commodities: one per destination; rates per (source, destination) pair of sites.
+        rate: dict[tuple[str, str], float] = defaultdict(float)
+        self.pair_demands: dict[tuple[str, str], list[DemandEdge]] = defaultdict(list)
+        for d in demands:
+            rate[(d.stack, d.to_stack)] += d.gbps
+            self.pair_demands[(d.stack, d.to_stack)].append(d)
+        self.pairs = sorted(rate)
+        self.rate = np.array([rate[p] for p in self.pairs])
+        self.pair_index = {p: i for i, p in enumerate(self.pairs)}
+        self.dests = sorted({t for _, t in self.pairs})
+        self.sources_of: dict[str, list[int]] = defaultdict(list)
+        for i, (_, t) in enumerate(self.pairs):
+            self.sources_of[t].append(i)
+        self.site_out = {s: [self.out_arc[(s, c)] for c in site.circuits] for s, site in g.sites.items()}
+        self.site_in = {s: [self.in_arc[(s, c)] for c in site.circuits] for s, site in g.sites.items()}
+        self.has_row = np.ones(self.n_nodes, dtype=bool)
+        for s in g.sites:
+            self.has_row[self.node[("sink", s)]] = False
+        self._csr = None
 
-    def _resource(self, key: tuple, cap: float) -> None:
-        self.res[key] = len(self.cap)
-        self.cap.append(cap)
+    def arcs_between(self) -> dict[tuple[int, int], list[int]]:
+        if not hasattr(self, "_between"):
+            self._between: dict[tuple[int, int], list[int]] = defaultdict(list)
+            for arc, (u, v) in enumerate(zip(self.tail.tolist(), self.head.tolist())):
+                self._between[(u, v)].append(arc)
+        return self._between
 
-    def _components(self) -> list[int]:
-        parent = list(range(len(self.pairs)))
+    def arcs_out_of(self) -> list[np.ndarray]:
+        if not hasattr(self, "_out_of"):
+            order = np.argsort(self.tail, kind="stable")
+            bounds = np.searchsorted(self.tail[order], np.arange(self.n_nodes + 1))
+            self._out_of = [order[bounds[v]:bounds[v + 1]] for v in range(self.n_nodes)]
+        return self._out_of
 
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
+    def _node(self, key: tuple) -> int:
+        return self.node.setdefault(key, len(self.node))
 
-        for users in self.users:
-            first, *rest = sorted(users) if users else (None,)
-            for k in rest:
-                parent[find(k)] = find(first)
-        return [find(k) for k in range(len(self.pairs))]
+    def arcs_of(self, t: str, sources: Sequence[int]) -> np.ndarray:
+        """Arcs commodity t may use: every span, the out arcs of its sources, its in arcs and gateway."""
+        parts = [self.span_arc_ids, np.array(self.site_in[t] + [self.gw_arc[t]], dtype=np.int64)]
+        for i in sources:
+            parts.append(np.array(self.site_out[self.pairs[i][0]], dtype=np.int64))
+        return np.unique(np.concatenate(parts))
 
-    def changed_by(self, f: Failure) -> dict[int, float]:
-        """Resource -> capacity under the failure, for every resource it changes."""
+    def changes(self, f: Failure) -> dict[int, float]:
+        """Arc -> capacity under the failure, for every arc it changes."""
         out: dict[int, float] = {}
         for key in f.circuits:
-            out[self.res[("out", key)]] = 0.0
-            out[self.res[("in", key)]] = 0.0
-        if f.gateway is not None and ("gw", f.gateway) in self.res:
-            r = self.res[("gw", f.gateway)]
-            out[r] = self.cap[r] / 2
+            out[self.out_arc[key]] = 0.0
+            out[self.in_arc[key]] = 0.0
+        for name in f.spans:
+            if name in self.span_arcs:
+                a, b = self.span_arcs[name]
+                out[a] = out[b] = 0.0
+        if f.gateway is not None and math.isfinite(self.cap[self.gw_arc[f.gateway]]):
+            a = self.gw_arc[f.gateway]
+            out[a] = self.cap[a] / 2
         return out
 
-    # -------------------------------------------------------------------- linear programs
+    # -------------------------------------------------------------------- the linear program
 
-    def lp(self, ks: Sequence[int], cap: Sequence[float] | dict[int, float]) -> tuple[float, dict[int, float], dict[int, float]]:
-        """Route commodities `ks` within `cap`, minimising the total rate left unrouted.
-
-        Returns (shortfall, unrouted per commodity, flow per path)."""
-        # Imported here: `fabric validate` on a fabric without demands never pays for scipy.
-        import numpy as np
+    def solve(self, pair_ids: Sequence[int], cap: np.ndarray) -> _Solution:
+        """Route the pairs within `cap` (per arc), minimising the rate left unrouted, then latency."""
         from scipy.optimize import linprog
         from scipy.sparse import csr_matrix
 
-        path_ids = [p for k in ks for p in self.paths_of[k]]
-        col = {p: i for i, p in enumerate(path_ids)}
-        n_x, n_u = len(path_ids), len(ks)
-        rows: dict[int, int] = {}
-        ub_r, ub_c = [], []
-        for p in path_ids:
-            for r in self.paths[p][3]:
-                ub_r.append(rows.setdefault(r, len(rows)))
-                ub_c.append(col[p])
-        a_ub = csr_matrix((np.ones(len(ub_r)), (ub_r, ub_c)), shape=(len(rows), n_x + n_u))
-        b_ub = np.array([max(0.0, cap[r]) for r in rows])
-        eq_r, eq_c = [], []
-        for i, k in enumerate(ks):
-            for p in self.paths_of[k]:
-                eq_r.append(i)
-                eq_c.append(col[p])
-            eq_r.append(i)
-            eq_c.append(n_x + i)
-        a_eq = csr_matrix((np.ones(len(eq_r)), (eq_r, eq_c)), shape=(n_u, n_x + n_u))
-        b_eq = np.array([self.rate[k] for k in ks])
-        c = np.concatenate([np.zeros(n_x), np.ones(n_u)])
-        bounds = [(0, None)] * n_x + [(0, self.rate[k]) for k in ks]
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if res.status != 0:  # cannot happen: routing nothing is always feasible
-            raise RuntimeError(f"flow LP failed: {res.message}")
-        unrouted = {k: float(res.x[n_x + i]) for i, k in enumerate(ks)}
-        flows = {p: float(res.x[col[p]]) for p in path_ids}
-        return float(res.fun), unrouted, flows
+        pair_ids = list(pair_ids)
+        by_dest: dict[str, list[int]] = defaultdict(list)
+        for i in pair_ids:
+            by_dest[self.pairs[i][1]].append(i)
+        cols_arc, cols_dest, eq_r, eq_c, eq_v = [], [], [], [], []
+        col = 0
+        dests = sorted(by_dest)
+        for k, t in enumerate(dests):
+            arcs = self.arcs_of(t, by_dest[t])
+            n = len(arcs)
+            cols = np.arange(col, col + n)
+            base = k * self.n_nodes
+            for nodes, sign in ((self.tail[arcs], 1.0), (self.head[arcs], -1.0)):
+                keep = self.has_row[nodes]
+                eq_r.append(base + nodes[keep]); eq_c.append(cols[keep]); eq_v.append(np.full(keep.sum(), sign))
+            cols_arc.append(arcs); cols_dest.append(np.full(n, k))
+            col += n
+        arc_of_col = np.concatenate(cols_arc) if cols_arc else np.zeros(0, dtype=np.int64)
+        n_x = col
+        # Unrouted rate per pair: enters its source's conservation row.
+        b_eq = np.zeros(len(dests) * self.n_nodes)
+        k_of = {t: k for k, t in enumerate(dests)}
+        u_rows = []
+        for j, i in enumerate(pair_ids):
+            s, t = self.pairs[i]
+            r = k_of[t] * self.n_nodes + self.node[("src", s)]
+            b_eq[r] += self.rate[i]
+            u_rows.append(r)
+        eq_r.append(np.array(u_rows, dtype=np.int64)); eq_c.append(n_x + np.arange(len(pair_ids)))
+        eq_v.append(np.ones(len(pair_ids)))
+        n_var = n_x + len(pair_ids)
+        a_eq = csr_matrix((np.concatenate(eq_v), (np.concatenate(eq_r), np.concatenate(eq_c))),
+                          shape=(len(b_eq), n_var))
+        finite = np.isfinite(cap[arc_of_col])
+        ub_arcs = np.unique(arc_of_col[finite])
+        row_of_arc = np.full(self.n_arcs, -1)
+        row_of_arc[ub_arcs] = np.arange(len(ub_arcs))
+        ub_cols = np.nonzero(finite)[0]
+        a_ub = csr_matrix((np.ones(len(ub_cols)), (row_of_arc[arc_of_col[ub_cols]], ub_cols)),
+                          shape=(len(ub_arcs), n_var))
+        b_ub = np.maximum(cap[ub_arcs], 0.0)
+        c = np.concatenate([self.cost[arc_of_col], np.ones(len(pair_ids))])
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if res.status != 0:
+            raise RuntimeError(f"the flow program did not solve: {res.message}")
+        x = res.x[:n_x]
+        unrouted = np.zeros(len(self.pairs))
+        unrouted[pair_ids] = res.x[n_x:]
+        load = np.bincount(arc_of_col, weights=x, minlength=self.n_arcs)
+        flows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        dest_of_col = np.concatenate(cols_dest) if cols_dest else np.zeros(0, dtype=np.int64)
+        used = x > 1e-9
+        for k, t in enumerate(dests):
+            m = used & (dest_of_col == k)
+            flows[t] = (arc_of_col[m], x[m])
+        duals = np.zeros(self.n_arcs)
+        if len(ub_arcs):
+            duals[ub_arcs] = res.ineqlin.marginals
+        short = float(unrouted.sum())
+        return _Solution(short, unrouted, load, flows, duals)
 
-    def solve(self, ks: Sequence[int], cap: Sequence[float]) -> tuple[float, dict[int, float], dict[int, float]]:
-        """`lp`, or the exact max-flow when there is one commodity.
+    # -------------------------------------------------------------------- max-flow (scipy)
 
-        Several commodities are first routed one after the other by max-flow on what the earlier ones
-        left: if every one fits, that routing proves the set fits and no LP is needed (nor scipy's
-        import, a third of a second). Only a greedy miss, which proves nothing, goes to the LP."""
-        if len(ks) > 1:
-            greedy = self.greedy(ks, cap)
-            return greedy if greedy is not None else self.lp(ks, cap)
-        (k,) = ks
-        got, x = self.max_flow(k, cap, self.rate[k])
-        return max(0.0, self.rate[k] - got), {k: max(0.0, self.rate[k] - got)}, x
+    def csr_structure(self):
+        """The arc structure as a CSR matrix once (parallel arcs share one entry, their "slot");
+        each max-flow copies it and only sets the capacities."""
+        if self._csr is None:
+            from scipy.sparse import csr_matrix
 
-    def greedy(self, ks: Sequence[int], cap: Sequence[float]) -> tuple[float, dict[int, float], dict[int, float]] | None:
-        """Commodities routed in turn on residual capacity; None as soon as one does not fit."""
-        residual = _Caps(cap, {})
-        flows: dict[int, float] = {}
-        for k in sorted(ks, key=lambda k: -self.rate[k]):
-            got, x = self.max_flow(k, residual, self.rate[k])
-            if got < self.rate[k] - EPS:
+            keys = self.tail * self.n_nodes + self.head
+            uniq, slot = np.unique(keys, return_inverse=True)
+            rows, cols = uniq // self.n_nodes, uniq % self.n_nodes
+            m = csr_matrix((np.ones(len(uniq), dtype=np.int32), (rows, cols)), shape=(self.n_nodes, self.n_nodes))
+            m.sort_indices()
+            # Parallel arcs of one slot, in arc order: the flow of a slot fills them one after another.
+            order = np.argsort(slot, kind="stable")
+            self._csr = (m, slot, uniq, order)
+        return self._csr
+
+    def max_flow(self, cap: np.ndarray, source: int, sink: int) -> tuple[float, np.ndarray]:
+        """Max flow from node to node within `cap` (Gb/s, rounded down to Mb/s): value and flow per arc."""
+        from scipy.sparse.csgraph import maximum_flow
+
+        m, slot, uniq, order = self.csr_structure()
+        ints = np.where(np.isfinite(cap), np.floor(np.maximum(cap, 0.0) * _MBPS), _INT_INF)
+        g = m.copy()
+        g.data = np.minimum(np.bincount(slot, weights=ints, minlength=len(uniq)), _INT_INF).astype(np.int32)
+        res = maximum_flow(g, source, sink, method="dinic")
+        fl = res.flow.tocsr() if hasattr(res.flow, "tocsr") else res.flow
+        fl.sort_indices()
+        # The flow on each slot: look its (row, col) up among the flow matrix's sorted entries.
+        rows = np.repeat(np.arange(fl.shape[0]), np.diff(fl.indptr))
+        fkeys = rows * self.n_nodes + fl.indices
+        pos = np.searchsorted(fkeys, uniq)
+        pos = np.minimum(pos, len(fkeys) - 1) if len(fkeys) else pos
+        found = (len(fkeys) > 0) & (fkeys[pos] == uniq) if len(fkeys) else np.zeros(len(uniq), dtype=bool)
+        per_slot = np.where(found, np.asarray(fl.data)[pos] if len(fkeys) else 0, 0).astype(float)
+        per_slot = np.maximum(per_slot, 0.0)
+        # Split a slot's flow over its parallel arcs, each up to its capacity, in arc order.
+        caps = ints[order]
+        slots = slot[order]
+        cum = np.cumsum(caps)
+        first = np.r_[True, slots[1:] != slots[:-1]]
+        base = np.maximum.accumulate(np.where(first, cum - caps, 0))
+        before = cum - caps - base
+        take = np.clip(per_slot[slots] - before, 0, caps)
+        flow = np.zeros(self.n_arcs)
+        flow[order] = take / _MBPS
+        return res.flow_value / _MBPS, flow
+
+
+@dataclass
+class _Solution:
+    short: float
+    unrouted: np.ndarray
+    load: np.ndarray
+    flows: dict[str, tuple[np.ndarray, np.ndarray]]
+    duals: np.ndarray
+
+
+# ------------------------------------------------------------------------------------------------
+# Settling one failure (or two): skip, baseline, re-route, restricted LP, full LP
+# ------------------------------------------------------------------------------------------------
+
+
+def _settle(net: _Network, pair_ids: list[int], base: _Solution | None, load: np.ndarray,
+            cap_f: np.ndarray, changed: dict[int, float], stats: dict[str, int]) -> tuple[np.ndarray, _Solution | None]:
+    """Loads that carry every pair under `cap_f`, or the exact solution when none exists.
+
+    Returns (loads, None) when a routing is found without the full program, else (loads, solution)."""
+    over = [a for a in changed if load[a] > cap_f[a] + EPS]
+    if not any(load[a] > EPS for a in changed):
+        stats["skipped"] += 1
+        return load, None
+    if not over:
+        stats["baseline"] += 1
+        return load, None
+    rerouted = _reroute(net, load, cap_f, over)
+    if rerouted is not None:
+        stats["rerouted"] += 1
+        return rerouted, None
+    if base is not None and base.flows:
+        sol = _restricted(net, pair_ids, base, cap_f, changed)
+        if sol is not None:
+            stats["lp_restricted"] += 1
+            return sol, None
+    stats["lp_full"] += 1
+    sol = net.solve(pair_ids, cap_f)
+    return sol.load, sol
+
+
+def _reroute(net: _Network, load: np.ndarray, cap: np.ndarray, over: list[int]) -> np.ndarray | None:
+    """Send each over-full arc's excess around it in what is left (any commodity: all of an arc's
+    flow goes from its tail to its head, so a detour from tail to head carries it): first along one
+    shortest detour with room for all of it (breadth-first search, scipy.sparse.csgraph), else split
+    by max-flow."""
+    load = load.copy()
+    out_of = net.arcs_out_of()
+    for a in over:
+        excess = load[a] - cap[a]
+        if net.kinds[a] == "gateway":
+            return None  # the only way into the site's VNet
+        head = int(net.head[a])
+        if net.kinds[a] != "in" and cap[out_of[head]].sum() <= EPS:
+            return None  # the arc leads into a dead PoP: no detour reaches it
+        left = cap - load
+        left[a] = 0.0
+        # Detours one after another (fewest hops first, each as full as its narrowest arc allows),
+        # a few at most; then max-flow for what is still left.
+        need = excess
+        for _ in range(DETOURS):
+            path = _detour(net, left, int(net.tail[a]), head, 1e-3)
+            if path is None:
+                break
+            push = min(need, float(left[path].min()))
+            load[path] += push
+            left[path] -= push
+            need -= push
+            if need <= EPS:
+                break
+        if need > EPS:
+            got, flow = net.max_flow(np.maximum(left, 0.0), int(net.tail[a]), head)
+            if got < need - EPS:
                 return None
-            for p, v in x.items():
-                flows[p] = flows.get(p, 0.0) + v
-                for r in self.paths[p][3]:
-                    residual.changed[r] = residual[r] - v
-        return 0.0, {k: 0.0 for k in ks}, flows
-
-    # -------------------------------------------------------------------- max-flow of one commodity
-
-    def max_flow(self, k: int, cap: Sequence[float] | dict[int, float], limit: float = math.inf) -> tuple[float, dict[int, float]]:
-        """Most of commodity k that fits in `cap` (at most `limit`), and the flow per path."""
-        return _max_flow([(self.paths[p][3], p) for p in self.paths_of[k]], cap, limit)
+            load += flow * (need / got)
+        load[a] -= excess
+    return load
 
 
-def _max_flow(paths: Sequence[tuple[tuple[int, ...], int]], cap, limit: float = math.inf) -> tuple[float, dict[int, float]]:
-    """Max flow source -> out(a) -> in(b) [-> gateway] -> sink, one infinite edge a -> b per path.
-
-    Every path ends at the same gateway (one commodity, or everything into one site), which is in
-    series with all of them: the flow is min(gateway, flow without it). Without the gateway the
-    graph falls apart into pieces joined by shared circuits; a piece of one path carries the
-    smaller of its two circuits, a larger piece gets Edmonds-Karp. Most pieces are single paths.
-    """
-    gateways = {used[2] for used, _ in paths if len(used) > 2}
-    if len(gateways) > 1:
-        raise ValueError("paths into different gateways are not one commodity")
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(x: tuple[str, int]) -> tuple[str, int]:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for used, _ in paths:
-        parent[find(("o", used[0]))] = find(("i", used[1]))
-    pieces: dict[tuple[str, int], list[tuple[tuple[int, ...], int]]] = defaultdict(list)
-    for item in paths:
-        pieces[find(("o", item[0][0]))].append(item)
-    total, flows = 0.0, {}
-    for piece in pieces.values():
-        if len(piece) == 1:
-            (used, p), = piece
-            f = max(0.0, min(cap[used[0]], cap[used[1]]))
-            flows[p] = f
-            total += f
-        else:
-            f, x = _edmonds_karp(piece, cap)
-            flows.update(x)
-            total += f
-    bound = min(limit, max(0.0, cap[next(iter(gateways))]) if gateways else math.inf)
-    if total > bound:
-        # Less through every path alike stays within every capacity.
-        scale = bound / total
-        flows = {p: f * scale for p, f in flows.items()}
-        total = bound
-    return total, flows
+DETOURS = 4
+"""Detours tried one after another for one over-full arc before max-flow."""
 
 
-def _edmonds_karp(paths: Sequence[tuple[tuple[int, ...], int]], cap) -> tuple[float, dict[int, float]]:
-    """Edmonds-Karp on source -> out(a) -> in(b) -> sink for one piece (a few dozen nodes at most)."""
-    nodes: dict[tuple[str, int], int] = {}
-    head: list[list[int]] = [[], []]  # 0 source, 1 sink
-    to: list[int] = []
-    res: list[float] = []
+def _detour(net: _Network, left: np.ndarray, source: int, sink: int, amount: float) -> np.ndarray | None:
+    """Arcs of a fewest-hop path from source to sink on arcs with `amount` left, or None."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
 
-    def edge(u: int, v: int, c: float) -> int:
-        head[u].append(len(to)); to.append(v); res.append(c)
-        head[v].append(len(to)); to.append(u); res.append(0.0)
-        return len(to) - 2
+    ok = np.nonzero(left >= amount - EPS)[0]
+    if not len(ok):
+        return None
+    g = csr_matrix((np.ones(len(ok)), (net.tail[ok], net.head[ok])), shape=(net.n_nodes, net.n_nodes))
+    _, pred = breadth_first_order(g, source, directed=True, return_predecessors=True)
+    if sink != source and pred[sink] < 0:
+        return None
+    # Each hop: of the parallel arcs between the two nodes, the one with the most left.
+    between = net.arcs_between()
+    arcs, v = [], sink
+    while v != source:
+        u = int(pred[v])
+        arcs.append(max(between[(u, v)], key=lambda arc: left[arc]))
+        v = u
+    return np.array(arcs, dtype=np.int64)
 
-    def node(key: tuple[str, int], src: bool) -> int:
-        if key not in nodes:
-            nodes[key] = len(head)
-            head.append([])
-            c = max(0.0, cap[key[1]])
-            edge(0, nodes[key], c) if src else edge(nodes[key], 1, c)
-        return nodes[key]
 
-    path_edges = {p: edge(node(("o", used[0]), True), node(("i", used[1]), False), math.inf) for used, p in paths}
-    total = 0.0
-    while True:
-        prev = [-1] * len(head)
-        prev[0] = -2
-        queue = deque([0])
-        while queue and prev[1] == -1:
-            u = queue.popleft()
-            for e in head[u]:
-                if res[e] > EPS and prev[to[e]] == -1:
-                    prev[to[e]] = e
-                    queue.append(to[e])
-        if prev[1] == -1:
-            return total, {p: res[e ^ 1] for p, e in path_edges.items()}
-        push, v = math.inf, 1
-        while v != 0:
-            e = prev[v]
-            push = min(push, res[e])
-            v = to[e ^ 1]
-        v = 1
-        while v != 0:
-            e = prev[v]
-            res[e] -= push
-            res[e ^ 1] += push
-            v = to[e ^ 1]
-        total += push
+def _restricted(net: _Network, pair_ids: list[int], base: _Solution, cap_f: np.ndarray,
+                changed: dict[int, float]) -> np.ndarray | None:
+    """Free the commodities that use a reduced arc; keep the others where the baseline put them."""
+    touched = np.array(list(changed), dtype=np.int64)
+    free_dests = [t for t, (arcs, _) in base.flows.items() if np.isin(arcs, touched).any()]
+    if len(free_dests) >= len(base.flows):
+        return None
+    fixed = base.load.copy()
+    for t in free_dests:
+        arcs, x = base.flows[t]
+        np.subtract.at(fixed, arcs, x)
+    free = [i for i in pair_ids if net.pairs[i][1] in set(free_dests)]
+    sol = net.solve(free, cap_f - fixed)
+    if sol.short > EPS:
+        return None
+    return fixed + sol.load
 
 
 # ------------------------------------------------------------------------------------------------
@@ -486,185 +744,340 @@ def _edmonds_karp(paths: Sequence[tuple[tuple[int, ...], int]], cap) -> tuple[fl
 # ------------------------------------------------------------------------------------------------
 
 
-def analyse(specs: Sequence[FabricSpec]) -> FlowReport:
-    """Demands fit now and after every single failure; per-demand and per-site figures."""
-    g = build(specs)
-    fl = _Flows(g)
+def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None,
+            timings: dict[str, float] | None = None) -> FlowReport:
+    """Demands fit now, after every single failure, and (critical ones) after any two.
+
+    `timings`, when given, receives seconds per phase: baseline, single, figures, two."""
+    clock = _Clock(timings)
+    g = build(specs, carrier, on)
     report = FlowReport(g)
+    if not g.demands:
+        report.demands, report.sites = {}, _site_figures(g, g.failures(), None, {})
+        report.failures = len(g.failures())
+        report.spans = []
+        return report
+    net = _Network(g)
     failures = g.failures()
     report.failures = len(failures)
-    changes = [fl.changed_by(f) for f in failures]
+    all_pairs = list(range(len(net.pairs)))
 
-    report.unroutable = [d for k in range(len(fl.pairs)) if not fl.paths_of[k] for d in fl.pair_demands[k]]
-
-    # Baseline: every component at full capacity.
-    components: dict[int, list[int]] = defaultdict(list)
-    for k in fl.routable:
-        components[fl.component[k]].append(k)
-    flow = [0.0] * len(fl.paths)
-    short_components: set[int] = set()
-    for root, ks in components.items():
-        short, unrouted, x = fl.solve(ks, fl.cap)
-        for p, v in x.items():
-            flow[p] = v
-        if short > EPS:
-            short_components.add(root)
-            report.shortfalls.append(_shortfall(fl, None, short, ks, unrouted))
-    usage = [0.0] * len(fl.cap)
-    for p, (_, _, _, used) in enumerate(fl.paths):
-        for r in used:
-            usage[r] += flow[p]
-
-    for f, changed in zip(failures, changes):
-        affected = {k for r in changed for k in fl.users[r] if fl.component[k] not in short_components}
-        if not affected:
+    base = net.solve(all_pairs, net.cap)
+    clock.lap("baseline")
+    exact = len(net.pairs) <= EXACT_FIGURES_PAIRS
+    alone = _alone_figures(net) if exact else _alone_bounds(net)
+    clock.lap("figures")
+    report.unroutable = [d for i, p in enumerate(net.pairs) if alone[i][0] <= EPS for d in net.pair_demands[p]]
+    unroutable_pairs = {i for i, p in enumerate(net.pairs) if alone[i][0] <= EPS}
+    if base.short > EPS:
+        # Pairs without any path are reported as such, not as a shortfall of everyone.
+        if base.short - sum(net.rate[i] for i in unroutable_pairs) > EPS:
+            report.shortfalls.append(_shortfall(net, None, None, base, all_pairs, unroutable_pairs))
+    normal = base.load
+    worst_load, worst_by = normal.copy(), [None] * net.n_arcs
+    per_pair_short: dict[int, tuple[float, Failure, tuple[Saturated, ...]]] = {}
+    routable = [i for i in all_pairs if i not in unroutable_pairs]
+    base_ok = base.short - sum(net.rate[i] for i in unroutable_pairs) <= EPS
+    for f in failures:
+        changed = net.changes(f)
+        if not changed:
             report.stats["skipped"] += 1
             continue
-        if all(usage[r] <= c + EPS for r, c in changed.items()):
-            report.stats["baseline"] += 1
-            continue
-        cap_f = list(fl.cap)
-        for r, c in changed.items():
-            cap_f[r] = c
-        if _reroute(fl, affected, flow, usage, cap_f):
-            report.stats["rerouted"] += 1
-            continue
-        roots = sorted({fl.component[k] for k in affected})
-        if _fits_around(fl, affected, flow, usage, cap_f, sum(len(components[r]) for r in roots), report.stats):
-            continue
-        report.stats["lp_component"] += 1
-        for root in roots:
-            ks = components[root]
-            short, unrouted, _ = fl.solve(ks, cap_f)
-            if short > EPS:
-                report.shortfalls.append(_shortfall(fl, f, short, ks, unrouted))
-
-    report.demands = _demand_figures(fl, failures, changes)
-    report.sites = _site_figures(fl, failures, changes)
+        cap_f = net.cap.copy()
+        for a, c in changed.items():
+            cap_f[a] = c
+        if not base_ok:
+            continue  # the baseline is already short: failures only repeat it
+        load_f, sol = _settle(net, routable, base, normal, cap_f, changed, report.stats)
+        if sol is not None and sol.short > EPS:
+            sf = _shortfall(net, f, None, sol, routable, unroutable_pairs)
+            report.shortfalls.append(sf)
+            for d, s in sf.short_by_demand:
+                i = net.pair_index[(d.stack, d.to_stack)]
+                if s > per_pair_short.get(i, (0.0,))[0]:
+                    per_pair_short[i] = (s, f, sf.saturated)
+        worse = load_f > worst_load + EPS
+        for a in np.nonzero(worse)[0]:
+            worst_load[a], worst_by[a] = load_f[a], f
+    clock.lap("single")
+    report.spans = [
+        ArcUse(net.labels[a], "span", net.cap[a], normal[a], worst_load[a], worst_by[a])
+        for name in g.spans for a in net.span_arcs[name]
+    ]
+    report.demands = _demand_figures(net, failures, base, alone, per_pair_short, exact)
+    report.sites = _site_figures(g, failures, net, report.demands)
+    clock.lap("figures")
+    if base_ok:
+        _two_failures(net, failures, report)
+    clock.lap("two")
     return report
 
 
-NEIGHBOURHOOD_ROUNDS = 3
-"""Times the set of freed demands grows by its neighbours before the whole component is solved."""
+class _Clock:
+    """Adds the seconds since the last lap to a phase (for the bench)."""
+
+    def __init__(self, out: dict[str, float] | None):
+        import time
+
+        self.out, self.now, self.t = out, time.perf_counter, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        if self.out is not None:
+            t = self.now()
+            self.out[phase] = self.out.get(phase, 0.0) + t - self.t
+            self.t = t
 
 
-def _fits_around(fl: _Flows, affected: set[int], flow: list[float], usage: list[float], cap: list[float],
-                 component_size: int, stats: dict[str, int]) -> bool:
-    """Free the affected demands, then also their neighbours (demands sharing a circuit or gateway
-    with them), and so on; everything else stays where the baseline routed it. A small LP that
-    routes everything proves the failure survivable; only when none does is the component solved."""
-    free = set(affected)
-    for round_ in range(NEIGHBOURHOOD_ROUNDS + 1):
-        if round_ > 0:
-            grown = {k2 for k in free for r in fl.resources_of[k] for k2 in fl.users[r]}
-            if len(grown) == len(free):
-                return False  # the neighbourhood is the component
-            free = grown
-        if len(free) >= component_size or (len(free) == 1 and round_ == 0):
-            # The whole component (solved by the caller), or one demand, whose re-route by max-flow
-            # already failed and is exact.
-            if len(free) >= component_size:
-                return False
-            continue
-        rest = {r: cap[r] - usage[r] for k in free for r in fl.resources_of[k]}
-        for k in free:
-            for p in fl.paths_of[k]:
-                for r in fl.paths[p][3]:
-                    rest[r] += flow[p]
-        short, _, _ = fl.lp(sorted(free), rest)
-        if short <= EPS:
-            stats[f"lp_neighbourhood_{round_}"] += 1
-            return True
-    return False
+def _shortfall(net: _Network, f: Failure | None, second: Failure | None, sol: _Solution, pair_ids: Sequence[int],
+               skip: set[int] = frozenset(), critical_only: bool = False) -> Shortfall:
+    ids = [i for i in pair_ids if i not in skip]
+    short_pairs = [i for i in ids if sol.unrouted[i] > EPS / max(1, len(ids))]
+    demands_of = lambda i: [d for d in net.pair_demands[net.pairs[i]] if d.critical or not critical_only]
+    short_demands = tuple(d for i in short_pairs for d in demands_of(i))
+    component = tuple(d for i in ids for d in demands_of(i))
+    by_demand = []
+    for i in short_pairs:
+        ds = demands_of(i)
+        total = sum(d.gbps for d in ds) or 1.0
+        by_demand += [(d, sol.unrouted[i] * d.gbps / total) for d in ds]
+    # Binding capacity rows (non-zero dual); an arc the failure took away is the failure, not a saturation.
+    saturated = tuple(sorted(
+        (s for s in (Saturated(net.labels[a], sol.load[a], _cap_under(net, a, f, second))
+                     for a in np.nonzero(sol.duals < -1e-9)[0]) if s.capacity_gbps > EPS),
+        key=lambda s: s.resource,
+    ))
+    short = float(sum(sol.unrouted[i] for i in ids))
+    return Shortfall(f, short, short_demands or component, float(sum(net.rate[i] for i in ids)), component,
+                     saturated, second, tuple(by_demand))
 
 
-def _reroute(fl: _Flows, affected: set[int], flow: list[float], usage: list[float], cap: list[float]) -> bool:
-    """Re-route the affected commodities one by one (largest first) in what the others leave."""
-    used = list(usage)
-    for k in affected:
-        for p in fl.paths_of[k]:
-            for r in fl.paths[p][3]:
-                used[r] -= flow[p]
-    for k in sorted(affected, key=lambda k: -fl.rate[k]):
-        left = {r: cap[r] - used[r] for r in fl.resources_of[k]}
-        got, x = fl.max_flow(k, left, fl.rate[k])
-        if got < fl.rate[k] - EPS:
-            return False
-        for p, v in x.items():
-            for r in fl.paths[p][3]:
-                used[r] += v
-    return True
-
-
-def _shortfall(fl: _Flows, f: Failure | None, short: float, ks: Sequence[int], unrouted: dict[int, float]) -> Shortfall:
-    short_demands = tuple(d for k in ks if unrouted[k] > EPS / len(ks) for d in fl.pair_demands[k])
-    component = tuple(d for k in ks for d in fl.pair_demands[k])
-    return Shortfall(f, short, short_demands or component, sum(fl.rate[k] for k in ks), component)
-
-
-def _failures_by_resource(fl: _Flows, changes: list[dict[int, float]]) -> list[list[int]]:
-    out: list[list[int]] = [[] for _ in fl.cap]
-    for i, changed in enumerate(changes):
-        for r in changed:
-            out[r].append(i)
-    return out
-
-
-def _demand_figures(fl: _Flows, failures: list[Failure], changes: list[dict[int, float]]) -> dict[tuple[str, str], DemandFigures]:
-    touching = _failures_by_resource(fl, changes)
-    out: dict[tuple[str, str], DemandFigures] = {}
-    for k in range(len(fl.pairs)):
-        available = fl.max_flow(k, fl.cap)[0] if fl.paths_of[k] else 0.0
-        worst, worst_f = available, None
-        for i in sorted({i for r in fl.resources_of[k] for i in touching[r]}):
-            got = fl.max_flow(k, _Caps(fl.cap, changes[i]))[0]
-            if got < worst - EPS:
-                worst, worst_f = got, failures[i]
-        for d in fl.pair_demands[k]:
-            out[(d.stack, d.name)] = DemandFigures(d, available, worst, worst_f)
-    return out
-
-
-def _site_figures(fl: _Flows, failures: list[Failure], changes: list[dict[int, float]]) -> dict[str, SiteFigures]:
-    g = fl.g
-    out: dict[str, SiteFigures] = {}
-    # Paths into each site over Global Reach, from every linked circuit of every other site.
-    into: dict[str, list[tuple[tuple[int, ...], int]]] = defaultdict(list)
-    for i, link in enumerate(g.links):
-        for src, dst in ((link.a, link.b), (link.b, link.a)):
-            used = [fl.res[("out", src)], fl.res[("in", dst)]]
-            if ("gw", dst[0]) in fl.res:
-                used.append(fl.res[("gw", dst[0])])
-            into[dst[0]].append((tuple(used), 2 * i + (src != link.a)))
-    touching = _failures_by_resource(fl, changes)
-    # Each failure's loss of circuit bandwidth per site it touches.
-    lost_by_site: dict[str, list[tuple[Failure, float]]] = defaultdict(list)
+def _cap_under(net: _Network, a: int, *failures: Failure | None) -> float:
+    cap = net.cap[a]
     for f in failures:
-        lost: dict[str, float] = defaultdict(float)
-        for key in f.circuits:
-            lost[key[0]] += g.circuits[key].gbps
-        if f.gateway is not None:
-            lost[f.gateway] += 0.0
-        for s, gbps in lost.items():
-            lost_by_site[s].append((f, gbps))
+        if f is not None:
+            cap = min(cap, net.changes(f).get(a, cap))
+    return cap
+
+
+EXACT_FIGURES_PAIRS = 100
+"""Pairs of sites up to which each pair's own figures (available, worst failure) are exact max-flows;
+beyond, they are the bound its circuits and gateway set (scipy's max-flow costs milliseconds a call)."""
+
+
+def _alone_bounds(net: _Network) -> list[tuple[float, None]]:
+    """Per pair: what its circuits (out of A, into B) and B's gateway allow, an upper bound."""
+    out = []
+    for s, t in net.pairs:
+        bound = min(net.cap[net.site_out[s]].sum(), net.cap[net.site_in[t]].sum(), net.cap[net.gw_arc[t]])
+        out.append((float(bound), None))
+    return out
+
+
+def _alone_figures(net: _Network) -> list[tuple[float, np.ndarray]]:
+    """Per pair of sites: the most the fabric carries between them with nothing else on it."""
+    out = []
+    for s, t in net.pairs:
+        out.append(net.max_flow(net.cap, net.node[("src", s)], net.node[("sink", t)]))
+    return out
+
+
+def _demand_figures(net: _Network, failures: list[Failure], base: _Solution,
+                    alone: list[tuple[float, np.ndarray]],
+                    short: dict[int, tuple[float, Failure, tuple[Saturated, ...]]],
+                    exact: bool = True) -> dict[tuple[str, str], DemandFigures]:
+    changes = [net.changes(f) for f in failures]
+    out: dict[tuple[str, str], DemandFigures] = {}
+    for i, (s, t) in enumerate(net.pairs):
+        v0, flow = alone[i]
+        if flow is None:  # bounds only: the endpoint failures' effect on the same bound
+            worst, worst_f = v0, None
+            for j, ch in enumerate(changes):
+                cap_f = None
+                for a in ch:
+                    if a in net.site_out[s] or a in net.site_in[t] or a == net.gw_arc[t]:
+                        cap_f = cap_f if cap_f is not None else net.cap.copy()
+                        cap_f[a] = ch[a]
+                if cap_f is not None:
+                    b = min(cap_f[net.site_out[s]].sum(), cap_f[net.site_in[t]].sum(), cap_f[net.gw_arc[t]])
+                    if b < worst - EPS:
+                        worst, worst_f = float(b), failures[j]
+            cands = []
+        # Failures that reduce an arc this pair's max-flow uses, most damaging bound first. The flow
+        # left after removing what crosses the reduced arcs is a lower bound: once it cannot beat the
+        # worst found, no later candidate can.
+        else:
+            cands = []
+            for j, ch in enumerate(changes):
+                lost = sum(max(0.0, flow[a] - c) for a, c in ch.items())
+                if lost > EPS:
+                    cands.append((v0 - lost, j))
+            worst, worst_f = v0, None
+        for bound, j in sorted(cands):
+            if bound >= worst - EPS:
+                break
+            cap_f = net.cap.copy()
+            for a, c in changes[j].items():
+                cap_f[a] = c
+            got = net.max_flow(cap_f, net.node[("src", s)], net.node[("sink", t)])[0]
+            if got < worst - EPS:
+                worst, worst_f = got, failures[j]
+        paths = tuple(_decompose(net, base, i))
+        sp = short.get(i)
+        for d in net.pair_demands[(s, t)]:
+            share = d.gbps / net.rate[i]
+            out[(d.stack, d.name)] = DemandFigures(
+                d, v0, worst, worst_f, paths, float(base.unrouted[i] * share),
+                0.0 if sp is None else sp[0] * share, None if sp is None else sp[1], () if sp is None else sp[2],
+                exact,
+            )
+    return out
+
+
+def _decompose(net: _Network, sol: _Solution, i: int, limit: int = 8) -> list[PathPiece]:
+    """The pieces of pair i's routing: walk the destination's flow from the source, largest arcs first."""
+    s, t = net.pairs[i]
+    if t not in sol.flows:
+        return []
+    arcs, x = sol.flows[t]
+    left = defaultdict(float)
+    for a, v in zip(arcs.tolist(), x.tolist()):
+        left[a] += v
+    out_of: dict[int, list[int]] = defaultdict(list)
+    for a in left:
+        out_of[int(net.tail[a])].append(a)
+    need = net.rate[i] - sol.unrouted[i]
+    src, sink = net.node[("src", s)], net.node[("sink", t)]
+    circuit_of = {a: k for k, a in net.out_arc.items()} | {a: k for k, a in net.in_arc.items()}
+    span_of = {a: name for name, pair in net.span_arcs.items() for a in pair}
+    pieces: list[PathPiece] = []
+    while need > EPS and len(pieces) < limit:
+        node, path, seen = src, [], {src}
+        while node != sink:
+            options = [a for a in out_of[node] if left[a] > EPS and int(net.head[a]) not in seen]
+            if not options:
+                break
+            a = max(options, key=lambda a: left[a])
+            path.append(a)
+            node = int(net.head[a])
+            seen.add(node)
+        if node != sink:
+            break
+        amount = min(need, *(left[a] for a in path))
+        for a in path:
+            left[a] -= amount
+        need -= amount
+        pieces.append(PathPiece(amount, circuit_of[path[0]], tuple(span_of[a] for a in path if a in span_of),
+                                circuit_of[path[-2]]))
+    return pieces
+
+
+def _site_figures(g: FabricGraph, failures: list[Failure], net: _Network | None,
+                  demands: dict[tuple[str, str], DemandFigures]) -> dict[str, SiteFigures]:
+    out: dict[str, SiteFigures] = {}
+    into: dict[str, list[tuple[CircuitKey, CircuitKey]]] = defaultdict(list)
+    for link in g.links:
+        for src, dst in ((link.a, link.b), (link.b, link.a)):
+            into[dst[0]].append((src, dst))
     for s, site in g.sites.items():
         total = sum(g.circuits[(s, c)].gbps for c in site.circuits)
         gw = None if site.fastpath else site.gateway_gbps
         worst, worst_f = min(total, gw if gw is not None else math.inf), None
-        for f, lost_gbps in lost_by_site[s]:
-            left = total - lost_gbps
+        for f in failures:
+            lost = sum(g.circuits[k].gbps for k in f.circuits if k[0] == s)
+            if not lost and f.gateway != s:
+                continue
+            left = total - lost
             if gw is not None:
                 left = min(left, gw / 2 if f.gateway == s else gw)
             if left < worst - EPS:
                 worst, worst_f = left, f
         paths = into.get(s, [])
-        gr = _max_flow(paths, fl.cap)[0] if paths else 0.0
+        gr = _global_reach(g, paths, s, None)
         gr_worst = gr
-        involved = {i for used, _ in paths for r in used for i in touching[r]}
-        for i in sorted(involved):
-            gr_worst = min(gr_worst, _max_flow(paths, _Caps(fl.cap, changes[i]))[0])
-        out[s] = SiteFigures(s, max(0.0, worst), worst_f, gr, gr_worst)
+        for f in failures:
+            if f.gateway == s or any(k in f.circuits for p in paths for k in p):
+                gr_worst = min(gr_worst, _global_reach(g, paths, s, f))
+        mine = [fig for (stack, _), fig in demands.items() if stack == s and fig.worst_shortfall_failure is not None]
+        worst_demand = max(mine, key=lambda fig: fig.worst_shortfall_gbps).worst_shortfall_failure if mine else None
+        out[s] = SiteFigures(s, max(0.0, worst), worst_f, gr, gr_worst, worst_demand)
     return out
+
+
+def _global_reach(g: FabricGraph, paths: list[tuple[CircuitKey, CircuitKey]], s: str, f: Failure | None) -> float:
+    """Most the far ends of the site's Global Reach links can send into it (bipartite max-flow)."""
+    if not paths:
+        return 0.0
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_flow
+
+    lost = f.circuits if f else frozenset()
+    srcs = sorted({a for a, _ in paths}); dsts = sorted({b for _, b in paths})
+    n = 2 + len(srcs) + len(dsts)
+    idx = {("s", k): 2 + i for i, k in enumerate(srcs)} | {("d", k): 2 + len(srcs) + i for i, k in enumerate(dsts)}
+    rows, cols, data = [], [], []
+
+    def arc(u: int, v: int, c: float) -> None:
+        rows.append(u); cols.append(v); data.append(int(min(_INT_INF, max(0.0, c) * _MBPS)))
+
+    for k in srcs:
+        arc(0, idx[("s", k)], 0.0 if k in lost else g.circuits[k].gbps)
+    for k in dsts:
+        arc(idx[("d", k)], 1, 0.0 if k in lost else g.circuits[k].gbps)
+    for a, b in paths:
+        arc(idx[("s", a)], idx[("d", b)], _INT_INF / _MBPS)
+    m = csr_matrix((np.array(data, dtype=np.int32), (rows, cols)), shape=(n, n))
+    got = maximum_flow(m, 0, 1).flow_value / _MBPS
+    site = g.sites[s]
+    if not site.fastpath:
+        got = min(got, site.gateway_gbps / (2 if f is not None and f.gateway == s else 1))
+    return got
+
+
+# ------------------------------------------------------------------------------------------------
+# Two failures, critical demands only
+# ------------------------------------------------------------------------------------------------
+
+
+def _two_failures(net_all: _Network, failures: list[Failure], report: FlowReport) -> None:
+    critical = [d for d in net_all.g.demands if d.critical]
+    if not critical:
+        return
+    net = _Network(net_all.g, critical)
+    ids = list(range(len(net.pairs)))
+    base = net.solve(ids, net.cap)
+    if base.short > EPS:
+        return  # the single-failure analysis reports it (demands-fit)
+    changes = [net.changes(f) for f in failures]
+    stats: dict[str, int] = defaultdict(int)
+    touches = lambda load, ch: any(load[a] > c + EPS for a, c in ch.items())
+    first = [j for j, ch in enumerate(changes) if touches(base.load, ch)]
+    in_first = set(first)
+    seen_pairs: set[tuple[int, int]] = set()
+    for j in first:
+        cap1 = net.cap.copy()
+        for a, c in changes[j].items():
+            cap1[a] = c
+        load1, sol1 = _settle(net, ids, base, base.load, cap1, changes[j], stats)
+        if sol1 is not None and sol1.short > EPS:
+            continue  # short after one failure: reported by the single-failure analysis
+        for k, ch in enumerate(changes):
+            if k == j or (k in in_first and (min(j, k), max(j, k)) in seen_pairs):
+                continue
+            seen_pairs.add((min(j, k), max(j, k)))
+            if not touches(load1, ch):
+                continue
+            report.pairs += 1
+            cap2 = cap1.copy()
+            for a, c in ch.items():
+                cap2[a] = min(cap2[a], c)
+            both = dict(changes[j])
+            for a, c in ch.items():
+                both[a] = min(both.get(a, c), c)
+            _, sol = _settle(net, ids, None, load1, cap2, both, stats)
+            if sol is not None and sol.short > EPS:
+                report.shortfalls.append(_shortfall(net, failures[j], failures[k], sol, ids, critical_only=True))
+    for key, n in stats.items():
+        report.stats[f"two_{key}"] += n
 
 
 # ------------------------------------------------------------------------------------------------
@@ -677,60 +1090,75 @@ def violations(report: FlowReport) -> list[Violation]:
     for d in report.unroutable:
         out.append(Violation(
             "demand-path",
-            f"no Global Reach link joins a circuit of {d.stack} and a circuit of {d.to_stack}, so the "
-            f"{_gbps(d.gbps)} Gb/s to {d.to_stack} has no route; Global Reach is not transitive (traffic "
-            "never passes through a third site): declare a link between the two sites in both stack files",
+            f"no carrier path joins a circuit of {d.stack} and a circuit of {d.to_stack}, so the {_gbps(d.gbps)} Gb/s "
+            f"to {d.to_stack} has no route: the carrier's spans between their PoPs are missing or not in service on "
+            f"{report.graph.on.isoformat()} (Global Reach carries on-premises traffic only, never VNet to VNet)",
             stack=d.stack, path=f"demands.{d.name}",
         ))
+    two_seen = 0
     for sf in report.shortfalls:
-        listed = sf.component if len(sf.component) <= MESSAGE_DEMANDS else sf.demands
+        listed = sf.demands
         labels = ", ".join(f"{d.label} -> {d.to_stack} ({_gbps(d.gbps)} Gb/s)" for d in listed[:MESSAGE_DEMANDS])
         if len(listed) > MESSAGE_DEMANDS:
             labels += f" and {len(listed) - MESSAGE_DEMANDS} more"
         if listed == sf.component:
             need = "it needs" if len(listed) == 1 else "they need together"
         else:
-            need = f"that the {len(sf.component)} demands sharing these circuits need together"
+            need = f"that the {len(sf.component)} competing demands need together"
         share = f"short by {_gbps(sf.short_gbps)} Gb/s of the {_gbps(sf.needed_gbps)} Gb/s {need}"
+        if sf.saturated:
+            share += "; saturated: " + ", ".join(map(str, sf.saturated[:MESSAGE_DEMANDS]))
+        elif sf.failures:
+            share += "; every route left for it is cut"
+        if len(sf.short_by_demand) > 1:
+            share += " (" + ", ".join(f"{d.label} short by {_gbps(x)}" for d, x in sf.short_by_demand[:MESSAGE_DEMANDS]) + ")"
         one = len(listed) == 1
         if sf.failure is None:
             invariant = "demands-fit"
-            message = (f"{labels} {'does' if one else 'do'} not fit even with nothing failed: {share}; add circuit "
-                       "bandwidth or Global Reach links between these sites (or gateway throughput), or lower the "
-                       "demands")
-        else:
+            message = (f"{labels} {'does' if one else 'do'} not fit even with nothing failed: {share}; add circuit, "
+                       "span or gateway capacity on these routes, or lower the demands")
+        elif sf.second is None:
             invariant = "demands-survive-failure"
             message = (f"after losing {sf.failure}, {labels} no longer {'fits' if one else 'fit'}: {share}; add a "
-                       "circuit at another peering location or a Global Reach link on another route, or lower "
-                       "the demands")
-        # Every stack whose demand competes for the capacity hears of it, at that demand's key.
+                       "circuit at another peering location or a span on another route, or lower the demands")
+        else:
+            two_seen += 1
+            if two_seen > MESSAGE_PAIRS:
+                continue
+            invariant = "demands-survive-two-failures"
+            message = (f"critical: after losing {sf.failure} and {sf.second}, {labels} no longer "
+                       f"{'fits' if one else 'fit'} (only critical demands carried): {share}; add a route that "
+                       "shares neither failure, or mark fewer demands critical")
         for stack in dict.fromkeys(d.stack for d in listed):
             mine = [d for d in listed if d.stack == stack]
             out.append(Violation(
                 invariant, message, stack=stack,
                 path=f"demands.{mine[0].name}" if len(mine) == 1 else "demands",
             ))
+    if two_seen > MESSAGE_PAIRS:
+        first = next(sf for sf in report.shortfalls if sf.second is not None)
+        out.append(Violation(
+            "demands-survive-two-failures",
+            f"{two_seen - MESSAGE_PAIRS} more pairs of failures leave critical demands short (first listed above)",
+            stack=first.demands[0].stack, path="demands",
+        ))
     return out
 
 
 MESSAGE_DEMANDS = 8
 """Demands a shortfall message names before it says 'and N more'."""
+MESSAGE_PAIRS = 20
+"""Two-failure shortfalls reported one by one before the rest are counted."""
 
 
 def _gbps(x: float) -> str:
     return f"{x:g}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
 
 
-class _Caps:
-    """Capacities under one failure: the baseline list with the failure's changes on top."""
-
-    __slots__ = ("base", "changed")
-
-    def __init__(self, base: Sequence[float], changed: dict[int, float]):
-        self.base, self.changed = base, changed
-
-    def __getitem__(self, r: int) -> float:
-        return self.changed.get(r, self.base[r])
+def _num(x: float) -> float | int:
+    if not math.isfinite(x):
+        return None  # type: ignore[return-value]
+    return int(x) if float(x).is_integer() else round(x, 3)
 
 
 def hours_to_copy(dataset_tb: float, gbps: float) -> float | None:
@@ -739,6 +1167,7 @@ def hours_to_copy(dataset_tb: float, gbps: float) -> float | None:
 
 
 __all__ = [
-    "CircuitNode", "DemandEdge", "DemandFigures", "FabricGraph", "Failure", "FlowReport", "LinkEdge",
-    "Shortfall", "SiteFigures", "SiteNode", "analyse", "build", "hours_to_copy", "violations",
+    "ArcUse", "CircuitNode", "DemandEdge", "DemandFigures", "FabricGraph", "Failure", "FlowReport", "LinkEdge",
+    "PathPiece", "Saturated", "Shortfall", "SiteFigures", "SiteNode", "SpanEdge", "analyse", "build",
+    "hours_to_copy", "violations",
 ]

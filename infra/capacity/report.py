@@ -76,6 +76,28 @@ class DemandCapacity:
     dataset_tb: float | None = None
     worst_failure: str | None = None
     """The single failure that leaves the least for this demand (None: no failure reduces it)."""
+    critical: bool = False
+    """Must also survive any two failures."""
+    path_requirement: str = "any"
+    """'carrier' (stays on the carrier's fibre) or 'any'."""
+    paths: tuple[dict[str, Any], ...] = ()
+    """How the baseline routes it: pieces {via, gbps, out, spans, in} (shared by demands of one pair)."""
+    short_gbps: float = 0.0
+    """Shortfall with nothing failed, every demand carried together (0: it fits)."""
+    worst_shortfall_gbps: float = 0.0
+    """Its largest shortfall after one failure, every demand carried together (0: it always fits)."""
+    worst_shortfall_failure: str | None = None
+    saturated: tuple[dict[str, Any], ...] = ()
+    """The resources that limit it where it is short: {resource, load_gbps, capacity_gbps}."""
+
+    @property
+    def path(self) -> str | None:
+        """The main path in words: 'eastus/wdc -> span a -> span b -> westeurope/ams (carrier)'."""
+        if not self.paths:
+            return None
+        p = max(self.paths, key=lambda p: p["gbps"])
+        hops = " -> ".join(p["spans"]) if p["spans"] else "(same PoP)"
+        return f"{p['out']} -> {hops} -> {p['in']} ({p['via']})"
 
     @property
     def hours_at_available(self) -> float | None:
@@ -91,6 +113,10 @@ class DemandCapacity:
             "dataset_tb": self.dataset_tb,
             "hours_at_available": None if self.hours_at_available is None else round(self.hours_at_available, 2),
             "worst_failure": self.worst_failure,
+            "critical": self.critical, "path_requirement": self.path_requirement, "path": self.path,
+            "paths": list(self.paths), "short_gbps": round(self.short_gbps, 3),
+            "worst_shortfall_gbps": round(self.worst_shortfall_gbps, 3),
+            "worst_shortfall_failure": self.worst_shortfall_failure, "saturated": list(self.saturated),
         }
 
 
@@ -113,6 +139,8 @@ class InterconnectCapacity:
     """Most the other sites can send into this one over Global Reach (fabric-wide assessment only)."""
     global_reach_n_minus_1_gbps: float | None = None
     """The same after the worst single failure anywhere in the fabric."""
+    worst_demand_failure: str | None = None
+    """The single failure that leaves this site's demands the largest shortfall (None: none does)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -125,6 +153,7 @@ class InterconnectCapacity:
             "global_reach_n_minus_1_gbps": (
                 None if self.global_reach_n_minus_1_gbps is None else _num(self.global_reach_n_minus_1_gbps)
             ),
+            "worst_demand_failure": self.worst_demand_failure,
         }
 
 

@@ -11,12 +11,11 @@ from infra.spec.network import (
     InterconnectSpec,
     PrivatePeering,
     ProviderCircuit,
-    ReplicationDemand,
-    SustainedDemand,
 )
+from infra.spec.demands import Demand, ReplicationDemand, SustainedDemand
 
 __all__ = [
-    "AccessSpec", "CatalogOverrides", "CONFIG_KEYS", "CustomRoleSpec", "DatasetSpec", "DirectCircuit",
+    "AccessSpec", "CatalogOverrides", "CONFIG_KEYS", "CustomRoleSpec", "DatasetSpec", "Demand", "DirectCircuit",
     "DirectPort", "FabricSpec", "GatewaySpec", "GlobalReachSpec", "GpuClusterSpec", "GrantSpec",
     "InterconnectSpec", "PimSpec", "PrincipalSpec", "PrivatePeering", "PROJECT", "ProviderCircuit",
     "ReplicationDemand", "SiteSpec", "SustainedDemand", "from_config",

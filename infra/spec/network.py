@@ -274,43 +274,7 @@ class InterconnectSpec(SpecModel):
         return self.gateway.fastpath and cat.gateway_skus[self.gateway.sku].fastpath
 
 
-# Bounds that keep figures finite and meaningful: no fabric carries 100 Tb/s between two sites.
-MAX_DEMAND_GBPS = 100_000.0
-MAX_DATASET_TB = 1_000_000.0
-MAX_HOURS = 100_000.0
-
-
-class ReplicationDemand(SpecModel):
-    """Copy a dataset to a peer site within a deadline."""
-
-    kind: Literal["replication"]
-    to_stack: Name
-    dataset_tb: float = Field(gt=0, le=MAX_DATASET_TB, allow_inf_nan=False)
-    """Dataset size in terabytes (10^12 bytes), up to an exabyte."""
-    within_hours: float = Field(ge=0.01, le=MAX_HOURS, allow_inf_nan=False)
-    """Deadline in hours, from 36 seconds to about 11 years."""
-
-    @model_validator(mode="after")
-    def _rate_bounded(self) -> ReplicationDemand:
-        if self.gbps > MAX_DEMAND_GBPS:
-            raise ValueError(
-                f"{self.dataset_tb:g} TB within {self.within_hours:g} h needs {self.gbps:,.0f} Gb/s, beyond any "
-                f"fabric (at most {MAX_DEMAND_GBPS:,.0f}); check the units (terabytes, hours)"
-            )
-        return self
-
-    @property
-    def gbps(self) -> float:
-        return self.dataset_tb * 8000 / (self.within_hours * 3600)
-
-
-class SustainedDemand(SpecModel):
-    """A steady rate to a peer site, e.g. gradient exchange of cross-site training."""
-
-    kind: Literal["sustained"]
-    to_stack: Name
-    gbps: float = Field(gt=0, le=MAX_DEMAND_GBPS, allow_inf_nan=False)
-    """Sustained rate in Gb/s."""
-
-
-Demand = Annotated[ReplicationDemand | SustainedDemand, Field(discriminator="kind")]
+# Demands live in infra.spec.demands (their own concern); re-exported here for older imports.
+from infra.spec.demands import (  # noqa: E402
+    MAX_DATASET_TB, MAX_DEMAND_GBPS, MAX_HOURS, Demand, ReplicationDemand, SustainedDemand,
+)

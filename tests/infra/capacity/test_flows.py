@@ -5,7 +5,7 @@ No Pulumi here: specs are built in the test (or loaded from the shipped stacks) 
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import random
 from collections import defaultdict
 
@@ -14,9 +14,10 @@ import pytest
 from scipy.optimize import linprog
 
 from infra.capacity import assess, flows
+from infra.carrier import CarrierSpec, load as load_carrier
 
 H100 = "Standard_ND96isr_H100_v5"
-DEMAND_INVARIANTS = {"demands-fit", "demands-survive-failure", "demand-path"}
+DEMAND_INVARIANTS = {"demands-fit", "demands-survive-failure", "demands-survive-two-failures", "demand-path"}
 
 
 def circuit(location: str, n: int, *, mbps: int = 10000, tier: str = "Premium", **extra) -> dict:
@@ -67,41 +68,69 @@ def demand_violations(result, stack=None):
     return [v for v in result.violations if v.invariant in DEMAND_INVARIANTS and (stack is None or v.stack == stack)]
 
 
+def carrier(spans: dict, pops: dict | None = None) -> CarrierSpec:
+    """A carrier network: PoPs at the given peering locations (default: one per location the tests use)."""
+    pops = pops or {"WDC": "Washington DC", "NYC": "New York", "CHI": "Chicago", "SVL": "Silicon Valley",
+                    "LV": "Las Vegas", "SAT": "San Antonio", "TOR": "Toronto", "DC2": "Washington DC2"}
+    return CarrierSpec.model_validate({
+        "carrier": "Lumen", "pops": {p: {"peering_location": loc} for p, loc in pops.items()},
+        "spans": {name: {"a": a, "z": z, "gbps": gbps, **extra} for name, (a, z, gbps, *rest) in spans.items()
+                  for extra in [rest[0] if rest else {}]},
+    })
+
+
 # ------------------------------------------------------------------------------------------------
-# An independent check: one LP over the whole fabric per failure (no decomposition, no shortcuts)
+# An independent check: one LP per failure, one commodity per demand pair, every arc a variable
 # ------------------------------------------------------------------------------------------------
 
 
-def brute_shortfall(g: flows.FabricGraph, failure: flows.Failure | None) -> float:
-    lost = failure.circuits if failure else frozenset()
+def brute_shortfall(g: flows.FabricGraph, failures: tuple = ()) -> float:
+    """Node-arc multi-commodity flow with dense matrices, written apart from the model under test."""
+    lost_c = {k for f in failures for k in f.circuits}
+    lost_s = {n for f in failures for n in f.spans}
+    halved = {f.gateway for f in failures if f.gateway}
     rate: dict[tuple[str, str], float] = defaultdict(float)
     for d in g.demands:
         rate[(d.stack, d.to_stack)] += d.gbps
-    paths = sorted({
-        (pair, a, b) for pair in rate for l in g.links for a, b in ((l.a, l.b), (l.b, l.a))
-        if (a[0], b[0]) == pair and a not in lost and b not in lost
-    })
-    pairs = sorted(p for p in rate if any(l for l in g.links if {l.a[0], l.b[0]} == set(p)))
-    n = len(paths) + len(pairs)
-    rows, caps = [], []
+    pairs = sorted(rate)
+    nodes = [("pop", p) for p in g.pops] + [(k, s) for s in g.sites for k in ("src", "gate", "sink")]
+    idx = {n: i for i, n in enumerate(nodes)}
+    arcs = []  # (tail, head, cap, owner) owner: which pairs may use it
     for key, c in g.circuits.items():
-        for side in (1, 2):  # out of a (side 1), into b (side 2)
+        cap = 0.0 if key in lost_c else c.gbps
+        pop = ("pop", g.pop_of(c.location))
+        arcs.append((idx[("src", key[0])], idx[pop], cap))
+        arcs.append((idx[pop], idx[("gate", key[0])], cap))
+    for name, sp in g.spans.items():
+        cap = 0.0 if name in lost_s else sp.gbps
+        arcs.append((idx[("pop", sp.a)], idx[("pop", sp.z)], cap))
+        arcs.append((idx[("pop", sp.z)], idx[("pop", sp.a)], cap))
+    for s, site in g.sites.items():
+        cap = 1e9 if site.fastpath else site.gateway_gbps / (2 if s in halved else 1)
+        arcs.append((idx[("gate", s)], idx[("sink", s)], cap))
+    n_a, n_p = len(arcs), len(pairs)
+    n = n_a * n_p + n_p
+    a_eq, b_eq = [], []
+    for k, (s, t) in enumerate(pairs):
+        for v in range(len(nodes)):
             row = np.zeros(n)
-            for i, path in enumerate(paths):
-                row[i] = 1.0 if path[side] == key else 0.0
-            rows.append(row)
-            caps.append(0.0 if key in lost else c.gbps)
-    for s, st in g.sites.items():
-        if not st.fastpath:
-            rows.append(np.array([1.0 if path[2][0] == s else 0.0 for path in paths] + [0.0] * len(pairs)))
-            caps.append(st.gateway_gbps / (2 if failure and failure.gateway == s else 1))
-    a_eq = np.zeros((len(pairs), n))
-    for j, pair in enumerate(pairs):
-        for i, path in enumerate(paths):
-            a_eq[j, i] = 1.0 if path[0] == pair else 0.0
-        a_eq[j, len(paths) + j] = 1.0
-    c = np.concatenate([np.zeros(len(paths)), np.ones(len(pairs))])
-    res = linprog(c, A_ub=np.array(rows), b_ub=np.array(caps), A_eq=a_eq, b_eq=np.array([rate[p] for p in pairs]),
+            for j, (tail, head, _) in enumerate(arcs):
+                row[k * n_a + j] = (tail == v) - (head == v)
+            supply = 0.0
+            if v == idx[("src", s)]:
+                row[n_a * n_p + k] = 1.0
+                supply = rate[(s, t)]
+            elif v == idx[("sink", t)]:
+                row[n_a * n_p + k] = -1.0
+                supply = -rate[(s, t)]
+            a_eq.append(row)
+            b_eq.append(supply)
+    a_ub = np.zeros((n_a, n))
+    for j, (_, _, cap) in enumerate(arcs):
+        for k in range(n_p):
+            a_ub[j, k * n_a + j] = 1.0
+    c = np.concatenate([np.zeros(n_a * n_p), np.ones(n_p)])
+    res = linprog(c, A_ub=a_ub, b_ub=np.array([a[2] for a in arcs]), A_eq=np.array(a_eq), b_eq=np.array(b_eq),
                   bounds=[(0, None)] * n, method="highs")
     assert res.status == 0, res.message
     return float(res.fun)
@@ -110,8 +139,14 @@ def brute_shortfall(g: flows.FabricGraph, failure: flows.Failure | None) -> floa
 def shortfalls_by_failure(report: flows.FlowReport) -> dict[str, float]:
     out: dict[str, float] = defaultdict(float)
     for s in report.shortfalls:
-        out[str(s.failure)] += s.short_gbps
+        if s.second is None:
+            out[str(s.failure)] += s.short_gbps
     return dict(out)
+
+
+@pytest.fixture(scope="session")
+def shipped_carrier(repo_root) -> CarrierSpec:
+    return load_carrier(repo_root / "stacks" / "fabric.yaml").spec
 
 
 # ------------------------------------------------------------------------------------------------
@@ -119,37 +154,40 @@ def shortfalls_by_failure(report: flows.FlowReport) -> dict[str, float]:
 # ------------------------------------------------------------------------------------------------
 
 
-def test_shipped_demands_fit_with_and_without_any_single_failure(shipped_specs):
-    result = assess(list(shipped_specs.values()))
+def test_shipped_demands_fit_with_and_without_any_single_failure(shipped_specs, shipped_carrier):
+    result = assess(list(shipped_specs.values()), shipped_carrier)
     assert demand_violations(result) == []
     report = result.flows
-    # 10 circuits, 10 peering locations, 5 gateways.
-    assert report.failures == 25
+    g = report.graph
+    locations = {c.location for c in g.circuits.values()}
+    assert report.failures == len(g.spans) + len(g.srlgs()) + len(g.pops) + len(g.circuits) + len(locations) + 5
     assert report.shortfalls == [] and report.unroutable == []
-    for failure in [None, *report.graph.failures()]:
-        assert brute_shortfall(report.graph, failure) < 1e-6, failure
+    for failure in [None, *g.failures()]:
+        assert brute_shortfall(g, (failure,) if failure else ()) < 1e-6, failure
     for stack, cap in result.capacity.items():
         for d in cap.interconnect.demands:
             assert d.available_gbps >= d.needed_gbps and d.worst_failure_gbps >= d.needed_gbps, (stack, d)
+            assert d.paths and all(p["via"] == "carrier" for p in d.paths)
 
 
-def test_reference_site_figures_are_fabric_wide(shipped_specs):
-    result = assess(list(shipped_specs.values()))
+def test_reference_site_figures_are_fabric_wide(shipped_specs, shipped_carrier):
+    result = assess(list(shipped_specs.values()), shipped_carrier)
     ic = result.capacity["eastus"].interconnect
     assert (ic.n_minus_1_gbps, ic.global_reach_gbps, ic.global_reach_n_minus_1_gbps) == (10, 20, 10)
     assert ic.worst_failure in {"circuit eastus/wdc", "circuit eastus/nyc", "peering location Washington DC",
-                                "peering location New York"}
+                                "peering location New York", "PoP WDC", "PoP NYC"}
     corpus = {d.name: d for d in ic.demands}["corpus-to-westeurope"]
     assert corpus.needed_gbps == pytest.approx(60 * 8000 / (24 * 3600))
     assert (corpus.available_gbps, corpus.worst_failure_gbps, corpus.dataset_tb) == (20, 10, 60)
     assert corpus.hours_at_available == pytest.approx(6.67, abs=0.01)
+    assert corpus.path_requirement == "carrier" and corpus.path.endswith("(carrier)")
     doc = ic.to_json()
     assert doc["n_minus_1_gbps"] == 10 and type(doc["n_minus_1_gbps"]) is int
     assert doc["demands"][0]["name"] == "corpus-to-westeurope" and doc["demands"][0]["worst_failure"]
 
 
 # ------------------------------------------------------------------------------------------------
-# Demands that do not fit
+# Demands that do not fit (no carrier file: only circuits and gateways bound them)
 # ------------------------------------------------------------------------------------------------
 
 
@@ -167,47 +205,42 @@ def test_fails_when_a_demand_no_longer_fits_after_one_failure(make_spec):
     assert v.path == "demands.sync"
     assert v.message.startswith(
         "after losing circuit eastus/wdc, eastus/sync -> westus3 (15 Gb/s) no longer fits: short by 5 Gb/s of "
-        "the 15 Gb/s it needs"
+        "the 15 Gb/s it needs; saturated: circuit eastus/nyc (out) (10 of 10 Gb/s)"
     )
     (d,) = result.capacity["eastus"].interconnect.demands
     assert (d.needed_gbps, d.available_gbps, d.worst_failure_gbps) == (15, 20, 10)
+    assert d.worst_shortfall_gbps == pytest.approx(5)
+    assert result.capacity["eastus"].interconnect.worst_demand_failure is not None
 
 
 def test_fails_when_demands_from_one_site_do_not_fit_together(make_spec):
     east = site("eastus", 10, {"wdc": ("Washington DC", 10000), "nyc": ("New York", 10000)},
-                links={"w0": link("wdc", "westus3", "svl", 0), "w1": link("nyc", "westus3", "lv", 1),
-                       "s0": link("wdc", "southcentralus", "chi", 2), "s1": link("nyc", "southcentralus", "sat", 3)},
                 demands={"to-west": sync("westus3", 12), "to-south": sync("southcentralus", 12)})
-    west = site("westus3", 30, {"svl": ("Silicon Valley", 10000), "lv": ("Las Vegas", 10000)},
-                links={"e0": link("svl", "eastus", "wdc", 0), "e1": link("lv", "eastus", "nyc", 1)})
-    south = site("southcentralus", 20, {"chi": ("Chicago", 10000), "sat": ("San Antonio", 10000)},
-                 links={"e0": link("chi", "eastus", "wdc", 2), "e1": link("sat", "eastus", "nyc", 3)})
+    west = site("westus3", 30, {"svl": ("Silicon Valley", 10000), "lv": ("Las Vegas", 10000)})
+    south = site("southcentralus", 20, {"chi": ("Chicago", 10000), "sat": ("San Antonio", 10000)})
     result = assess([make_spec(east, "eastus"), make_spec(west, "westus3"), make_spec(south, "southcentralus")])
     fit = [v for v in demand_violations(result) if v.invariant == "demands-fit"]
-    assert len(fit) == 1
-    assert fit[0].path == "demands"
-    assert "do not fit even with nothing failed: short by 4 Gb/s of the 24 Gb/s they need together" in fit[0].message
-    assert "eastus/to-west -> westus3 (12 Gb/s)" in fit[0].message or "eastus/to-south" in fit[0].message
+    assert fit and all(v.stack == "eastus" for v in fit)
+    assert "do not fit even with nothing failed: short by 4 Gb/s" in fit[0].message or \
+        "does not fit even with nothing failed" in fit[0].message
+    assert "saturated: circuit eastus/nyc (out) (10 of 10 Gb/s), circuit eastus/wdc (out) (10 of 10 Gb/s)" in fit[0].message
     # Apart, each fits with room to spare: the two share eastus's 20 Gb/s out.
     assert {d.name: d.available_gbps for d in result.capacity["eastus"].interconnect.demands} == {
         "to-west": 20, "to-south": 20,
     }
+    assert sum(d.short_gbps for d in result.capacity["eastus"].interconnect.demands) == pytest.approx(4)
 
 
-def test_fails_when_a_demand_has_no_direct_global_reach_link(make_spec):
-    """Global Reach is not transitive: eastus-westus3 and westus3-westeurope do not join eastus to westeurope."""
+def test_global_reach_carries_no_demand_the_carrier_does(make_spec):
+    """Global Reach links on-premises networks (GLOBAL_REACH_DOC); VNet demands ride the carrier."""
     east = site("eastus", 10, {"wdc": ("Washington DC", 10000), "nyc": ("New York", 10000)},
-                links={"w": link("wdc", "westus3", "svl", 0)}, demands={"corpus": sync("westeurope", 1)})
-    west = site("westus3", 30, {"svl": ("Silicon Valley", 10000), "lv": ("Las Vegas", 10000)},
-                links={"e": link("svl", "eastus", "wdc", 0), "eu": link("lv", "westeurope", "ams", 1)})
-    eu = site("westeurope", 40, {"ams": ("Amsterdam2", 10000), "fra": ("Frankfurt", 10000)},
-              links={"w": link("ams", "westus3", "lv", 1)})
-    result = assess([make_spec(east, "eastus"), make_spec(west, "westus3"), make_spec(eu, "westeurope")])
-    (v,) = demand_violations(result)
-    assert (v.invariant, v.stack, v.path) == ("demand-path", "eastus", "demands.corpus")
-    assert v.message.startswith("no Global Reach link joins a circuit of eastus and a circuit of westeurope")
-    assert "Global Reach is not transitive" in v.message
-    assert result.capacity["eastus"].interconnect.demands[0].available_gbps == 0
+                demands={"corpus": sync("westeurope", 1)})
+    eu = site("westeurope", 40, {"ams": ("Amsterdam2", 10000), "fra": ("Frankfurt", 10000)})
+    result = assess([make_spec(east, "eastus"), make_spec(eu, "westeurope")])
+    assert demand_violations(result) == []
+    (d,) = result.capacity["eastus"].interconnect.demands
+    assert d.available_gbps == 20 and {p["via"] for p in d.paths} == {"carrier"}
+    assert result.capacity["eastus"].interconnect.global_reach_gbps == 0
 
 
 def test_gateway_limits_traffic_into_its_site_unless_fastpath(make_spec):
@@ -215,7 +248,7 @@ def test_gateway_limits_traffic_into_its_site_unless_fastpath(make_spec):
     small = {"sku": "ErGwScale", "scale_units": 8}
     result = assess(linked_pair(make_spec, east_demands={"sync": sync("westus3", 10)}, west_gateway=small))
     fit = [v for v in demand_violations(result) if v.invariant == "demands-fit"]
-    assert len(fit) == 1 and "short by 2 Gb/s" in fit[0].message
+    assert len(fit) == 1 and "short by 2 Gb/s" in fit[0].message and "saturated: gateway westus3" in fit[0].message
     # Out of westus3 the gateway is not in the path: the same rate the other way fits.
     result = assess(linked_pair(make_spec, west_demands={"sync": sync("eastus", 10)}, west_gateway=small))
     assert demand_violations(result) == []
@@ -237,24 +270,25 @@ def test_losing_one_gateway_instance_halves_it_unless_fastpath(make_spec):
                                 "(13 Gb/s) no longer fits: short by 1 Gb/s")
     result = assess(linked_pair(make_spec, west_gateway={"sku": "ErGw3AZ", "fastpath": True}, **kwargs))
     assert demand_violations(result) == []
-    assert result.flows.stats["skipped"] >= 2  # both gateways: FastPath, no demand path through them
+    assert result.flows.stats["skipped"] >= 2  # both gateways: FastPath, nothing to halve
 
 
 def test_a_peering_location_failure_takes_the_circuits_of_every_site_there(make_spec):
     east_c = {"chi": ("Chicago", 10000), "nyc": ("New York", 10000)}
     west_c = {"chi": ("Chicago", 10000), "dc": ("Washington DC", 10000)}
-    pairs = (("chi", "dc"), ("nyc", "chi"))  # each link at two locations, Chicago in both
-    result = assess(linked_pair(make_spec, east_circuits=east_c, west_circuits=west_c, pairs=pairs,
-                                east_demands={"sync": sync("westus3", 8)}))
-    (v,) = demand_violations(result)
-    assert v.message.startswith("after losing peering location Chicago, eastus/sync -> westus3 (8 Gb/s) no longer "
-                                "fits: short by 8 Gb/s")
+    result = assess(linked_pair(make_spec, east_circuits=east_c, west_circuits=west_c, pairs=(),
+                                east_demands={"sync": sync("westus3", 12)}))
+    chicago = next(f for f in result.flows.graph.failures() if str(f) == "peering location Chicago")
+    assert chicago.circuits == {("eastus", "chi"), ("westus3", "chi")}
+    (v,) = [v for v in demand_violations(result) if "peering location Chicago" in v.message]
+    assert v.message.startswith("after losing peering location Chicago, eastus/sync -> westus3 (12 Gb/s) no longer "
+                                "fits: short by 2 Gb/s")
 
 
 def test_a_metro_circuit_survives_a_peering_location_failure(make_spec):
     east_c = {"chi": ("Chicago", 10000), "nyc": ("New York", 10000)}
     west_c = {"chi": ("Chicago", 10000), "dc": ("Washington DC", 10000)}
-    specs = linked_pair(make_spec, east_circuits=east_c, west_circuits=west_c, pairs=(("chi", "dc"), ("nyc", "chi")),
+    specs = linked_pair(make_spec, east_circuits=east_c, west_circuits=west_c, pairs=(),
                         east_demands={"sync": sync("westus3", 8)})
     metro = []
     for spec in specs:
@@ -315,71 +349,67 @@ def test_fails_when_global_reach_prefixes_overlap(make_spec):
 
 
 # ------------------------------------------------------------------------------------------------
-# The fast analysis agrees with one LP per failure
+# The fast analysis agrees with one full LP per failure (and per pair of failures)
 # ------------------------------------------------------------------------------------------------
 
 
-def random_fabric(make_spec, seed: int, scale: float) -> list:
-    """Seven sites with 3-5 circuits at three locations, random links and ten demands (rates x scale)."""
+def random_fabric(make_spec, seed: int, scale: float) -> tuple[list, CarrierSpec]:
+    """Five sites with 2-3 circuits at six PoPs joined by a random carrier network, eight demands."""
     rng = random.Random(seed)
-    locations = ["Chicago", "New York", "Washington DC", "Toronto", "San Antonio", "Las Vegas", "Silicon Valley",
-                 "Washington DC2"]
-    regions = ["eastus", "centralus", "westus3", "southcentralus", "canadacentral", "northcentralus", "westus"]
-    n_sites = 7
-    circuits = {}
+    locations = ["Chicago", "New York", "Washington DC", "Toronto", "San Antonio", "Las Vegas"]
+    pops = {f"P{i}": loc for i, loc in enumerate(locations)}
+    regions = ["eastus", "centralus", "westus3", "southcentralus", "canadacentral"]
+    spans: dict = {}
+    names = sorted(pops)
+    for i in range(len(names)):  # a ring, so the carrier is connected
+        spans[f"r{i}"] = (names[i], names[(i + 1) % len(names)], rng.choice([4, 8, 12]),
+                          {"srlgs": [f"g{rng.randint(0, 2)}"]})
+    for j in range(rng.randint(1, 3)):  # and a few chords
+        a, z = rng.sample(names, 2)
+        spans[f"c{j}"] = (a, z, rng.choice([4, 8]), {})
+    net = carrier(spans, pops)
+    specs = []
+    n_sites = 5
+    all_demands: dict[int, dict] = defaultdict(dict)
+    for i in range(8):
+        a, b = rng.sample(range(n_sites), 2)
+        all_demands[a][f"d{i}"] = sync(f"s{b}", round(rng.uniform(1, 6) * scale, 2))
+        if i == 0:
+            all_demands[a][f"d{i}"]["critical"] = True
     for s in range(n_sites):
         locs = rng.sample(locations, 3)
-        circuits[s] = {f"c{i}": (locs[i % 3], rng.choice([2000, 5000, 10000])) for i in range(rng.randint(3, 5))}
-    links: dict[int, dict] = defaultdict(dict)
-    made: set[tuple[int, str, int, str]] = set()
-    n = 0
-    for a in range(n_sites):
-        for b in range(a + 1, n_sites):
-            if rng.random() < 0.5:
-                continue
-            for _ in range(rng.randint(1, 3)):
-                ca, cb = rng.choice(sorted(circuits[a])), rng.choice(sorted(circuits[b]))
-                if circuits[a][ca][0] == circuits[b][cb][0] or (a, ca, b, cb) in made:
-                    continue  # Global Reach joins two locations, once per pair of circuits
-                made.add((a, ca, b, cb))
-                prefix = f"172.31.{n // 32}.{8 * (n % 32)}/29"
-                links[a][f"l{n}"] = link(ca, f"s{b}", cb, 0) | {"prefix": prefix}
-                links[b][f"l{n}"] = link(cb, f"s{a}", ca, 0) | {"prefix": prefix}
-                n += 1
-    linked = sorted({(a, int(l["peer_stack"][1:])) for a in links for l in links[a].values()})
-    demands: dict[int, dict] = defaultdict(dict)
-    for i, (a, b) in enumerate(rng.sample(linked, min(len(linked), 10))):
-        demands[a][f"d{i}"] = sync(f"s{b}", round(rng.uniform(1, 9) * scale, 2))
-    specs = []
-    for s in range(n_sites):
-        gateway = rng.choice([None, {"sku": "ErGwScale", "scale_units": rng.randint(4, 30)}])
-        data = site(regions[s], 10 + s, circuits[s], links=links[s], demands=demands[s],
+        circuits = {f"c{i}": (locs[i], rng.choice([5000, 10000])) for i in range(rng.randint(2, 3))}
+        gateway = rng.choice([None, {"sku": "ErGwScale", "scale_units": rng.randint(4, 20)}])
+        data = site(regions[s], 10 + s, circuits, demands=all_demands[s],
                     gateway=gateway and {**gateway, "subnet": f"10.{10 + s}.255.0/26"})
         specs.append(make_spec(data, f"s{s}"))
-    return specs
+    return specs, net
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(4))
 def test_fast_analysis_matches_a_full_lp_after_every_failure(make_spec, seed):
     # The largest rates (in steps of 10%) that fit with nothing failed: tight, so failures bite.
-    for scale in (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):
-        report = flows.analyse(random_fabric(make_spec, seed, scale))
-        if brute_shortfall(report.graph, None) <= 1e-6:
+    for scale in (1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1):
+        specs, net = random_fabric(make_spec, seed, scale)
+        report = flows.analyse(specs, net)
+        if brute_shortfall(report.graph) <= 1e-6:
             break
         assert [s for s in report.shortfalls if s.failure is None], "baseline shortfall not reported"
     else:
         pytest.fail("no scale fits with nothing failed")
     assert not [s for s in report.shortfalls if s.failure is None]
     fast = shortfalls_by_failure(report)
-    assert fast, "nothing to compare: no failure leaves a shortfall"
     for failure in report.graph.failures():
-        assert fast.get(str(failure), 0.0) == pytest.approx(brute_shortfall(report.graph, failure), abs=1e-6), failure
-
-
-def test_two_hundred_sites_and_two_thousand_circuits_take_seconds(repo_root, monkeypatch):
-    monkeypatch.syspath_prepend(str(repo_root))
-    bench = importlib.import_module("bench.failures")
-    figures = bench.run()
-    assert (figures["sites"], figures["circuits"], figures["failures"]) == (200, 2000, 2215)
-    assert figures["violations"] == {"circuits-per-region": 31}  # documented: one subscription is not modelled
-    assert figures["seconds"] < 30
+        assert fast.get(str(failure), 0.0) == pytest.approx(brute_shortfall(report.graph, (failure,)), abs=1e-5), failure
+    # Two failures, critical demands only: every pair the analysis did not flag fits in a full LP.
+    crit = [d for d in report.graph.demands if d.critical]
+    g_crit = dataclasses.replace(report.graph, demands=tuple(crit))
+    flagged = {(str(s.failure), str(s.second)) for s in report.shortfalls if s.second is not None}
+    fails = report.graph.failures()
+    rng = random.Random(seed)
+    for f1, f2 in rng.sample([(a, b) for i, a in enumerate(fails) for b in fails[i + 1:]], 40):
+        single_short = fast.get(str(f1), 0) > 0 or fast.get(str(f2), 0) > 0
+        if single_short:
+            continue
+        short = brute_shortfall(g_crit, (f1, f2))
+        assert (short > 1e-5) == ((str(f1), str(f2)) in flagged or (str(f2), str(f1)) in flagged), (f1, f2, short)
