@@ -44,6 +44,7 @@ bench: $(STAMP)
 
 readme: $(STAMP)
 	@$(BIN)/python -m infra.spec.introspect README.md
+	@$(BIN)/python -m infra.invariants.reference README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

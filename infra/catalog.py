@@ -6,7 +6,7 @@ a verified fact changes here, with its new source, or not at all. Re-check again
 documentation or ``az`` before a real deployment: limits change.
 
 Sources are paths in MicrosoftDocs/azure-docs (or azure-compute-docs) unless they say otherwise;
-the collected notes are in shared/reference/azure-facts.md.
+the collected notes are in docs/azure-facts.md.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ class StackPlan:
     @property
     def rollout(self) -> dict[str, Any]:
         """Where each circuit stands with the carrier and what the program deferred until it has
-        provisioned it, as the PrivateInterconnect component recorded them (DESIGN.md, "Carrier-gated
+        provisioned it, as the PrivateInterconnect component recorded them (docs/DESIGN.md, "Carrier-gated
         rollout")."""
         state: dict[str, Any] = {"circuits": {}, "ports": {}}
         deferred: list[str] = []
@@ -156,7 +156,7 @@ def worst_failure(caps: Sequence[StackCapacity]) -> StackCapacity | None:
 
 
 def to_json(fabric_plan: FabricPlan | Sequence[StackPlan]) -> dict[str, Any]:
-    """The DESIGN.md plan document (a plain sequence of stack plans is a plan without a review)."""
+    """The docs/DESIGN.md plan document (a plain sequence of stack plans is a plan without a review)."""
     if not isinstance(fabric_plan, FabricPlan):
         fabric_plan = FabricPlan(tuple(fabric_plan))
     out: dict[str, Any] = {"stacks": [p.to_json() for p in fabric_plan.stacks],

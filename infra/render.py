@@ -87,7 +87,7 @@ def _as_fabric_plan(plans: FabricPlan | Sequence[StackPlan]) -> FabricPlan:
 
 
 def monthly_usd(p: StackPlan) -> float | None:
-    """The stack's monthly cost once the cost model provides one (DESIGN.md: a stack's
+    """The stack's monthly cost once the cost model provides one (docs/DESIGN.md: a stack's
     ``cost.monthly_usd``); None until then, and the reports leave the column out."""
     cost = getattr(p, "cost", None)
     value = cost.get("monthly_usd") if isinstance(cost, dict) else getattr(cost, "monthly_usd", None)

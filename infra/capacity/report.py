@@ -1,6 +1,6 @@
 """The capacity report's shapes: figures per cluster and per interconnect, and violations.
 
-``to_json`` gives the DESIGN.md contract (keys may be added, never renamed; figures are numbers).
+``to_json`` gives the docs/DESIGN.md contract (keys may be added, never renamed; figures are numbers).
 """
 
 from __future__ import annotations

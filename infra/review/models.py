@@ -1,6 +1,6 @@
 """The review's shapes: one change per Azure resource, what it costs, and the review of a fabric.
 
-``Change.to_json`` is the DESIGN.md contract ("Review of a change"): ``stack, urn, type, op, keys,
+``Change.to_json`` is the docs/DESIGN.md contract ("Review of a change"): ``stack, urn, type, op, keys,
 unsafe, reason``; the other keys are additions. ``Change.legacy_json`` keeps the earlier
 ``unsafe_changes`` entries (``kind, resource, message``) that consumers may still read.
 """

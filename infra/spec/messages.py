@@ -24,7 +24,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "_vms": ("VMs", "VMs"),
     "_usd": ("US dollars", "USD"),
 }
-"""Unit of a field, by the suffix of its name (STYLE.md: names carry units)."""
+"""Unit of a field, by the suffix of its name (docs/STYLE.md: names carry units)."""
 
 # A number followed by a unit, as people write bandwidths and sizes: "10Gbps", "10 Gb/s", "500M", "60TB".
 _WITH_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:b(?:it)?s?(?:/s|ps)?|b)?\s*$", re.IGNORECASE)

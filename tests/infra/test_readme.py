@@ -19,3 +19,11 @@ def test_readme_opens_with_the_two_commands():
     text = README.read_text()
     assert text.index("make plan") < text.index("## What is deployed")
     assert text.index("make test") < text.index("## What is deployed")
+
+
+def test_readme_invariants_table_matches_the_checks():
+    from infra.invariants import reference
+
+    text = README.read_text()
+    generated = text[text.index(reference.BEGIN_MARK) + len(reference.BEGIN_MARK): text.index(reference.END_MARK)]
+    assert generated.strip() == reference.markdown_table().strip(), "run `make readme`"
