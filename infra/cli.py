@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     secrets = sub.add_parser("secrets", help="the secret config keys each stack needs, and the commands that set them")
     _selection(secrets)
     secrets.add_argument("--format", choices=("text", "json"), default="text")
+    new_site = sub.add_parser("new-site", help="write a stack file for a new site, modelled on an existing one, with "
+                                               "free address space, prefixes and VLANs")
+    new_site.add_argument("name", metavar="NAME", help="the new stack's name (Pulumi.NAME.yaml)")
+    new_site.add_argument("--region", required=True, help="the new site's Azure region, e.g. eastus2")
+    new_site.add_argument("--like", required=True, metavar="STACK", help="the existing stack to model it on")
+    new_site.add_argument("--stacks-dir", type=Path, default=None, metavar="DIR")
+    new_site.add_argument("--apply", action="store_true",
+                          help="also add the mirror Global Reach entries to the peer stacks' files")
     return parser
 
 
@@ -221,8 +229,29 @@ def cmd_secrets(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new_site(args: argparse.Namespace) -> int:
+    from infra.sites import new_site
+
+    stacks_dir = find_stacks_dir(args.stacks_dir)
+    fabric = load_fabric(stacks_dir)
+    site = new_site.plan(fabric, stacks_dir, args.name, args.region, args.like)
+    written = new_site.write(stacks_dir, site, apply_peers=args.apply)
+    out = [f"wrote {written[0]} (modelled on {args.like}; review it before deploying)"]
+    out += [f"added the mirror Global Reach links to {p}" for p in written[1:]]
+    out += [f"note: {n}" for n in site.notes]
+    if site.peer_links and not args.apply:
+        out += ["", "Each peer stack needs the mirror of the new Global Reach links (or run again with --apply):", "",
+                new_site.peer_snippets(site)]
+    if site.secrets:
+        out += ["", "Set the new stack's secrets before `pulumi up`:"]
+        out += [f"  pulumi config set --secret --stack {args.name} {key} <value>" for key in site.secrets]
+    out += ["", f"Then: fabric plan --stack {args.name}    (review capacity, circuits and violations)"]
+    terminal.write("\n".join(out) + "\n")
+    return EXIT_OK
+
+
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "graph": cmd_graph, "rollout": cmd_rollout,
-            "secrets": cmd_secrets}
+            "secrets": cmd_secrets, "new-site": cmd_new_site}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
