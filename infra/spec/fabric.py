@@ -18,6 +18,7 @@ from infra.spec.carrier_state import PENDING, CarrierState, CarrierStateSpec, re
 from infra.spec.compute import GpuClusterSpec
 from infra.spec.fields import AzureRegion, Cidr, Loc, Name, PositiveCount, SpecModel, raise_problems
 from infra.spec.network import Demand, DirectCircuit, InterconnectSpec, ProviderCircuit
+from infra.spec.pricing import PricingSpec, pricing_problems
 
 # The stack file's config keys, in the ai-fabric namespace, and the spec field each fills.
 CONFIG_KEYS: dict[str, str] = {
@@ -28,6 +29,7 @@ CONFIG_KEYS: dict[str, str] = {
     "demands": "demands",
     "catalog_overrides": "catalog_overrides",
     "carrier_state": "carrier_state",
+    "pricing": "pricing",
 }
 PROJECT = "ai-fabric"
 
@@ -108,6 +110,8 @@ class FabricSpec(SpecModel):
     catalog_overrides: CatalogOverrides = CatalogOverrides()
     carrier_state: CarrierStateSpec = CarrierStateSpec()
     """What the carrier has provisioned (see infra/spec/carrier_state.py); written by `fabric rollout`."""
+    pricing: PricingSpec = PricingSpec()
+    """Discounts, reservations and prices of this stack (see infra/spec/pricing.py). Default: list prices."""
 
     @property
     def resource_group(self) -> str:
@@ -228,6 +232,8 @@ class FabricSpec(SpecModel):
                         f"{ds!r} is not in access.datasets ({', '.join(self.access.datasets) or 'none'})",
                     ))
         out += reference_problems(self.carrier_state, set(self.interconnect.circuits), set(self.interconnect.ports))
+        out += pricing_problems(self.pricing, {n: (c.sku, self.site.region) for n, c in self.clusters.items()},
+                                {n: d.kind for n, d in self.demands.items()})
         for name, g in self.access.grants.items():
             if g.scope.startswith("cluster/") and g.scope.split("/", 1)[1] not in self.clusters:
                 out.append((
