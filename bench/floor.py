@@ -43,6 +43,7 @@ def plan_like(inventories_file: Path, stack: str, stacks_dir: Path) -> None:
     """`fabric plan --stack STACK --format json` with the bare SDK: the same loading, validation,
     registrations, checks and JSON, with plain resources in place of the provider SDK's."""
     from infra import invariants
+    from infra.cost.model import stack_cost
     from infra.plan import StackPlan, to_json
     from infra.workspace import load_fabric
 
@@ -57,7 +58,9 @@ def plan_like(inventories_file: Path, stack: str, stacks_dir: Path) -> None:
             planned[data["stack"]] = offline.run(data["stack"], {}, options=offline.RunOptions(program=FLOOR_PROGRAM))
     inv = planned[stack]
     found = fabric.assessment.violations_of(stack) + invariants.check(inv, fabric.stacks[stack].spec.catalog)
-    json.dump(to_json([StackPlan(stack, inv, fabric.assessment.capacity[stack], tuple(found))]), sys.stdout, indent=2)
+    cap = fabric.assessment.capacity[stack]
+    cost = stack_cost(fabric.stacks[stack].spec, inv, cap.clusters)
+    json.dump(to_json([StackPlan(stack, inv, cap, tuple(found), cost=cost)]), sys.stdout, indent=2)
 
 
 if __name__ == "__main__":

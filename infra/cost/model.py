@@ -176,7 +176,7 @@ class _Pricer:
             monthly = quantity * unit_usd
             pct = self.pricing.discount_pct.get(quote.category, 0.0)  # type: ignore[call-overload]
             if pct:
-                monthly *= 1 - pct / 100
+                monthly *= self._keep(quote.category)
                 source += f"; less {pct:g}% negotiated (ai-fabric:pricing.discount_pct.{quote.category})"
         line = CostItem(item, resource, round(monthly, 2), source, quote.category, quantity, unit, unit_usd, status)
         self.items.append(line)
@@ -266,11 +266,15 @@ class _Pricer:
             rate = self.book.quote(f"data-out:{zone}")
             if unlimited.usd is None or metered.usd is None or rate.usd is None:
                 return None
-            fees_gap += unlimited.usd - metered.usd
-            rates.append(rate.usd)
-        if not rates or max(rates) != min(rates):
+            fees_gap += (unlimited.usd - metered.usd) * self._keep("circuit")
+            rates.append(rate.usd * self._keep("data"))
+        if not rates or max(rates) != min(rates) or not rates[0]:
             return None  # one rate per site keeps the break-even a single figure
         return fees_gap / rates[0]
+
+    def _keep(self, category: str) -> float:
+        """The share of a price this stack pays after its negotiated discount on the category."""
+        return 1 - self.pricing.discount_pct.get(category, 0.0) / 100  # type: ignore[call-overload]
 
     def demands(self) -> list[DemandCost]:
         carriers = self._carriers()
@@ -295,7 +299,6 @@ class _Pricer:
             data_out: float | None = 0.0
             if_metered: float | None = 0.0
             metered_gb = 0.0
-            zone_rates: list[float] = []
             for key, gbps, circuit_plan, zone, _, _ in carriers:
                 share = gb * gbps / total_gbps if total_gbps else 0.0
                 rate = self.book.quote(f"data-out:{zone}", "GB", "data")
@@ -304,9 +307,8 @@ class _Pricer:
                     if circuit_plan == "MeteredData":
                         data_out = None
                     continue
-                zone_rates.append(rate.usd)
                 if if_metered is not None:
-                    if_metered += share * rate.usd
+                    if_metered += share * rate.usd * self._keep("data")
                 if circuit_plan == "MeteredData":
                     metered_gb += share
                     if data_out is not None:
