@@ -65,7 +65,7 @@ class StackPlan:
             "violations": [v.to_json() for v in self.violations],
             "unsafe_changes": [c.legacy_json() for c in self.unsafe_changes],
             "rollout": self.rollout,
-            **({"cost": self.cost.to_json()} if self.cost is not None else {}),
+            **({"cost": self.cost.to_json()} if isinstance(self.cost, cost_model.StackCost) else {}),
         }
 
 
@@ -85,7 +85,8 @@ class FabricPlan:
         if earlier is not None and self.earlier_costs is None:
             # Reviewed without the earlier plan's costs: every stack's delta is unknown.
             earlier = {p.stack: None for p in self.stacks}
-        return cost_report.fabric_cost([p.cost for p in self.stacks if p.cost is not None], earlier=earlier,
+        return cost_report.fabric_cost([p.cost for p in self.stacks if isinstance(p.cost, cost_model.StackCost)],
+                                       earlier=earlier,
                                        against=self.review.against if self.review is not None else None)
 
     @property

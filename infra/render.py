@@ -106,7 +106,7 @@ def _summary_rows(fp: FabricPlan) -> tuple[list[str], list[list[str]], list[str]
     costs = [monthly_usd(p) for p in fp.stacks]
     with_cost = any(c is not None for c in costs)
     review = fp.review
-    fabric_cost = fp.cost if with_cost else None
+    fabric_cost = fp.cost if any(_priced(p) for p in fp.stacks) else None
     with_delta = with_cost and review is not None
     header = ["stack", "region", "GPUs", "VMs", "circuits", "circuit Gb/s", "worst single failure", "leaves Gb/s",
               "violations", "unsafe changes"] + (["monthly USD"] if with_cost else []) + (
@@ -130,11 +130,19 @@ def _summary_rows(fp: FabricPlan) -> tuple[list[str], list[list[str]], list[str]
              f"{worst.interconnect.worst_failure} ({worst.stack})" if worst and worst.interconnect.worst_failure else "-",
              f"{_n(worst.interconnect.n_minus_1_gbps)} of {_n(worst.interconnect.circuit_gbps)}" if worst else "-",
              _n(fp.violations), _n(fp.unsafe)]
-    if with_cost and fabric_cost is not None:
-        total.append(_n(round(fabric_cost.monthly_usd)) + ("+" if fabric_cost.unpriced else ""))
+    if with_cost:
+        total.append(_n(fabric_cost.monthly_usd) + ("+" if fabric_cost.unpriced else "") if fabric_cost is not None
+                     else _n(sum(c for c in costs if c is not None)))
     if with_delta and fabric_cost is not None:
         total.append(_delta(fabric_cost.monthly_usd_delta))
     return header, rows, total
+
+
+def _priced(p: StackPlan) -> bool:
+    """Whether the plan carries the cost model's StackCost (not only a monthly figure)."""
+    from infra.cost.model import StackCost
+
+    return isinstance(p.cost, StackCost)
 
 
 def _usd_cell(p: StackPlan, cost: float | None) -> str:
@@ -142,7 +150,7 @@ def _usd_cell(p: StackPlan, cost: float | None) -> str:
     if cost is None:
         return "-"
     incomplete = bool(getattr(p.cost, "unpriced", ()))
-    return _n(round(cost)) + ("+" if incomplete else "")
+    return _n(cost) + ("+" if incomplete else "")
 
 
 def _delta(x: float | None) -> str:
@@ -262,13 +270,13 @@ def _cost_table(fp: FabricPlan) -> list[str]:
 
     out = ["Cost", f"  {fabric_line(fp.cost)}"]
     for p in fp.stacks:
-        if p.cost is None:
+        if not _priced(p):
             continue
         out.append(f"  {p.stack}:")
         out += cost_lines(p.cost, "    ")
         for i in p.cost.items:
             out.append(f"      {usd(i.monthly_usd) if i.priced else 'unpriced':>12}  {i.item} [{i.status}]")
-    if any(p.cost is not None and not p.cost.complete for p in fp.stacks):
+    if any(_priced(p) and not p.cost.complete for p in fp.stacks):
         out.append("  + a lower bound: some items have no published price (README, \"What it costs\")")
     return out
 
@@ -286,7 +294,7 @@ def plan_table(plans: FabricPlan | Sequence[StackPlan], quotas: dict[str, dict[s
         out.append("Waiting for the carrier")
         out += [f"  {stack}: {lines[0]}" for stack, lines in waiting]
         out.append("")
-    out += [*_cost_table(fp), ""] if any(p.cost is not None for p in fp.stacks) else []
+    out += [*_cost_table(fp), ""] if any(_priced(p) for p in fp.stacks) else []
     out.append("Violations")
     found = [(p.stack, v) for p in fp.stacks for v in p.violations]
     out += [f"  {stack}: {v}" for stack, v in found] or ["  none: every invariant holds"]
@@ -362,23 +370,30 @@ def _md_changes(review: Review) -> list[str]:
 
 
 def _md_cost(fp: FabricPlan) -> list[str]:
+    """The fabric's total (and delta), each stack's total, what is unpriced and what carrying its demands
+    costs; the items themselves are in each stack's Detail."""
     from infra.cost.report import demand_lines, fabric_line, usd
 
     out = ["### Cost", "", fabric_line(fp.cost) + ".", ""]
     for p in fp.stacks:
-        if p.cost is None:
+        if not _priced(p):
             continue
-        unpriced = len(p.cost.unpriced)
-        out += [f"<details><summary>{p.stack}: {usd(p.cost.monthly_usd)} a month"
-                + (f", {plural(unpriced, 'item')} unpriced" if unpriced else "") + "</summary>", "",
-                "| item | monthly USD | status | source |", "|---|--:|---|---|"]
-        for i in p.cost.items[:COST_ITEMS_SHOWN]:
-            out.append(_md_row([i.item, _n(i.monthly_usd) if i.priced else "unpriced", i.status, i.source]))
-        if len(p.cost.items) > COST_ITEMS_SHOWN:
-            out.append(_md_row([f"... {len(p.cost.items) - COST_ITEMS_SHOWN} more: see `--format json`", "", "", ""]))
-        out.append("")
-        out += [f"- {_cell(line)}" for line in demand_lines(p.cost)]
-        out += ["", "</details>", ""]
+        cats = ", ".join(f"{k} {usd(v)}" for k, v in p.cost.by_category().items() if v)
+        unpriced = "; ".join(_cell(i.item.split(":")[0]) for i in p.cost.unpriced)
+        out.append(f"- **{p.stack}**: {usd(p.cost.monthly_usd)} a month ({cats})"
+                   + (f"; not in the total, no published price: {unpriced}" if unpriced else ""))
+        out += [f"  - {_cell(line)}" for line in demand_lines(p.cost)]
+    return out + [""]
+
+
+def _md_cost_items(p: StackPlan) -> list[str]:
+    if not _priced(p):
+        return []
+    out = ["", "| cost item | monthly USD | status | source |", "|---|--:|---|---|"]
+    for i in p.cost.items[:COST_ITEMS_SHOWN]:
+        out.append(_md_row([i.item, _n(i.monthly_usd) if i.priced else "unpriced", i.status, i.source]))
+    if len(p.cost.items) > COST_ITEMS_SHOWN:
+        out.append(_md_row([f"... {len(p.cost.items) - COST_ITEMS_SHOWN} more: see `--format json`", "", "", ""]))
     return out
 
 
@@ -402,7 +417,7 @@ def plan_markdown(plans: FabricPlan | Sequence[StackPlan]) -> str:
             deferred = ", ".join(f"`{line.split(': ', 1)[1]}`" for line in lines[1:])
             out.append(f"- **{stack}**: {lines[0]}" + (f"<br>deferred: {deferred}" if deferred else ""))
         out.append("")
-    if any(p.cost is not None for p in fp.stacks):
+    if any(_priced(p) for p in fp.stacks):
         out += _md_cost(fp)
     out += ["### Violations", ""]
     found = [(p.stack, v) for p in fp.stacks for v in p.violations]
@@ -430,6 +445,7 @@ def plan_markdown(plans: FabricPlan | Sequence[StackPlan]) -> str:
                        + (f" ({d.worst_failure})" if d.worst_failure else ""))
         out += ["", "| type | count |", "|---|--:|"]
         out += [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
+        out += _md_cost_items(p)
         out += ["", "</details>", ""]
     out.append(f"{plural(len(fp.stacks), 'stack')} planned: {_verdict(fp)} (exit {0 if fp.clean else 1}).")
     return "\n".join(out) + "\n"
