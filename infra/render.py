@@ -97,6 +97,8 @@ def monthly_usd(p: StackPlan) -> float | None:
 TEXT_COLUMNS = {"stack", "region", "worst single failure"}
 COST_ITEMS_SHOWN = 12
 """Cost items listed per stack in a PR comment before the rest are counted; the JSON has every one."""
+COST_SOURCE_CHARS = 120
+"""A cost item's source in a PR comment is cut here (the JSON and the table have it whole)."""
 
 
 def _summary_rows(fp: FabricPlan) -> tuple[list[str], list[list[str]], list[str]]:
@@ -391,7 +393,8 @@ def _md_cost_items(p: StackPlan) -> list[str]:
         return []
     out = ["", "| cost item | monthly USD | status | source |", "|---|--:|---|---|"]
     for i in p.cost.items[:COST_ITEMS_SHOWN]:
-        out.append(_md_row([i.item, _n(i.monthly_usd) if i.priced else "unpriced", i.status, i.source]))
+        source = i.source if len(i.source) <= COST_SOURCE_CHARS else i.source[:COST_SOURCE_CHARS - 1] + "…"
+        out.append(_md_row([i.item, _n(i.monthly_usd) if i.priced else "unpriced", i.status, source]))
     if len(p.cost.items) > COST_ITEMS_SHOWN:
         out.append(_md_row([f"... {len(p.cost.items) - COST_ITEMS_SHOWN} more: see `--format json`", "", "", ""]))
     return out

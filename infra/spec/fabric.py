@@ -28,8 +28,8 @@ CONFIG_KEYS: dict[str, str] = {
     "access": "access",
     "demands": "demands",
     "catalog_overrides": "catalog_overrides",
-    "carrier_state": "carrier_state",
     "pricing": "pricing",
+    "carrier_state": "carrier_state",
 }
 PROJECT = "ai-fabric"
 
