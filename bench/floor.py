@@ -44,7 +44,8 @@ def plan_like(inventories_file: Path, stack: str, stacks_dir: Path) -> None:
     registrations, checks and JSON, with plain resources in place of the provider SDK's."""
     from infra import invariants
     from infra.carrier.report import carrier_json
-    from infra.plan import StackPlan, to_json
+    from infra.cost.model import stack_cost
+    from infra.plan import StackPlan, carrier_costs, to_json, with_review
     from infra.workspace import load_fabric
 
     fabric = load_fabric(stacks_dir)
@@ -58,7 +59,9 @@ def plan_like(inventories_file: Path, stack: str, stacks_dir: Path) -> None:
             planned[data["stack"]] = offline.run(data["stack"], {}, options=offline.RunOptions(program=FLOOR_PROGRAM))
     inv = planned[stack]
     found = fabric.assessment.violations_of(stack) + invariants.check(inv, fabric.stacks[stack].spec.catalog)
-    doc = to_json([StackPlan(stack, inv, fabric.assessment.capacity[stack], tuple(found))])
+    cap = fabric.assessment.capacity[stack]
+    cost = stack_cost(fabric.stacks[stack].spec, inv, cap.clusters)
+    doc = to_json(with_review([StackPlan(stack, inv, cap, tuple(found), cost=cost)], None, None, carrier_costs(fabric)))
     doc.update(carrier_json(fabric.assessment.flows))
     json.dump(doc, sys.stdout, indent=2)
 

@@ -111,13 +111,21 @@ def _load(args: argparse.Namespace) -> tuple[Fabric, list[str]]:
 def cmd_validate(args: argparse.Namespace) -> int:
     fabric, names = _load(args)
     worst = EXIT_OK
+    from infra.cost import model as cost_model
+    from infra.cost import report as cost_report
+
+    costs = []
     for name in names:
         stack = fabric.stacks[name]
-        terminal.write("\n".join(render.capacity_summary(fabric.assessment.capacity[name], stack.spec.site.vcpu_quota)) + "\n")
+        capacity = fabric.assessment.capacity[name]
+        terminal.write("\n".join(render.capacity_summary(capacity, stack.spec.site.vcpu_quota)) + "\n")
+        costs.append(cost_model.stack_cost(stack.spec, clusters=capacity.clusters))
+        terminal.write("\n".join(cost_report.cost_lines(costs[-1])) + "\n")
         found = fabric.assessment.violations_of(name)
         terminal.write("\n".join(render.violations_block(found)) + "\n")
         if found:
             worst = EXIT_VIOLATIONS
+    print(cost_report.fabric_line(cost_report.fabric_cost(costs)))
     return worst
 
 
@@ -130,24 +138,32 @@ def cmd_plan(args: argparse.Namespace) -> int:
     fabric = load_fabric(stacks_dir, args.on)
     whole_fabric = args.all or not args.stack
     earlier: review.EarlierPlan | None = None
+    earlier_document: object = None
     label = ""
     # The earlier plan first: a bad file or ref is reported before minutes of planning.
     if args.against is not None:
         earlier, label = review.load_plan(args.against), str(args.against)
+        earlier_document = json.loads(args.against.read_text(encoding="utf-8"))  # load_plan checked it
         if not whole_fabric:
             earlier = {n: r for n, r in earlier.items() if n in names}
     elif args.against_ref is not None:
         from infra.review import ref
 
         planned = ref.plan_ref(stacks_dir, args.against_ref, None if whole_fabric else names)
-        earlier, label = planned.plan, planned.label
+        earlier, label, earlier_document = planned.plan, planned.label, planned.document
     from infra.offline import RunOptions
 
     plans = plan.plan(fabric, names, RunOptions(carrier_state=args.carrier_state))
     reviewed = None
     if earlier is not None:
         reviewed = review.review(label, earlier, {p.stack: tuple(p.inventory) for p in plans}, whole_fabric)
-    result = plan.with_review(plans, reviewed)
+    costs = None
+    if earlier is not None:
+        from infra.cost.report import earlier_costs
+
+        costs = {n: c for n, c in earlier_costs(earlier_document).items() if n in earlier}
+        costs.update({n: None for n in earlier if n not in costs})
+    result = plan.with_review(plans, reviewed, costs, plan.carrier_costs(fabric))
     if args.format == "json":
         from infra.carrier.report import carrier_json
 

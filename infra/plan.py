@@ -15,6 +15,8 @@ from typing import Any
 
 from infra import invariants, offline
 from infra.capacity import StackCapacity, Violation
+from infra.cost import model as cost_model
+from infra.cost import report as cost_report
 from infra.inventory import Inventory
 from infra.review import Change, Review, StackReview
 from infra.tokens import PRIVATE_INTERCONNECT
@@ -29,6 +31,8 @@ class StackPlan:
     violations: tuple[Violation, ...]
     review: StackReview | None = None
     """Set when planned against an earlier plan."""
+    cost: cost_model.StackCost | None = None
+    """What the stack costs a month (infra.cost); DESIGN.md "Cost"."""
 
     @property
     def unsafe_changes(self) -> tuple[Change, ...]:
@@ -61,6 +65,7 @@ class StackPlan:
             "violations": [v.to_json() for v in self.violations],
             "unsafe_changes": [c.legacy_json() for c in self.unsafe_changes],
             "rollout": self.rollout,
+            **({"cost": self.cost.to_json()} if isinstance(self.cost, cost_model.StackCost) else {}),
         }
 
 
@@ -70,6 +75,21 @@ class FabricPlan:
 
     stacks: tuple[StackPlan, ...]
     review: Review | None = None
+    earlier_costs: cost_report.EarlierCosts | None = None
+    """Each stack's monthly cost in the earlier plan (None where it recorded none), when reviewed."""
+    carrier_costs: tuple[cost_model.CostItem, ...] = ()
+    """The carrier spans' monthly prices (stacks/fabric.yaml: user-given, no public list exists)."""
+
+    @property
+    def cost(self) -> cost_report.FabricCost:
+        """The fabric's cost, with the monthly delta against the earlier plan when reviewed."""
+        earlier = None if self.review is None else (self.earlier_costs or {})
+        if earlier is not None and self.earlier_costs is None:
+            # Reviewed without the earlier plan's costs: every stack's delta is unknown.
+            earlier = {p.stack: None for p in self.stacks}
+        return cost_report.fabric_cost([p.cost for p in self.stacks if isinstance(p.cost, cost_model.StackCost)],
+                                       carrier=self.carrier_costs, earlier=earlier,
+                                       against=self.review.against if self.review is not None else None)
 
     @property
     def removed(self) -> tuple[StackReview, ...]:
@@ -103,15 +123,30 @@ def plan(fabric: Fabric, names: Sequence[str], options: offline.RunOptions = off
         inventory = planner.inventory(name)
         found = _merge_layers(fabric.assessment.violations_of(name),
                               invariants.check(inventory, fabric.stacks[name].spec.catalog))
-        plans.append(StackPlan(name, inventory, fabric.assessment.capacity[name], tuple(found)))
+        capacity = fabric.assessment.capacity[name]
+        cost = cost_model.stack_cost(fabric.stacks[name].spec, inventory, capacity.clusters)
+        plans.append(StackPlan(name, inventory, capacity, tuple(found), cost=cost))
     return plans
 
 
-def with_review(plans: Sequence[StackPlan], review: Review | None) -> FabricPlan:
-    """Attach each stack's part of the review to its plan."""
+def with_review(plans: Sequence[StackPlan], review: Review | None,
+                earlier_costs: cost_report.EarlierCosts | None = None,
+                carrier_costs: Sequence[cost_model.CostItem] = ()) -> FabricPlan:
+    """Attach each stack's part of the review to its plan, the earlier plan's costs and the carrier's."""
     if review is None:
-        return FabricPlan(tuple(plans))
-    return FabricPlan(tuple(dataclasses.replace(p, review=review.of(p.stack)) for p in plans), review)
+        return FabricPlan(tuple(plans), carrier_costs=tuple(carrier_costs))
+    return FabricPlan(tuple(dataclasses.replace(p, review=review.of(p.stack)) for p in plans), review,
+                      earlier_costs, tuple(carrier_costs))
+
+
+def carrier_costs(fabric: Fabric) -> list[cost_model.CostItem]:
+    """The monthly price of each carrier span the fabric uses, from stacks/fabric.yaml (none without one)."""
+    from infra.cost import carrier as carrier_cost
+
+    if fabric.carrier is None:
+        return []
+    spans = {name: span.model_dump(mode="json") for name, span in fabric.carrier.spec.spans.items()}
+    return carrier_cost.span_items(carrier_cost.span_prices(spans))
 
 
 def _merge_layers(spec_level: Sequence[Violation], resource_level: Sequence[Violation]) -> list[Violation]:
@@ -143,6 +178,7 @@ def summary_json(fabric_plan: FabricPlan) -> dict[str, Any]:
         },
         "violations": fabric_plan.violations,
         "unsafe_changes": fabric_plan.unsafe,
+        "monthly_usd": fabric_plan.cost.monthly_usd,
     }
 
 
@@ -159,8 +195,13 @@ def to_json(fabric_plan: FabricPlan | Sequence[StackPlan]) -> dict[str, Any]:
     """The docs/DESIGN.md plan document (a plain sequence of stack plans is a plan without a review)."""
     if not isinstance(fabric_plan, FabricPlan):
         fabric_plan = FabricPlan(tuple(fabric_plan))
-    out: dict[str, Any] = {"stacks": [p.to_json() for p in fabric_plan.stacks],
-                           "summary": summary_json(fabric_plan)}
+    fabric_cost = fabric_plan.cost
+    stacks = [p.to_json() for p in fabric_plan.stacks]
+    if fabric_plan.review is not None:
+        for doc in stacks:
+            if "cost" in doc:
+                doc["cost"]["monthly_usd_delta"] = fabric_cost.delta_of(doc["stack"])
+    out: dict[str, Any] = {"stacks": stacks, "summary": summary_json(fabric_plan), "fabric": fabric_cost.to_json()}
     review = fabric_plan.review
     if review is not None:
         out["changes"] = [c.to_json() for c in review.changes]

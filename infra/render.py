@@ -95,6 +95,10 @@ def monthly_usd(p: StackPlan) -> float | None:
 
 
 TEXT_COLUMNS = {"stack", "region", "worst single failure"}
+COST_ITEMS_SHOWN = 12
+"""Cost items listed per stack in a PR comment before the rest are counted; the JSON has every one."""
+COST_SOURCE_CHARS = 120
+"""A cost item's source in a PR comment is cut here (the JSON and the table have it whole)."""
 
 
 def _summary_rows(fp: FabricPlan) -> tuple[list[str], list[list[str]], list[str]]:
@@ -103,19 +107,24 @@ def _summary_rows(fp: FabricPlan) -> tuple[list[str], list[list[str]], list[str]
 
     costs = [monthly_usd(p) for p in fp.stacks]
     with_cost = any(c is not None for c in costs)
-    header = ["stack", "region", "GPUs", "VMs", "circuits", "circuit Gb/s", "worst single failure", "leaves Gb/s",
-              "violations", "unsafe changes"] + (["monthly USD"] if with_cost else [])
-    rows = []
     review = fp.review
+    fabric_cost = fp.cost if any(_priced(p) for p in fp.stacks) else None
+    with_delta = with_cost and review is not None
+    header = ["stack", "region", "GPUs", "VMs", "circuits", "circuit Gb/s", "worst single failure", "leaves Gb/s",
+              "violations", "unsafe changes"] + (["monthly USD"] if with_cost else []) + (
+              ["Δ monthly USD"] if with_delta else [])
+    rows = []
     for p, cost in zip(fp.stacks, costs):
         c, ic = p.capacity, p.capacity.interconnect
         added = review is not None and p.stack in review.added
         rows.append([p.stack + (" (new)" if added else ""), c.region, _n(c.gpus), _n(c.vms), _n(ic.circuits),
                      _n(ic.circuit_gbps), ic.worst_failure or "-", _n(ic.n_minus_1_gbps), _n(len(p.violations)),
-                     _n(len(p.unsafe_changes))] + ([_n(cost) if cost is not None else "-"] if with_cost else []))
+                     _n(len(p.unsafe_changes))] + ([_usd_cell(p, cost)] if with_cost else [])
+                    + ([_delta(fabric_cost.delta_of(p.stack))] if with_delta and fabric_cost else []))
     for s in fp.removed:
         rows.append([f"{s.stack} (removed)", "-", "-", "-", "-", "-", "-", "-", "-", _n(len(s.unsafe))]
-                    + (["-"] if with_cost else []))
+                    + (["-"] if with_cost else [])
+                    + ([_delta(fabric_cost.delta_of(s.stack))] if with_delta and fabric_cost else []))
     caps = [p.capacity for p in fp.stacks]
     worst = worst_failure(caps)
     total = ["total", "", _n(sum(c.gpus for c in caps)), _n(sum(c.vms for c in caps)),
@@ -124,8 +133,30 @@ def _summary_rows(fp: FabricPlan) -> tuple[list[str], list[list[str]], list[str]
              f"{_n(worst.interconnect.n_minus_1_gbps)} of {_n(worst.interconnect.circuit_gbps)}" if worst else "-",
              _n(fp.violations), _n(fp.unsafe)]
     if with_cost:
-        total.append(_n(sum(c for c in costs if c is not None)))
+        total.append(_n(fabric_cost.monthly_usd) + ("+" if fabric_cost.unpriced else "") if fabric_cost is not None
+                     else _n(sum(c for c in costs if c is not None)))
+    if with_delta and fabric_cost is not None:
+        total.append(_delta(fabric_cost.monthly_usd_delta))
     return header, rows, total
+
+
+def _priced(p: StackPlan) -> bool:
+    """Whether the plan carries the cost model's StackCost (not only a monthly figure)."""
+    from infra.cost.model import StackCost
+
+    return isinstance(p.cost, StackCost)
+
+
+def _usd_cell(p: StackPlan, cost: float | None) -> str:
+    """The stack's monthly USD; '+' marks a lower bound (items without a published price)."""
+    if cost is None:
+        return "-"
+    incomplete = bool(getattr(p.cost, "unpriced", ()))
+    return _n(cost) + ("+" if incomplete else "")
+
+
+def _delta(x: float | None) -> str:
+    return "unknown" if x is None else f"{x:+,.0f}"
 
 
 def _headline(fp: FabricPlan) -> str:
@@ -235,6 +266,23 @@ def waiting_for_carrier(p: StackPlan) -> list[str]:
     return lines
 
 
+def _cost_table(fp: FabricPlan) -> list[str]:
+    """The cost section: the fabric's total (and delta), each stack's items, what carrying its demands costs."""
+    from infra.cost.report import cost_lines, fabric_line, usd
+
+    out = ["Cost", f"  {fabric_line(fp.cost)}"]
+    for p in fp.stacks:
+        if not _priced(p):
+            continue
+        out.append(f"  {p.stack}:")
+        out += cost_lines(p.cost, "    ")
+        for i in p.cost.items:
+            out.append(f"      {usd(i.monthly_usd) if i.priced else 'unpriced':>12}  {i.item} [{i.status}]")
+    if any(_priced(p) and not p.cost.complete for p in fp.stacks):
+        out.append("  + a lower bound: some items have no published price (README, \"What it costs\")")
+    return out
+
+
 def plan_table(plans: FabricPlan | Sequence[StackPlan], quotas: dict[str, dict[str, int]]) -> str:
     fp = _as_fabric_plan(plans)
     against = f" against {fp.review.against}" if fp.review is not None else ""
@@ -248,6 +296,7 @@ def plan_table(plans: FabricPlan | Sequence[StackPlan], quotas: dict[str, dict[s
         out.append("Waiting for the carrier")
         out += [f"  {stack}: {lines[0]}" for stack, lines in waiting]
         out.append("")
+    out += [*_cost_table(fp), ""] if any(_priced(p) for p in fp.stacks) else []
     out.append("Violations")
     found = [(p.stack, v) for p in fp.stacks for v in p.violations]
     out += [f"  {stack}: {v}" for stack, v in found] or ["  none: every invariant holds"]
@@ -322,6 +371,35 @@ def _md_changes(review: Review) -> list[str]:
     return out + ["", "</details>", ""]
 
 
+def _md_cost(fp: FabricPlan) -> list[str]:
+    """The fabric's total (and delta), each stack's total, what is unpriced and what carrying its demands
+    costs; the items themselves are in each stack's Detail."""
+    from infra.cost.report import demand_lines, fabric_line, usd
+
+    out = ["### Cost", "", fabric_line(fp.cost) + ".", ""]
+    for p in fp.stacks:
+        if not _priced(p):
+            continue
+        cats = ", ".join(f"{k} {usd(v)}" for k, v in p.cost.by_category().items() if v)
+        unpriced = "; ".join(_cell(i.item.split(":")[0]) for i in p.cost.unpriced)
+        out.append(f"- **{p.stack}**: {usd(p.cost.monthly_usd)} a month ({cats})"
+                   + (f"; not in the total, no published price: {unpriced}" if unpriced else ""))
+        out += [f"  - {_cell(line)}" for line in demand_lines(p.cost)]
+    return out + [""]
+
+
+def _md_cost_items(p: StackPlan) -> list[str]:
+    if not _priced(p):
+        return []
+    out = ["", "| cost item | monthly USD | status | source |", "|---|--:|---|---|"]
+    for i in p.cost.items[:COST_ITEMS_SHOWN]:
+        source = i.source if len(i.source) <= COST_SOURCE_CHARS else i.source[:COST_SOURCE_CHARS - 1] + "…"
+        out.append(_md_row([i.item, _n(i.monthly_usd) if i.priced else "unpriced", i.status, source]))
+    if len(p.cost.items) > COST_ITEMS_SHOWN:
+        out.append(_md_row([f"... {len(p.cost.items) - COST_ITEMS_SHOWN} more: see `--format json`", "", "", ""]))
+    return out
+
+
 def plan_markdown(plans: FabricPlan | Sequence[StackPlan], flows: Any = None) -> str:
     """For a pull-request comment: the verdict and summary first, the changes, violations, the detail folded."""
     fp = _as_fabric_plan(plans)
@@ -342,6 +420,8 @@ def plan_markdown(plans: FabricPlan | Sequence[StackPlan], flows: Any = None) ->
             deferred = ", ".join(f"`{line.split(': ', 1)[1]}`" for line in lines[1:])
             out.append(f"- **{stack}**: {lines[0]}" + (f"<br>deferred: {deferred}" if deferred else ""))
         out.append("")
+    if any(_priced(p) for p in fp.stacks):
+        out += _md_cost(fp)
     out += ["### Violations", ""]
     found = [(p.stack, v) for p in fp.stacks for v in p.violations]
     for stack, v in found:
@@ -368,6 +448,7 @@ def plan_markdown(plans: FabricPlan | Sequence[StackPlan], flows: Any = None) ->
                        + (f" ({d.worst_failure})" if d.worst_failure else ""))
         out += ["", "| type | count |", "|---|--:|"]
         out += [f"| `{t}` | {n} |" for t, n in sorted(counts.items())]
+        out += _md_cost_items(p)
         out += ["", "</details>", ""]
     # The carrier network (infra.carrier.report): demand paths and span utilisation, for the whole fabric.
     from infra.carrier.report import utilisation_markdown

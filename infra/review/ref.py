@@ -11,6 +11,7 @@ the user interrupts (Ctrl-C or SIGTERM).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from infra.review.earlier import EarlierPlan, parse_plan
 from infra.stackfile import SpecError, SpecIssue
@@ -33,6 +35,8 @@ class RefPlan:
     commit: str
     plan: EarlierPlan
     stacks_in_ref: tuple[str, ...]
+    document: Any = None
+    """The ref's plan JSON as parsed (its `cost` blocks give the monthly delta of the change)."""
 
     @property
     def label(self) -> str:
@@ -143,4 +147,4 @@ def plan_ref(stacks_dir: Path, ref: str, names: Sequence[str] | None) -> RefPlan
             raise _bad(ref, f"the program at {ref} ({commit[:12]}) could not plan its stacks (exit "
                             f"{done.returncode}):\n    {tail}")
         plan = parse_plan(done.stdout, f"plan of {ref} ({commit[:12]})")
-    return RefPlan(ref, commit, plan, tuple(in_ref))
+    return RefPlan(ref, commit, plan, tuple(in_ref), json.loads(done.stdout))

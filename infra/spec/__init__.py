@@ -13,10 +13,11 @@ from infra.spec.network import (
     ProviderCircuit,
 )
 from infra.spec.demands import Demand, ReplicationDemand, SustainedDemand
+from infra.spec.pricing import PricingSpec
 
 __all__ = [
     "AccessSpec", "CatalogOverrides", "CONFIG_KEYS", "CustomRoleSpec", "DatasetSpec", "Demand", "DirectCircuit",
     "DirectPort", "FabricSpec", "GatewaySpec", "GlobalReachSpec", "GpuClusterSpec", "GrantSpec",
-    "InterconnectSpec", "PimSpec", "PrincipalSpec", "PrivatePeering", "PROJECT", "ProviderCircuit",
+    "InterconnectSpec", "PimSpec", "PricingSpec", "PrincipalSpec", "PrivatePeering", "PROJECT", "ProviderCircuit",
     "ReplicationDemand", "SiteSpec", "SustainedDemand", "from_config",
 ]

@@ -19,6 +19,7 @@ from infra.spec.compute import GpuClusterSpec
 from infra.spec.fields import AzureRegion, Cidr, Loc, Name, PositiveCount, SpecModel, raise_problems
 from infra.spec.network import Demand, DirectCircuit, InterconnectSpec, ProviderCircuit
 from infra.spec.messages import did_you_mean
+from infra.spec.pricing import PricingSpec, pricing_problems
 
 # The stack file's config keys, in the ai-fabric namespace, and the spec field each fills.
 CONFIG_KEYS: dict[str, str] = {
@@ -28,6 +29,7 @@ CONFIG_KEYS: dict[str, str] = {
     "access": "access",
     "demands": "demands",
     "catalog_overrides": "catalog_overrides",
+    "pricing": "pricing",
     "carrier_state": "carrier_state",
 }
 PROJECT = "ai-fabric"
@@ -111,6 +113,8 @@ class FabricSpec(SpecModel):
     catalog_overrides: CatalogOverrides = CatalogOverrides()
     carrier_state: CarrierStateSpec = CarrierStateSpec()
     """What the carrier has provisioned (see infra/spec/carrier_state.py); written by `fabric rollout`."""
+    pricing: PricingSpec = PricingSpec()
+    """Discounts, reservations and prices of this stack (see infra/spec/pricing.py). Default: list prices."""
 
     @property
     def resource_group(self) -> str:
@@ -233,6 +237,8 @@ class FabricSpec(SpecModel):
                         + did_you_mean(ds, self.access.datasets),
                     ))
         out += reference_problems(self.carrier_state, set(self.interconnect.circuits), set(self.interconnect.ports))
+        out += pricing_problems(self.pricing, {n: (c.sku, self.site.region) for n, c in self.clusters.items()},
+                                {n: d.kind for n, d in self.demands.items()})
         for name, g in self.access.grants.items():
             if g.scope.startswith("cluster/") and g.scope.split("/", 1)[1] not in self.clusters:
                 out.append((
