@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infra.rollout.records import PENDING, PROVISIONED, CarrierState
+from infra.spec.carrier_state import PENDING, PROVISIONED, CarrierState
 
 PROVISIONED_IN_AZURE = "Provisioned"
 """serviceProviderProvisioningState of a circuit the provider has provisioned."""
