@@ -32,7 +32,9 @@ def dry_run(plan: RolloutPlan) -> str:
     deps = [d for d in plan.dependencies if d.stack in plan.names]
     if deps:
         lines += ["", "reads:"]
-        lines += [f"  {d.stack} reads {d.reads}: {d.why}" for d in deps]
+        lines += [f"  {d.stack} reads {d.reads}: {d.why}"
+                  + ("" if d.reads in plan.names else f" ({d.reads} is not in this rollout: taken as deployed)")
+                  for d in deps]
     gates = plan.gates()
     lines.append("")
     if plan.state_override:

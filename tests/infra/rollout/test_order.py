@@ -120,7 +120,9 @@ def test_dry_run_of_the_shipped_stacks_has_no_gates(capsys, repo_root, monkeypat
     assert code == 0 and doc["gates"] == []
     assert doc["waves"] == [["southcentralus", "westeurope", "westus3"], ["eastus", "uksouth"]]
     assert cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")]) == 0
-    assert "no gates: by the recorded carrier state, every circuit and port is provisioned" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no gates: by the recorded carrier state, every circuit and port is provisioned" in out
+    assert "  eastus reads westus3: circuit_peering_ids['svl'] for Global Reach link to-westus3-svl\n" in out
 
 
 def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, fresh_stacks):
@@ -128,7 +130,8 @@ def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, fre
     out = capsys.readouterr().out
     assert code == 0
     assert "wave 1: eastus" in out
-    assert "eastus reads westus3: circuit_peering_ids['svl'] for Global Reach link to-westus3-svl" in out
+    assert ("eastus reads westus3: circuit_peering_ids['svl'] for Global Reach link to-westus3-svl (westus3 is not in "
+            "this rollout: taken as deployed)") in out
     assert ("give service key <output circuit_service_keys.wdc of stack eastus>" in out
             and "to CenturyLink Cloud Connect to provision erc-eastus-wdc" in out
             and "at Washington DC, 10 Gbps, VLAN 110, peer ASN 64610" in out)
