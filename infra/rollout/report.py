@@ -39,7 +39,7 @@ def dry_run(plan: RolloutPlan) -> str:
     lines.append("")
     if plan.state_override:
         lines += [f"AI_FABRIC_CARRIER_STATE={plan.state_override}: every circuit and port is taken as "
-                  f"{plan.state_override}, whatever the stack files record (a rollout refuses to run so)", ""]
+                  f"{plan.state_override}, whatever the stack files record (a rollout without --dry-run refuses it)", ""]
     source = "AI_FABRIC_CARRIER_STATE" if plan.state_override else "the recorded carrier state"
     if gates:
         lines.append(f"gates closed by {source} ({len(gates)}):")
