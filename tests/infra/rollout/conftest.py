@@ -409,6 +409,30 @@ def run_rollout(rollout_stacks: Path, fake_runner: FakeRunner, fake_probe: FakeP
 
 
 @dataclass(frozen=True)
+class ShippedCounts:
+    """What the shipped stacks declare, counted from their specs (the tests hold the rollout to these)."""
+
+    stacks: int
+    circuits: int
+    links: int
+    """Global Reach links, each counted once (at its owner)."""
+    secret_keys: int
+
+
+@pytest.fixture(scope="session")
+def shipped_counts(shipped_specs: Mapping[str, FabricSpec]) -> ShippedCounts:
+    specs = shipped_specs.values()
+    keys = {(s.stack, k) for s in specs for c in s.interconnect.circuits.values()
+            for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k}
+    return ShippedCounts(
+        stacks=len(shipped_specs),
+        circuits=sum(len(s.interconnect.circuits) for s in specs),
+        links=sum(link.owned_by(s.stack) for s in specs for link in s.interconnect.global_reach.values()),
+        secret_keys=len(keys),
+    )
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One `fabric rollout` run of a convergence, as the tests look at it afterwards."""
 
@@ -441,7 +465,7 @@ def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> Convergence
     provisioned the rest; 4. again, with nothing new.
     """
     stacks = fresh_copy_of_shipped(tmp_path_factory.mktemp("shipped") / "stacks")
-    fresh = {p.name: p.read_text() for p in stacks.iterdir()}
+    fresh = {p.name: p.read_text() for p in stacks.glob("Pulumi.*.yaml")}
     azure = FakeAzure()
     runner, probe = FakeRunner(azure, stacks), FakeProbe(azure)
     carrier = [lambda: None, lambda: azure.provision("erc-eastus-wdc", "erc-westus3-svl"), azure.provision_all,
@@ -461,7 +485,7 @@ def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> Convergence
         runs.append(RunRecord(
             result=result, lines=lines, totals=totals,
             names={s: sorted(r.name for r in d.values()) for s, d in runner.deployed.items()},
-            calls=list(runner.calls), texts={p.name: p.read_text() for p in stacks.iterdir()},
+            calls=list(runner.calls), texts={p.name: p.read_text() for p in stacks.glob("Pulumi.*.yaml")},
             refusals=list(azure.refusals), plans=runner.plans - plans_before,
         ))
     return Convergence(runs, fresh)

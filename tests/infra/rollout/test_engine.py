@@ -29,14 +29,14 @@ SHIPPED = ("eastus", "southcentralus", "uksouth", "westeurope", "westus3")
 # ------------------------------------------------------------------------------------------------
 
 
-def test_fresh_fabric_orders_every_circuit_and_nothing_that_needs_the_carrier(shipped_convergence):
+def test_fresh_fabric_orders_every_circuit_and_nothing_that_needs_the_carrier(shipped_convergence, shipped_counts):
     first = shipped_convergence.runs[0]
     assert first.result.exit_code == engine.EXIT_WAITING
-    assert first.totals[CIRCUIT] == 10
+    assert first.totals[CIRCUIT] == shipped_counts.circuits
     assert PEERING not in first.totals and CONNECTION not in first.totals and GLOBAL_REACH not in first.totals
     carrier_gates = {(g.stack, g.circuit) for g in first.result.gates if g.kind == "carrier"}
-    assert len(carrier_gates) == 10
-    assert sum(g.kind == "global-reach" for g in first.result.gates) == 8
+    assert len(carrier_gates) == shipped_counts.circuits
+    assert sum(g.kind == "global-reach" for g in first.result.gates) == shipped_counts.links
     assert not first.refusals  # Azure was never asked for anything it refuses
 
 
@@ -52,11 +52,11 @@ def test_provisioned_circuits_get_peering_connection_and_the_link_between_them(s
     assert not second.refusals
 
 
-def test_fabric_converges_once_the_carrier_provisioned_every_circuit(shipped_convergence):
+def test_fabric_converges_once_the_carrier_provisioned_every_circuit(shipped_convergence, shipped_counts):
     third = shipped_convergence.runs[2]
     assert third.result.exit_code == engine.EXIT_CONVERGED, third.result.to_json()
-    assert third.totals[PEERING] == 10 and third.totals[CONNECTION] == 10
-    assert third.totals[GLOBAL_REACH] == 8  # each link once, by its owner
+    assert third.totals[PEERING] == shipped_counts.circuits and third.totals[CONNECTION] == shipped_counts.circuits
+    assert third.totals[GLOBAL_REACH] == shipped_counts.links  # each link once, by its owner
     assert not third.result.gates and not third.refusals
 
 
@@ -68,14 +68,14 @@ def test_converged_fabric_is_a_no_op_apart_from_preview(shipped_convergence):
     assert runs[3].plans == 0  # nothing changed since the last run: the program is not planned again
 
 
-def test_each_declaration_is_planned_once_however_often_it_is_previewed(shipped_convergence):
+def test_each_declaration_is_planned_once_however_often_it_is_previewed(shipped_convergence, shipped_counts):
     runs = shipped_convergence.runs
-    previews = [sum(op == "preview" for op, _ in run.calls) for run in runs[:3]]
+    previews = sum(op == "preview" for op, _ in runs[0].calls)
     # A fresh stack is planned once (its preview and up share the plan); a stack is planned again only
     # when its file or what it reads of a peer changed.
-    assert runs[0].plans == 5 and previews[0] == 5
+    assert runs[0].plans == shipped_counts.stacks and previews == shipped_counts.stacks
     assert runs[1].plans == 2  # westus3 recorded svl; eastus recorded wdc (and westus3's outputs changed)
-    assert runs[2].plans == 5
+    assert runs[2].plans == shipped_counts.stacks  # every stack recorded a circuit
 
 
 def test_a_converged_rollout_records_what_the_shipped_stacks_record(shipped_convergence, shipped_fabric):

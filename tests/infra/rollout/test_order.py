@@ -94,7 +94,7 @@ def _no_cli_and_no_credentials(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-def test_dry_run_json_follows_the_contract(capsys, fresh_stacks, monkeypatch):
+def test_dry_run_json_follows_the_contract(capsys, fresh_stacks, monkeypatch, shipped_counts):
     _no_cli_and_no_credentials(monkeypatch)
     code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(fresh_stacks)])
     assert code == 0
@@ -105,8 +105,8 @@ def test_dry_run_json_follows_the_contract(capsys, fresh_stacks, monkeypatch):
     for d in doc["dependencies"]:
         assert wave_of[d["stack"]] > wave_of[d["reads"]]
     # Nothing recorded: every circuit waits for the carrier, and every link for both of its circuits.
-    assert len([g for g in doc["gates"] if g["kind"] == "carrier"]) == 10
-    assert len([g for g in doc["gates"] if g["kind"] == "global-reach"]) == 8
+    assert len([g for g in doc["gates"] if g["kind"] == "carrier"]) == shipped_counts.circuits
+    assert len([g for g in doc["gates"] if g["kind"] == "global-reach"]) == shipped_counts.links
     (wdc,) = [g for g in doc["gates"] if (g["stack"], g["circuit"], g["kind"]) == ("eastus", "wdc", "carrier")]
     assert wdc["deferred"] == ["interconnect-peering-wdc", "interconnect-connection-wdc",
                                "interconnect-lock-connection-wdc"]
@@ -139,11 +139,12 @@ def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, fre
             "interconnect-lock-connection-wdc") in out
 
 
-def test_dry_run_shows_the_fabric_as_the_carrier_state_override_would(capsys, repo_root, monkeypatch):
+def test_dry_run_shows_the_fabric_as_the_carrier_state_override_would(capsys, repo_root, monkeypatch, shipped_counts):
     monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "pending")
     code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(repo_root / "stacks")])
     assert code == 0
-    assert len([g for g in json.loads(capsys.readouterr().out)["gates"] if g["kind"] == "carrier"]) == 10
+    gates = json.loads(capsys.readouterr().out)["gates"]
+    assert len([g for g in gates if g["kind"] == "carrier"]) == shipped_counts.circuits
     cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")])
     assert "AI_FABRIC_CARRIER_STATE=pending: every circuit and port is taken as pending" in capsys.readouterr().out
 

@@ -83,7 +83,8 @@ def test_fails_with_exit_2_when_a_recorded_state_is_neither_pending_nor_provisio
     err = capsys.readouterr().err
     assert code == 2
     assert f"Pulumi.beta.yaml:{line + 2}: ai-fabric:carrier_state.circuits.chi: " in err
-    assert "'pending' or 'provisioned'" in err and "'done'" in err and "Traceback" not in err
+    # The spec's own message: the allowed values and the value received.
+    assert "'pending'" in err and "'provisioned'" in err and "'done'" in err and "Traceback" not in err
 
 
 def test_fails_with_exit_2_when_a_recorded_state_names_no_circuit(rollout_stacks, capsys):
