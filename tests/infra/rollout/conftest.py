@@ -442,6 +442,8 @@ class RunRecord:
     """Deployed resources by type, over every stack, after the run."""
     names: dict[str, list[str]]
     """Deployed resource names by stack, after the run."""
+    deployed: dict[str, dict[str, dict[str, Any]]]
+    """Deployed resources by stack, after the run: URN -> inputs."""
     calls: list[tuple[str, str]]
     texts: dict[str, str]
     """Stack files after the run."""
@@ -485,6 +487,7 @@ def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> Convergence
         runs.append(RunRecord(
             result=result, lines=lines, totals=totals,
             names={s: sorted(r.name for r in d.values()) for s, d in runner.deployed.items()},
+            deployed={s: {u: r.inputs for u, r in d.items()} for s, d in runner.deployed.items()},
             calls=list(runner.calls), texts={p.name: p.read_text() for p in stacks.glob("Pulumi.*.yaml")},
             refusals=list(azure.refusals), plans=runner.plans - plans_before,
         ))

@@ -85,6 +85,14 @@ def test_a_converged_rollout_records_what_the_shipped_stacks_record(shipped_conv
         assert recorded == stack.spec.carrier_state.model_dump(exclude_defaults=True), name
 
 
+def test_the_converged_fabric_is_what_fabric_plan_shows_for_the_shipped_stacks(shipped_convergence, plan_shipped):
+    # The shipped files record every circuit as provisioned, as the rollout did by the third run: what the
+    # rollout deployed, resource by resource and input by input, is the offline plan of the shipped stacks.
+    deployed = shipped_convergence.runs[2].deployed
+    for stack, resources in deployed.items():
+        assert resources == {r.urn: r.inputs for r in plan_shipped(stack)}, stack
+
+
 def test_recorded_states_keep_the_stack_files_comments_and_order(shipped_convergence):
     runs, fresh = shipped_convergence.runs, shipped_convergence.fresh
     for name, text in runs[2].texts.items():
