@@ -207,6 +207,8 @@ class PrivateInterconnect(pulumi.ComponentResource):
             "port_ids": self.port_ids,
             "circuit_ids": self.circuit_ids,
             "service_keys": self.service_keys,
+            "circuit_provider_states": self.circuit_provider_states,
+            "port_link_admin_states": self.port_link_admin_states,
             "bandwidth_gbps": self.bandwidth_gbps,
             "peering_locations": self.peering_locations,
             "peering_ids": self.peering_ids,
@@ -255,6 +257,8 @@ class PrivateInterconnect(pulumi.ComponentResource):
         only raises alarms (articles/expressroute/expressroute-howto-erdirect.md)."""
         spec, site, carrier = self._args.spec, self._args.site, self._args.carrier
         self.port_ids: dict[str, pulumi.Output[str]] = {}
+        self.port_link_admin_states: dict[str, pulumi.Output[list[str]]] = {}
+        """Port -> adminState of each link, as Azure reports it (`fabric rollout --carrier-probe outputs`)."""
         ports: dict[str, network.ExpressRoutePort] = {}
         for key, port in spec.ports.items():
             admin = "Enabled" if carrier.port_ready(key) else "Disabled"
@@ -273,6 +277,8 @@ class PrivateInterconnect(pulumi.ComponentResource):
                 opts=self._opts(protect=True),
             )
             self.port_ids[key] = ports[key].id
+            self.port_link_admin_states[key] = ports[key].links.apply(
+                lambda links: [str(link.admin_state) for link in links or []])
             self._lock(f"port/{key}", ports[key], "ExpressRoute Direct port")
         return ports
 
@@ -284,6 +290,9 @@ class PrivateInterconnect(pulumi.ComponentResource):
         spec, site = self._args.spec, self._args.site
         self.circuit_ids: dict[str, pulumi.Output[str]] = {}
         self.service_keys: dict[str, pulumi.Output[str]] = {}
+        self.circuit_provider_states: dict[str, pulumi.Output[str]] = {}
+        """Circuit -> serviceProviderProvisioningState as Azure reports it (`Provisioned` once the carrier has
+        provisioned it; `fabric rollout --carrier-probe outputs`). Circuits this site owns only."""
         self._circuit_refs: dict[str, pulumi.Input[str]] = {}
         circuits: dict[str, network.ExpressRouteCircuit] = {}
         for key, c in spec.circuits.items():
@@ -324,6 +333,7 @@ class PrivateInterconnect(pulumi.ComponentResource):
             self._circuit_refs[key] = circuits[key].id
             self.circuit_ids[key] = circuits[key].id
             self.service_keys[key] = pulumi.Output.secret(circuits[key].service_key)
+            self.circuit_provider_states[key] = circuits[key].service_provider_provisioning_state
             self._lock(f"circuit/{key}", circuits[key], "ExpressRoute circuit")
         return circuits
 

@@ -231,11 +231,11 @@ def cmd_rollout(args: argparse.Namespace) -> int:
 
 
 def cmd_secrets(args: argparse.Namespace) -> int:
-    from infra.rollout import records, report, secrets
+    from infra.rollout import report, secrets
 
     stacks_dir = find_stacks_dir(args.stacks_dir)
     names = resolve_names(stacks_dir, args.stack, args.all)
-    fabric = records.load_fabric(stacks_dir)
+    fabric = load_fabric(stacks_dir)
     found = [secrets.stack_secrets(fabric.stacks[n]) for n in names]
     if args.format == "json":
         json.dump({"stacks": [s.to_json() for s in found]}, sys.stdout, indent=2)

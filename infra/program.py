@@ -202,6 +202,9 @@ def deploy(spec: FabricSpec) -> None:
         n: {"bandwidth_gbps": interconnect.bandwidth_gbps[n], "peering_location": interconnect.peering_locations[n]}
         for n in spec.interconnect.circuits
     })
+    # As Azure reported them at the last refresh: `fabric rollout --carrier-probe outputs` reads these.
+    pulumi.export("circuit_provider_states", interconnect.circuit_provider_states)
+    pulumi.export("port_link_admin_states", interconnect.port_link_admin_states)
     pulumi.export("carrier_handoff", carrier_handoff(spec, carrier))
     pulumi.export("port_handoff", port_handoff(spec, carrier))
     pulumi.export("gateway_id", interconnect.gateway_id)

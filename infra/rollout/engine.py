@@ -6,11 +6,13 @@ so a run can stop anywhere and the next one continues):
 1. Load the fabric, order the selected stacks in waves (infra/rollout/order.py) and refuse gates that
    can never pass (exit 2).
 2. Select or create every stack and check that its secrets decrypt, before anything is deployed.
-3. Wave by wave, the stacks of a wave in parallel: read the stack's circuits' and
-   ports' states from Azure and record the ones the carrier has provisioned in its stack file; preview;
+3. Wave by wave, the stacks of a wave in parallel: read the stack's circuits' and ports' states from
+   Azure and record the ones the carrier has provisioned in its stack file (``ai-fabric:carrier_state``,
+   which the program reads: it declares what the recorded states allow and defers the rest); preview;
    `up` when the preview has changes; read the states again (a probe of stack outputs learns only from
    the update) and, if one opened, record it and `up` again.
-4. Report the gates still closed, with exactly what the carrier or colocation provider must do.
+4. Report the gates still closed (gates.py: exactly what the program still defers), with what the
+   carrier or colocation provider must do.
 
 A stack whose update fails stops the stacks that read it (later waves); the others go on. A converged
 fabric costs one preview per stack and changes nothing.
@@ -18,6 +20,7 @@ fabric costs one preview per stack and changes nothing.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,11 +32,11 @@ from components.interconnect import circuit_name, port_name
 from infra.rollout import gates as gates_
 from infra.rollout import order, records
 from infra.rollout.probe import CarrierProbe, CircuitTarget, PortTarget
-from infra.rollout.records import PENDING, PROVISIONED, CarrierState, Recorded
 from infra.rollout.runner import Runner, RunnerError, SecretsUnreadable
 from infra.spec import DirectCircuit, FabricSpec, ProviderCircuit
-from infra.stackfile import LoadedStack, SpecError, SpecIssue
-from infra.workspace import Fabric, resolve_names
+from infra.spec.carrier_state import PENDING, PROVISIONED, STATE_OVERRIDE_ENV, CarrierState, state_override
+from infra.stackfile import LoadedStack, SpecError, SpecIssue, load
+from infra.workspace import Fabric, load_fabric, resolve_names
 
 # Exit codes of `fabric rollout` (the house's 0/1/2, and one for "waiting on the carrier").
 EXIT_CONVERGED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_WAITING = 0, 1, 2, 3
@@ -104,14 +107,18 @@ class RolloutPlan:
     names: list[str]
     waves: list[list[str]]
     dependencies: list[order.Dependency]
-    states: dict[str, Recorded]
+    stacks: dict[str, LoadedStack]
+    """Every stack of the fabric as its file stands now: the rollout reloads a file it records states in."""
+    state_override: CarrierState | None = None
+    """AI_FABRIC_CARRIER_STATE, when set: every circuit and port is seen so (a dry run may show it; a
+    rollout refuses it)."""
 
     @property
     def specs(self) -> dict[str, FabricSpec]:
-        return {n: s.spec for n, s in self.fabric.stacks.items()}
+        return {n: s.spec for n, s in self.stacks.items()}
 
     def gates(self) -> list[gates_.Gate]:
-        return gates_.gates(self.specs, self.states, [s for wave in self.waves for s in wave])
+        return gates_.gates(self.specs, [s for wave in self.waves for s in wave])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -123,7 +130,12 @@ class RolloutPlan:
 
 def plan(stacks_dir: Path, names: Sequence[str], all_stacks: bool) -> RolloutPlan:
     """Order and gates of a rollout, from the stack files alone. Raises SpecError on bad input."""
-    fabric = records.load_fabric(stacks_dir)
+    try:
+        override = state_override()
+    except ValueError as exc:
+        raise SpecError([SpecIssue(f"environment variable {STATE_OVERRIDE_ENV}", None, "",
+                                   os.environ.get(STATE_OVERRIDE_ENV), str(exc))]) from None
+    fabric = load_fabric(stacks_dir)
     selected = resolve_names(stacks_dir, names, all_stacks)
     specs = {n: s.spec for n, s in fabric.stacks.items()}
     deps = order.dependencies(specs)
@@ -134,8 +146,7 @@ def plan(stacks_dir: Path, names: Sequence[str], all_stacks: bool) -> RolloutPla
     refused = gates_.never_passing(specs, selected)
     if refused:
         raise SpecError([fabric.stacks[r.stack].file.issue(r.path, r.message, r.value) for r in refused])
-    states = {n: records.recorded(s) for n, s in fabric.stacks.items()}
-    return RolloutPlan(fabric, stacks_dir, selected, waves, deps, states)
+    return RolloutPlan(fabric, stacks_dir, selected, waves, deps, dict(fabric.stacks), override)
 
 
 def _cycle_issue(fabric: Fabric, exc: order.DependencyCycle) -> SpecIssue:
@@ -189,16 +200,17 @@ def unservable(rollout: RolloutPlan, probe: CarrierProbe) -> list[SpecIssue]:
     """Circuits and ports still to be provisioned that no carrier can provision (asks the probe)."""
     issues: list[SpecIssue] = []
     for name in rollout.names:
-        stack, state = rollout.fabric.stacks[name], rollout.states[name]
+        stack = rollout.stacks[name]
+        recorded = stack.spec.carrier_state
         for key, target in circuit_targets(stack).items():
-            if state.circuit(key) == PROVISIONED:
+            if recorded.circuits.get(key) == PROVISIONED:
                 continue
             why = probe.unservable(target)
             if why:
                 issues.append(stack.file.issue(("ai-fabric:interconnect", "circuits", key, "peering_location"),
                                                f"this gate can never pass: {why}", target.peering_location))
         for key, port in port_targets(stack).items():
-            if state.port(key) == PROVISIONED:
+            if recorded.ports.get(key) == PROVISIONED:
                 continue
             why = probe.unservable(port)
             if why:
@@ -223,6 +235,7 @@ class Rollout:
         self._lock = threading.Lock()
 
     def run(self) -> RolloutResult:
+        refuse_state_override()
         issues = unservable(self.plan, self.probe)
         if issues:
             raise SpecError(issues)
@@ -292,53 +305,68 @@ class Rollout:
             self.progress(stack, f"failed: {str(exc).splitlines()[-1] if str(exc) else 'pulumi failed'}")
             return outcome
         with self._lock:
-            outcome.gates = gates_.stack_gates(self.plan.specs[stack], self.plan.states, self.plan.specs)
+            outcome.gates = gates_.stack_gates(self.plan.specs[stack], self.plan.specs)
         outcome.status = "waiting" if outcome.gates else "converged"
         self.progress(stack, f"{outcome.status}" + (f": {len(outcome.gates)} gate(s) closed" if outcome.gates else ""))
         return outcome
 
     def _closed(self, stack: str) -> bool:
         with self._lock:
-            return bool(gates_.stack_gates(self.plan.specs[stack], self.plan.states, self.plan.specs))
+            return bool(gates_.stack_gates(self.plan.specs[stack], self.plan.specs))
 
     def _sync(self, stack: str, outcome: StackOutcome) -> bool:
         """Read the stack's circuits and ports from Azure; record what opened. True when a state changed."""
-        loaded = self.plan.fabric.stacks[stack]
         with self._lock:
-            state = self.plan.states[stack]
+            loaded = self.plan.stacks[stack]
+        state = loaded.spec.carrier_state
         circuits: dict[str, CarrierState] = {}
         ports: dict[str, CarrierState] = {}
         for key, target in circuit_targets(loaded).items():
             seen = self.probe.circuit(target)
-            self._compare(stack, f"circuit {key}", state.circuit(key), seen.state, seen.detail, outcome)
-            if seen.state == PROVISIONED and state.circuit(key) != PROVISIONED:
+            recorded = state.circuits.get(key, PENDING)
+            self.progress(stack, f"circuit {key}: {seen.detail}")
+            if recorded == PROVISIONED and seen.state == PENDING:
+                # Never recorded back as pending: that would withdraw protected peerings. A person decides.
+                self._note(stack, outcome, f"circuit {key} is recorded provisioned but Azure says {seen.detail}: ask "
+                                           "the carrier whether it was deprovisioned; the recorded state is left as it is")
+            if seen.state == PROVISIONED and recorded != PROVISIONED:
                 circuits[key] = PROVISIONED
         for key, target in port_targets(loaded).items():
             seen = self.probe.port(target)
-            self._compare(stack, f"port {key}", state.port(key), seen.state, seen.detail, outcome)
-            if seen.state == PROVISIONED and state.port(key) != PROVISIONED:
+            self.progress(stack, f"port {key}: {seen.detail}")
+            # Disabled links on a port recorded provisioned are the program's to enable at the next `up`
+            # (it declares the links from the recorded state), not a reason to doubt the record.
+            if seen.state == PROVISIONED and state.ports.get(key, PENDING) != PROVISIONED:
                 ports[key] = PROVISIONED
         if not circuits and not ports:
             return False
         records.write(loaded.file.path, circuits, ports)
+        reloaded = load(loaded.file.path)  # what the program reads: the file as written, validated again
         with self._lock:
-            self.plan.states[stack] = Recorded(circuits={**state.circuits, **circuits}, ports={**state.ports, **ports})
+            self.plan.stacks[stack] = reloaded
         for section, changed in (("circuits", circuits), ("ports", ports)):
             for key, value in changed.items():
                 outcome.recorded[f"{section}.{key}"] = value
                 self.progress(stack, f"recorded carrier_state.{section}.{key}: {value}")
         return True
 
-    def _compare(self, stack: str, what: str, recorded: CarrierState, seen: CarrierState | None, detail: str,
-                 outcome: StackOutcome) -> None:
-        self.progress(stack, f"{what}: {detail}")
-        if recorded == PROVISIONED and seen == PENDING:
-            # Never recorded back as pending: that would withdraw protected peerings. A person decides.
-            note = (f"{what} is recorded provisioned but Azure says {detail}: ask the carrier whether it was "
-                    "deprovisioned; the recorded state is left as it is")
-            if note not in outcome.notes:
-                outcome.notes.append(note)
-                self.progress(stack, note)
+    def _note(self, stack: str, outcome: StackOutcome, note: str) -> None:
+        if note not in outcome.notes:
+            outcome.notes.append(note)
+            self.progress(stack, note)
+
+
+def refuse_state_override() -> None:
+    """A rollout deploys what the recorded states allow. AI_FABRIC_CARRIER_STATE makes the program ignore
+    them: `provisioned` declares peerings Azure refuses, `pending` withdraws protected ones. Bad input."""
+    value = os.environ.get(STATE_OVERRIDE_ENV, "")
+    if value.strip():
+        raise SpecError([SpecIssue(
+            f"environment variable {STATE_OVERRIDE_ENV}", None, "", value,
+            "makes the program plan every circuit and port alike, whatever the carrier has done; `fabric rollout` "
+            f"deploys what the recorded states allow: unset {STATE_OVERRIDE_ENV} (`fabric rollout --dry-run` and "
+            "`fabric plan --carrier-state` show a fabric with every circuit pending or provisioned)",
+        )])
 
 
 def connect(rollout: RolloutPlan, probe_kind: str, progress: Progress, *, policy_pack: Path | None = None,

@@ -10,19 +10,27 @@ cross-connects that the port's letter of authorization asks for and the links ar
 "Enable the links"). A Global Reach link needs both circuits' private peerings
 (articles/expressroute/expressroute-howto-set-global-reach.md).
 
-Gates are plain data from the specs and the recorded states (infra/rollout/records.py); nothing here
-talks to Azure. A gate that no carrier action can ever open is bad input (`never_passing`).
+Gates are plain data from the specs, whose ``carrier_state`` says what the carrier has provisioned;
+nothing here talks to Azure. What a gate holds back is what the program defers
+(components.interconnect.deferred_resources, the same function the component calls), and a gate exists
+exactly where the program's view of the carrier (infra/program.py ``carrier_view``) has something
+pending. A gate that no carrier action can ever open is bad input (`never_passing`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from components.interconnect import circuit_name, port_name
-from infra.rollout.records import PROVISIONED, Recorded
-from infra.spec import DirectCircuit, FabricSpec, ProviderCircuit
+from components.interconnect import CarrierView, circuit_name, deferred_resources, port_name
+from infra.spec import DirectCircuit, FabricSpec, InterconnectSpec, ProviderCircuit
+from infra.spec.carrier_state import PROVISIONED, CarrierState
+
+INTERCONNECT = "interconnect"
+"""The PrivateInterconnect component's name in the program (infra/program.py ``deploy``): the prefix of
+the deferred children's names."""
 
 GateKind = Literal["carrier", "cross-connect", "owner", "global-reach"]
 
@@ -73,36 +81,63 @@ def bandwidth_label(mbps: float) -> str:
     return f"{mbps / 1000:g} Gbps" if mbps >= 1000 else f"{mbps:g} Mbps"
 
 
-def circuit_provisioned(spec: FabricSpec, state: Recorded, key: str) -> bool:
-    """A circuit's gate is open: a Direct circuit follows its port, any other circuit its own state."""
-    c = spec.interconnect.circuits[key]
-    if isinstance(c, DirectCircuit) and not c.linked:
-        return state.port(c.port) == PROVISIONED
-    return state.circuit(key) == PROVISIONED
+def carrier_view(spec: FabricSpec, specs: Mapping[str, FabricSpec]) -> CarrierView:
+    """What the program sees of the carrier when it deploys `spec` (infra/program.py ``carrier_view``),
+    with the peers' specs from `specs` rather than from their stack files: every circuit's and port's
+    state by the spec's rule (FabricSpec.circuit_state: a Direct circuit follows its port), and the peer
+    circuit of each Global Reach link the stack owns."""
+    peer_circuits: dict[tuple[str, str], CarrierState] = {}
+    for link in spec.interconnect.global_reach.values():
+        peer = specs.get(link.peer_stack)
+        if link.owned_by(spec.stack) and peer is not None and link.peer_circuit in peer.interconnect.circuits:
+            peer_circuits[(link.peer_stack, link.peer_circuit)] = peer.circuit_state(link.peer_circuit)
+    ic = spec.interconnect
+    return CarrierView(circuits={k: spec.circuit_state(k) for k in ic.circuits},
+                       ports={k: spec.port_state(k) for k in ic.ports}, peer_circuits=peer_circuits)
 
 
-def stack_gates(spec: FabricSpec, states: Mapping[str, Recorded], specs: Mapping[str, FabricSpec]) -> list[Gate]:
-    """Every gate of one stack, circuits first, then the Global Reach links it owns."""
-    state = states.get(spec.stack, Recorded())
+def held_back(spec: FabricSpec, view: CarrierView) -> list[str]:
+    """Every child the program defers for this stack, in the component's order (its ``deferred`` input)."""
+    return deferred_resources(INTERCONNECT, spec.interconnect, spec.stack, view)
+
+
+def _held_back_by(spec: FabricSpec, view: CarrierView, *, circuit: str | None = None,
+                  link: str | None = None) -> tuple[str, ...]:
+    """What one gate holds back: what the program would stop deferring if that gate alone opened.
+
+    For a circuit, its children (peering, connection, the connection's lock), without the Global Reach
+    links it also holds (they are the links' gates); for a link, its Global Reach connection."""
+    ic = spec.interconnect
+    no_links = ic.model_copy(update={"global_reach": {}})
+
+    def deferred(interconnect: InterconnectSpec, v: CarrierView) -> set[str]:
+        return set(deferred_resources(INTERCONNECT, interconnect, spec.stack, v))
+
+    if circuit is not None:
+        opened = dataclasses.replace(view, circuits={**view.circuits, circuit: PROVISIONED})
+        names = deferred(no_links, view) - deferred(no_links, opened)
+    else:
+        assert link is not None
+        names = deferred(ic.model_copy(update={"global_reach": {link: ic.global_reach[link]}}), view) - deferred(
+            no_links, view)
+    return tuple(n for n in held_back(spec, view) if n in names)
+
+
+def stack_gates(spec: FabricSpec, specs: Mapping[str, FabricSpec]) -> list[Gate]:
+    """Every gate of one stack, circuits first, then the Global Reach links it owns. `specs` holds the
+    peers (their carrier state decides the far end of each link)."""
+    view = carrier_view(spec, specs)
     out: list[Gate] = []
     for key, c in spec.interconnect.circuits.items():
-        if circuit_provisioned(spec, state, key):
+        if view.circuit_ready(key):
             continue
-        deferred = (f"interconnect-peering-{key}", f"interconnect-connection-{key}")
-        if c.linked:
-            deferred = (f"interconnect-connection-{key}",)
-        out.append(_circuit_gate(spec, key, c, deferred))
+        out.append(_circuit_gate(spec, key, c, _held_back_by(spec, view, circuit=key)))
     for link_key, link in spec.interconnect.global_reach.items():
-        if not link.owned_by(spec.stack):
+        if not link.owned_by(spec.stack) or view.link_ready(spec.interconnect, link_key):
             continue
-        peer = specs.get(link.peer_stack)
-        ends = [(spec.stack, link.circuit, spec)]
-        if peer is not None:
-            ends.append((peer.stack, link.peer_circuit, peer))
-        waiting = [f"{s}/{c}" for s, c, sp in ends
-                   if not circuit_provisioned(sp, states.get(s, Recorded()), c)]
-        if not waiting:
-            continue
+        waiting = [f"{spec.stack}/{link.circuit}"] if not view.circuit_ready(link.circuit) else []
+        if view.peer_circuits.get((link.peer_stack, link.peer_circuit)) != PROVISIONED:
+            waiting.append(f"{link.peer_stack}/{link.peer_circuit}")
         out.append(Gate(
             stack=spec.stack, circuit=link.circuit, kind="global-reach", link=link_key,
             peer=f"{link.peer_stack}/{link.peer_circuit}",
@@ -112,7 +147,7 @@ def stack_gates(spec: FabricSpec, states: Mapping[str, Recorded], specs: Mapping
                 f"{link.prefix}) is declared once both circuits are provisioned; waiting for "
                 f"{' and '.join(waiting)} (see their gates)"
             ),
-            deferred=(f"interconnect-global-reach-{link_key}",),
+            deferred=_held_back_by(spec, view, link=link_key),
         ))
     return out
 
@@ -163,8 +198,8 @@ def _circuit_gate(spec: FabricSpec, key: str, c: ProviderCircuit | DirectCircuit
     )
 
 
-def gates(specs: Mapping[str, FabricSpec], states: Mapping[str, Recorded], stacks: Iterable[str]) -> list[Gate]:
-    return [g for name in stacks for g in stack_gates(specs[name], states, specs)]
+def gates(specs: Mapping[str, FabricSpec], stacks: Iterable[str]) -> list[Gate]:
+    return [g for name in stacks for g in stack_gates(specs[name], specs)]
 
 
 def never_passing(specs: Mapping[str, FabricSpec], stacks: Iterable[str]) -> list[NeverPassing]:

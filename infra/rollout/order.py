@@ -2,8 +2,10 @@
 
 The program's only cross-stack read is the Global Reach owner's (the stack whose name sorts first of
 the pair, GlobalReachSpec.owned_by): a StackReference to the peer for the peer circuit's private
-peering ID (infra/program.py, ``_peer_peering_ids``). A test holds this spec-level view to the
-StackReferences the program actually declares, so the two cannot drift apart.
+peering ID (infra/program.py, ``_peer_peering_ids``). The program makes that read only for a link it can
+make now (both circuits provisioned); the order counts every link the stack owns, so the waves stay the
+same as the carrier provisions circuits. A test holds this spec-level view to the StackReferences the
+program declares once every circuit is provisioned (and to none before), so the two cannot drift apart.
 
 Waves are the topological levels of that graph (graphlib from the standard library): every stack of a
 wave depends only on stacks of earlier waves, so a wave's stacks deploy in parallel.

@@ -8,9 +8,10 @@ Two probes behind one interface:
   specification/network/resource-manager/Microsoft.Network/stable/*/expressRouteCircuit.json), a Direct
   port's links' ``adminState``, and the providers' and port locations' offers, so that a circuit at a
   peering location its provider does not serve is refused before anything is ordered.
-- ``OutputsProbe`` reads the same facts from the stack's outputs as of the last ``pulumi up --refresh``
-  (``circuit_provider_states``: circuit -> serviceProviderProvisioningState; ``port_link_admin_states``:
-  port -> [adminState of each link]), for runs without Azure SDK credentials of their own.
+- ``OutputsProbe`` reads the same facts from the stack outputs the program exports (infra/program.py:
+  ``circuit_provider_states``, circuit -> serviceProviderProvisioningState of each circuit the stack owns;
+  ``port_link_admin_states``, port -> [adminState of each link]), as Azure reported them at the last
+  ``pulumi up --refresh``, for runs without Azure SDK credentials of their own.
 
 A Direct port's links are admin-disabled until the cross-connects are in; Azure reports no light on
 the fibre through this API, so the port's gate opens when its links are enabled (by the program, once
@@ -25,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from infra.rollout.records import PENDING, PROVISIONED, CarrierState
+from infra.spec.carrier_state import PENDING, PROVISIONED, CarrierState
 
 PROVISIONED_IN_AZURE = "Provisioned"
 """serviceProviderProvisioningState of a circuit the provider has provisioned."""

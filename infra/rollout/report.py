@@ -32,16 +32,22 @@ def dry_run(plan: RolloutPlan) -> str:
     deps = [d for d in plan.dependencies if d.stack in plan.names]
     if deps:
         lines += ["", "reads:"]
-        lines += [f"  {d.stack} reads {d.reads}: {d.why}" for d in deps]
+        lines += [f"  {d.stack} reads {d.reads}: {d.why}"
+                  + ("" if d.reads in plan.names else f" ({d.reads} is not in this rollout: taken as deployed)")
+                  for d in deps]
     gates = plan.gates()
     lines.append("")
+    if plan.state_override:
+        lines += [f"AI_FABRIC_CARRIER_STATE={plan.state_override}: every circuit and port is taken as "
+                  f"{plan.state_override}, whatever the stack files record (a rollout without --dry-run refuses it)", ""]
+    source = "AI_FABRIC_CARRIER_STATE" if plan.state_override else "the recorded carrier state"
     if gates:
-        lines.append(f"gates closed by the recorded carrier state ({len(gates)}):")
+        lines.append(f"gates closed by {source} ({len(gates)}):")
         lines += _gates(gates)
         lines += ["", "`fabric rollout` deploys what each gate allows, reads Azure for what the carrier has done, "
                       "and continues from there each time it is run."]
     else:
-        lines.append("no gates: every circuit and port is recorded provisioned")
+        lines.append(f"no gates: by {source}, every circuit and port is provisioned")
     return "\n".join(lines) + "\n"
 
 

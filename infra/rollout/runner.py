@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-STACKS_DIR_ENV = "AI_FABRIC_STACKS_DIR"
-"""Where the program finds the peers' stack files (contract with infra/peers.py)."""
+from infra.peers import STACKS_DIR_ENV
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 OnOutput = Callable[[str, str], None]
@@ -52,6 +52,13 @@ class Changes:
         return cls(create=counts.get("create", 0), update=counts.get("update", 0),
                    replace=counts.get("replace", 0) or (replaced and replaced // 2),
                    delete=counts.get("delete", 0), same=counts.get("same", 0))
+
+
+def program_env(stacks_dir: Path) -> dict[str, str]:
+    """What the program needs in its environment besides the inherited one: where the peers' stack files
+    are (infra/peers.py reads AI_FABRIC_STACKS_DIR), so that a Global Reach owner judges its peers' carrier
+    state from the files this rollout deploys and records into."""
+    return {STACKS_DIR_ENV: str(stacks_dir.resolve())}
 
 
 class RunnerError(Exception):
@@ -114,7 +121,7 @@ class AutomationRunner:
     def _opts(self) -> Any:
         return self._auto.LocalWorkspaceOptions(
             work_dir=str(self.project_dir),
-            env_vars={STACKS_DIR_ENV: str(self.stacks_dir)},  # over the inherited environment
+            env_vars=program_env(self.stacks_dir),  # over the inherited environment
             pulumi_command=self._command,
         )
 

@@ -1,17 +1,15 @@
 """A simulated Azure and carrier, and a runner that deploys into it by running the real program offline.
 
-``FakeAzure`` keeps what exists (circuits with their ``serviceProviderProvisioningState``, private
-peerings) and refuses what Azure refuses: a private peering or a gateway connection on a circuit its
-provider has not provisioned, a Global Reach connection without both private peerings, the deletion of
-a protected resource. ``FakeRunner`` previews and updates a stack by running infra/__main__.py under
-the offline engine with the stack file's current config, diffs the recorded inventory against what it
-deployed before, and applies it to FakeAzure. ``FakeProbe`` reads FakeAzure as AzureProbe reads Azure.
-
-Until the program defers what needs the carrier itself (issue 12 parts 1-2: the spec knows
-``carrier_state``), the runner simulates that deferral from the spec and the recorded states: it drops
-the resources the rollout's gates name as held back. Once the spec knows ``carrier_state``, the runner
-is strict: whatever the program declares goes to FakeAzure as it is, and FakeAzure refuses what Azure
-would. Tests that need the program's side are marked ``needs_program_lifecycle``.
+``FakeAzure`` keeps what exists (circuits with their ``serviceProviderProvisioningState``, Direct ports
+with their links' admin states, private peerings) and refuses what Azure refuses: a private peering or a
+gateway connection on a circuit its provider has not provisioned, a Global Reach connection without both
+private peerings, the deletion of a protected resource. ``FakeRunner`` previews and updates a stack by
+running infra/__main__.py under the offline engine with the stack file as it stands, in the environment
+the real runner gives the program (AI_FABRIC_STACKS_DIR) and with the peers' specs from the same files (as
+the offline planner passes them), diffs the recorded inventory against what it deployed before, and
+applies it to FakeAzure as it is: nothing is simulated on the program's side. Every declaration it
+applies is checked against the recorded carrier state and the rollout's gates (``check_declaration``).
+``FakeProbe`` reads FakeAzure as AzureProbe reads Azure.
 """
 
 from __future__ import annotations
@@ -27,22 +25,19 @@ from typing import Any
 import pytest
 import yaml
 
+from components.interconnect import circuit_name
 from infra import offline
-from infra.inventory import Resource
-from infra.rollout import engine, gates, records
+from infra.inventory import Inventory, Resource
+from infra.rollout import engine, gates, order
 from infra.rollout.probe import CircuitTarget, Observation, PortTarget, circuit_state, port_state
-from infra.rollout.runner import STACKS_DIR_ENV, Changes, RunnerError
+from infra.rollout.runner import Changes, RunnerError, program_env
 from infra.spec import FabricSpec, from_config
-from infra.stackfile import read_stack_file
+from infra.spec.carrier_state import PROVISIONED
+from infra.stackfile import LoadedStack, load
+from infra.tokens import PRIVATE_INTERCONNECT
 
 REPO = Path(__file__).resolve().parents[3]
 SHIPPED_STACKS = REPO / "stacks"
-PROGRAM_DEFERS = records.SPEC_KNOWS_CARRIER_STATE
-needs_program_lifecycle = pytest.mark.skipif(
-    not PROGRAM_DEFERS,
-    reason="needs the program's circuit lifecycle (issue 12 parts 1-2: carrier_state in the spec, the program "
-           "defers peering, connections and Global Reach of pending circuits)",
-)
 
 CIRCUIT = "azure-native:network:ExpressRouteCircuit"
 PEERING = "azure-native:network:ExpressRouteCircuitPeering"
@@ -59,7 +54,10 @@ class FakeAzure:
     def __init__(self) -> None:
         self.circuits: dict[str, str] = {}
         """Azure circuit name -> serviceProviderProvisioningState."""
+        self.circuit_ports: dict[str, str] = {}
+        """Azure circuit name -> Azure port name, for circuits carved from a Direct port."""
         self.port_links: dict[str, list[str]] = {}
+        """Azure port name -> adminState of each link."""
         self.peerings: set[str] = set()
         """Resource IDs of private peerings."""
         self.refusals: list[str] = []
@@ -72,6 +70,15 @@ class FakeAzure:
 
     def provision_all(self) -> None:
         self.provision(*self.circuits)
+
+    def carries_traffic(self, circuit: str) -> bool:
+        """A provider circuit once its provider provisioned it; a Direct circuit once its port's links are
+        enabled (this simulation's stand-in for the cross-connects, which Azure's API does not show)."""
+        port = self.circuit_ports.get(circuit)
+        if port is not None:
+            links = self.port_links.get(port, [])
+            return bool(links) and all(s == "Enabled" for s in links)
+        return self.circuits.get(circuit) == "Provisioned"
 
 
 class FakeProbe:
@@ -97,64 +104,84 @@ class FakeProbe:
         return self.refuse.get(target.name)
 
 
+def _key_of(resource: Resource, role: str) -> str:
+    """The spec key in a child's name: 'interconnect-peering-wdc' -> 'wdc' for role 'peering'."""
+    return resource.name.removeprefix(f"{gates.INTERCONNECT}-{role}-")
+
+
+def check_declaration(stack: str, inv: Inventory, specs: Mapping[str, FabricSpec]) -> None:
+    """What the program declares honours the recorded carrier state, and what it defers is exactly what the
+    rollout's gates say is held back (one source of truth: components.interconnect.deferred_resources)."""
+    spec = specs[stack]
+    (component,) = inv.of_type(PRIVATE_INTERCONNECT)
+    deferred = list(component.inputs["deferred"])
+    held = [name for g in gates.stack_gates(spec, specs) for name in g.deferred]
+    assert sorted(held) == sorted(deferred), (stack, held, deferred)
+    assert not {r.name for r in inv} & set(deferred), stack
+    for r in inv.of_type(PEERING):
+        assert spec.circuit_state(_key_of(r, "peering")) == PROVISIONED, (stack, r.name, "peering of a pending circuit")
+    for r in inv.of_type(CONNECTION):
+        assert spec.circuit_state(_key_of(r, "connection")) == PROVISIONED, (stack, r.name)
+    for r in inv.of_type(GLOBAL_REACH):
+        link = spec.interconnect.global_reach[_key_of(r, "global-reach")]
+        assert link.owned_by(stack), (stack, r.name, "declared by the peer side")
+        assert spec.circuit_state(link.circuit) == PROVISIONED, (stack, r.name)
+        assert specs[link.peer_stack].circuit_state(link.peer_circuit) == PROVISIONED, (stack, r.name)
+    for r in inv.of_type(PORT):
+        admin = {link["adminState"] for link in r.inputs["links"]}
+        assert admin == {"Enabled" if spec.port_state(_key_of(r, "port")) == PROVISIONED else "Disabled"}, r.name
+
+
 class FakeRunner:
-    def __init__(self, azure: FakeAzure, stacks_dir: Path, *, strict: bool = PROGRAM_DEFERS):
+    def __init__(self, azure: FakeAzure, stacks_dir: Path):
         self.azure = azure
         self.stacks_dir = stacks_dir
-        self.strict = strict
         self.deployed: dict[str, dict[str, Resource]] = {}
         self.exports: dict[str, dict[str, Any]] = {}
-        self.program_exports: dict[str, dict[str, Any]] = {}
-        """What the program exported, before the simulated deferral (the pre-lifecycle program needs every
-        peer's peering IDs to run at all)."""
+        """Each stack's outputs after its last `up --refresh`."""
         self.calls: list[tuple[str, str]] = []
         self.fail_up: set[str] = set()
-        self.export_provider_states = False
-        """Add circuit_provider_states to the outputs, as a program exporting it would after `up --refresh`."""
-        self._cache: dict[tuple[str, str, str], Any] = {}
-        self._fabric: tuple[tuple[str, ...], Any] | None = None
-        self._states_at_up: dict[str, dict[str, str]] = {}
+        self.plans = 0
+        """Offline runs of the program: one per distinct declaration (a stack file, and what it reads of
+        its peers), however often it is previewed."""
+        self._cache: dict[tuple[str, ...], Inventory] = {}
+        self._files: dict[Path, tuple[str, LoadedStack]] = {}
 
     # -- what the program declares -------------------------------------------------------------
 
-    def _declared(self, stack: str) -> tuple[dict[str, Resource], dict[str, Any], dict[str, Any]]:
-        config = dict(read_stack_file(self.stacks_dir / f"Pulumi.{stack}.yaml").config)
-        exported = self.program_exports if not self.strict else self.exports
-        links = (config.get("ai-fabric:interconnect") or {}).get("global_reach") or {}
-        peers = {p: exported.get(p, {}) for p in sorted({l["peer_stack"] for l in links.values() if stack < l["peer_stack"]})}
-        # A program that predates the lifecycle never reads carrier_state: runs differing only there are one run.
-        program_input = config if self.strict else {k: v for k, v in config.items() if k != records.CONFIG_KEY}
-        key = (stack, json.dumps(program_input, sort_keys=True, default=str),
-               json.dumps(peers, sort_keys=True, default=str))
+    def _stack_files(self) -> dict[str, LoadedStack]:
+        """Every stack file of the directory as it stands now, loaded as infra/peers.py loads a peer's."""
+        out = {}
+        for path in sorted(self.stacks_dir.glob("Pulumi.*.yaml")):
+            text = path.read_text()
+            if path not in self._files or self._files[path][0] != text:
+                self._files[path] = (text, load(path))
+            stack = self._files[path][1]
+            out[stack.name] = stack
+        return out
+
+    def _declared(self, stack: str) -> Inventory:
+        files = self._stack_files()
+        specs = {n: s.spec for n, s in files.items()}
+        peers = sorted({l.peer_stack for l in specs[stack].interconnect.global_reach.values() if l.owned_by(stack)})
+        # What the program reads of a peer: its stack file (carrier state) and its circuit_peering_ids output.
+        read = {p: (files[p].file.config if p in files else None, self.exports.get(p, {}).get(order.READ_OUTPUT))
+                for p in peers}
+        key = (stack, json.dumps(files[stack].file.config, sort_keys=True, default=str),
+               json.dumps(read, sort_keys=True, default=str))
         if key not in self._cache:
             with _offline_lock, pytest.MonkeyPatch.context() as mp:
-                mp.setenv(STACKS_DIR_ENV, str(self.stacks_dir))
+                for name, value in program_env(self.stacks_dir).items():  # as AutomationRunner runs pulumi
+                    mp.setenv(name, value)
                 try:
-                    inv = offline.run(stack, config, peer_outputs=lambda peer: peers.get(peer, {}))
+                    inv = offline.run(stack, files[stack].file.config, peer_specs=specs,
+                                      peer_outputs=lambda peer: self.exports.get(peer, {}))
                 except offline.PlanError as exc:
                     raise RunnerError(stack, str(exc)) from None
+            self.plans += 1
+            check_declaration(stack, inv, specs)
             self._cache[key] = inv
-        inv = self._cache[key]
-        resources = {r.urn: r for r in inv}
-        exports = dict(inv.exports)
-        if not self.strict:
-            held = self._held_back(stack)
-            resources = {u: r for u, r in resources.items() if r.name not in held}
-            declared = {r.inputs.get("circuitName") for r in resources.values() if r.type == PEERING}
-            exports["circuit_peering_ids"] = {
-                c: v for c, v in (exports.get("circuit_peering_ids") or {}).items()
-                if f"erc-{stack}-{c}" in declared
-            }
-        return resources, exports, dict(inv.exports)
-
-    def _held_back(self, stack: str) -> set[str]:
-        texts = tuple(p.read_text() for p in sorted(self.stacks_dir.glob("Pulumi.*.yaml")))
-        if self._fabric is None or self._fabric[0] != texts:
-            self._fabric = (texts, records.load_fabric(self.stacks_dir))
-        fabric = self._fabric[1]
-        specs = {n: s.spec for n, s in fabric.stacks.items()}
-        states = {n: records.recorded(s) for n, s in fabric.stacks.items()}
-        return {name for g in gates.stack_gates(specs[stack], states, specs) for name in g.deferred}
+        return self._cache[key]
 
     # -- the Runner interface --------------------------------------------------------------------
 
@@ -170,40 +197,41 @@ class FakeRunner:
 
     def preview(self, stack: str) -> Changes:
         self.calls.append(("preview", stack))
-        resources, _, _ = self._declared(stack)
-        create, update, delete = self._diff(stack, resources)
+        create, update, delete = self._diff(stack, {r.urn: r for r in self._declared(stack)})
         return Changes(create=len(create), update=len(update), delete=len(delete))
 
     def up(self, stack: str) -> Changes:
         self.calls.append(("up", stack))
         if stack in self.fail_up:
             raise RunnerError(stack, f"error: update of {stack} failed (simulated)")
-        resources, exports, program_exports = self._declared(stack)
+        inv = self._declared(stack)
+        resources = {r.urn: r for r in inv}
         create, update, delete = self._diff(stack, resources)
         for r in delete:
             if r.protect:
                 raise RunnerError(stack, f"error: unable to delete protected resource {r.urn}")
         self._apply(stack, create + update)
         self.deployed[stack] = dict(resources)
-        self._states_at_up[stack] = {  # what `up --refresh` would export: Azure as of this update
-            r.inputs["circuitName"].removeprefix(f"erc-{stack}-"): self.azure.circuits[r.inputs["circuitName"]]
-            for r in resources.values() if r.type == CIRCUIT
-        }
-        self.exports[stack] = exports
-        self.program_exports[stack] = program_exports
+        owned = {_key_of(r, "circuit") for r in inv.of_type(CIRCUIT)}
+        exported = inv.exports["circuit_provider_states"]
+        assert set(exported) == owned, (stack, exported)  # the program exports one state per circuit it owns
+        # `up --refresh` exports what Azure says at the time (the mock always says NotProvisioned).
+        self.exports[stack] = {**inv.exports, "circuit_provider_states": {
+            k: self.azure.circuits[circuit_name(stack, k)] for k in exported}}
         return Changes(create=len(create), update=len(update), delete=len(delete))
 
     def _apply(self, stack: str, changed: list[Resource]) -> None:
-        """Create in dependency order (circuits, peerings, connections, Global Reach), as Azure would allow."""
-        rank = {CIRCUIT: 0, PORT: 0, PEERING: 1, CONNECTION: 2, GLOBAL_REACH: 2}
+        """Create in dependency order (ports, circuits, peerings, connections, Global Reach), as Azure allows."""
+        rank = {PORT: 0, CIRCUIT: 1, PEERING: 2, CONNECTION: 3, GLOBAL_REACH: 3}
         for r in sorted(changed, key=lambda r: rank.get(r.type, 0)):
-            if r.type == CIRCUIT:
+            if r.type == PORT:
+                self.azure.port_links[r.inputs["expressRoutePortName"]] = [l["adminState"] for l in r.inputs["links"]]
+            elif r.type == CIRCUIT:
                 self.azure.circuits.setdefault(r.inputs["circuitName"], "NotProvisioned")
-            elif r.type == PORT:
-                self.azure.port_links.setdefault(r.inputs["expressRoutePortName"], ["Disabled", "Disabled"])
+                if "expressRoutePort" in r.inputs:
+                    self.azure.circuit_ports[r.inputs["circuitName"]] = r.inputs["expressRoutePort"]["id"].rsplit("/", 1)[-1]
             elif r.type == PEERING:
-                circuit = r.inputs["circuitName"]
-                self._require_provisioned(stack, r, circuit)
+                self._require_provisioned(stack, r, r.inputs["circuitName"])
                 self.azure.peerings.add(str(r.id))
             elif r.type == CONNECTION:
                 circuit_id = str(r.inputs["peer"]["id"])
@@ -216,10 +244,9 @@ class FakeRunner:
                         self._refuse(stack, r, f"Global Reach needs private peering {end}, which does not exist")
 
     def _require_provisioned(self, stack: str, r: Resource, circuit: str) -> None:
-        state = self.azure.circuits.get(circuit)
-        if state != "Provisioned":
-            self._refuse(stack, r, f"circuit {circuit} is {state or 'absent'}: its service provider has not "
-                                   "provisioned it")
+        if not self.azure.carries_traffic(circuit):
+            state = self.azure.circuits.get(circuit)
+            self._refuse(stack, r, f"circuit {circuit} is {state or 'absent'}: it has not been provisioned")
 
     def _refuse(self, stack: str, r: Resource, why: str) -> None:
         message = f"Azure refused {r.type} {r.name}: {why}"
@@ -227,10 +254,7 @@ class FakeRunner:
         raise RunnerError(stack, message)
 
     def outputs(self, stack: str) -> Mapping[str, Any]:
-        out = dict(self.exports.get(stack, {}))
-        if self.export_provider_states and stack in self._states_at_up:
-            out["circuit_provider_states"] = dict(self._states_at_up[stack])
-        return out
+        return dict(self.exports.get(stack, {}))
 
     def refresh(self, stack: str) -> None:
         self.calls.append(("refresh", stack))
@@ -264,21 +288,61 @@ def _small_site(stack: str, n: int, circuits: dict[str, str], links: dict[str, d
     })
 
 
+def write_stack_file(target: Path, spec: FabricSpec) -> Path:
+    """A stack file as a person writes one for a new site: no recorded carrier state yet."""
+    config = {k: v for k, v in offline.config_from_spec(spec).items() if k != "ai-fabric:carrier_state"}
+    text = f"# {spec.stack}: a small test site; this comment must survive a rollout\n" + yaml.safe_dump(
+        {"config": config}, sort_keys=False)
+    path = target / f"Pulumi.{spec.stack}.yaml"
+    path.write_text(text)
+    return path
+
+
 def write_small_fabric(target: Path) -> Path:
     """Two small sites, alpha and beta, one Global Reach link between them (alpha owns it)."""
     target.mkdir(parents=True, exist_ok=True)
     link = {"prefix": "172.31.9.0/29"}
-    specs = [
-        _small_site("alpha", 21, {"wdc": "Washington DC", "nyc": "New York"},
-                    {"to-beta": {"circuit": "wdc", "peer_stack": "beta", "peer_circuit": "chi", **link}}),
-        _small_site("beta", 22, {"chi": "Chicago", "sat": "San Antonio"},
-                    {"to-alpha": {"circuit": "chi", "peer_stack": "alpha", "peer_circuit": "wdc", **link}}),
-    ]
-    for spec in specs:
-        config = offline.config_from_spec(spec)
-        text = f"# {spec.stack}: a small test site; this comment must survive a rollout\n" + yaml.safe_dump(
-            {"config": config}, sort_keys=False)
-        (target / f"Pulumi.{spec.stack}.yaml").write_text(text)
+    write_stack_file(target, _small_site("alpha", 21, {"wdc": "Washington DC", "nyc": "New York"},
+                                         {"to-beta": {"circuit": "wdc", "peer_stack": "beta", "peer_circuit": "chi", **link}}))
+    write_stack_file(target, _small_site("beta", 22, {"chi": "Chicago", "sat": "San Antonio"},
+                                         {"to-alpha": {"circuit": "chi", "peer_stack": "alpha", "peer_circuit": "wdc", **link}}))
+    return target
+
+
+def write_direct_site(target: Path) -> Path:
+    """One site, gamma: an ExpressRoute Direct port pair p1 (10G, Washington DC) carrying circuit wdc, and a
+    provider circuit nyc."""
+    target.mkdir(parents=True, exist_ok=True)
+    spec = _small_site("gamma", 23, {"nyc": "New York"}, {})
+    data = spec.model_dump(mode="json", exclude={"stack"})
+    data["interconnect"]["ports"] = {"p1": {"peering_location": "Washington DC", "bandwidth_gbps": 10}}
+    data["interconnect"]["circuits"]["wdc"] = {
+        **_circuit("Washington DC", 239, "wdc"), "kind": "direct", "port": "p1", "bandwidth_gbps": 5}
+    for drop in ("peering_location", "bandwidth_mbps", "provider"):
+        data["interconnect"]["circuits"]["wdc"].pop(drop, None)
+    write_stack_file(target, from_config("gamma", data))
+    return target
+
+
+def strip_carrier_state(path: Path) -> None:
+    """Remove the recorded `ai-fabric:carrier_state` block (and the comment line above it) from a stack file:
+    the file as it was before anything was deployed."""
+    lines = path.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("  ai-fabric:carrier_state:"))
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("    "):
+        end += 1
+    if lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    path.write_text("".join(lines[:start] + lines[end:]))
+
+
+def fresh_copy_of_shipped(target: Path) -> Path:
+    """The shipped stacks as they were before the first `pulumi up`: nothing recorded, every circuit pending."""
+    shutil.copytree(SHIPPED_STACKS, target)
+    for path in target.glob("Pulumi.*.yaml"):
+        strip_carrier_state(path)
+        assert load(path).spec.carrier_state.circuits == {}, path.name
     return target
 
 
@@ -290,10 +354,16 @@ def rollout_stacks(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def shipped_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped stacks."""
+    """A private copy of the shipped stacks, carrier state as recorded."""
     target = tmp_path / "stacks"
     shutil.copytree(SHIPPED_STACKS, target)
     return target
+
+
+@pytest.fixture
+def fresh_stacks(tmp_path: Path) -> Path:
+    """A private copy of the shipped stacks with no carrier state recorded."""
+    return fresh_copy_of_shipped(tmp_path / "stacks")
 
 
 @pytest.fixture
@@ -307,9 +377,15 @@ def fake_runner(azure: FakeAzure, rollout_stacks: Path) -> FakeRunner:
 
 
 @pytest.fixture
-def make_runner(azure: FakeAzure, rollout_stacks: Path):
-    """make_runner(strict=True) -> a FakeRunner on the same simulated Azure and stacks."""
-    return lambda **options: FakeRunner(azure, rollout_stacks, **options)
+def direct_stacks(tmp_path: Path) -> Path:
+    """One site with an ExpressRoute Direct port (write_direct_site)."""
+    return write_direct_site(tmp_path / "direct")
+
+
+@pytest.fixture
+def runner_for(azure: FakeAzure):
+    """runner_for(stacks_dir) -> a FakeRunner deploying that directory into the same simulated Azure."""
+    return lambda stacks_dir: FakeRunner(azure, stacks_dir)
 
 
 @pytest.fixture
@@ -333,6 +409,30 @@ def run_rollout(rollout_stacks: Path, fake_runner: FakeRunner, fake_probe: FakeP
 
 
 @dataclass(frozen=True)
+class ShippedCounts:
+    """What the shipped stacks declare, counted from their specs (the tests hold the rollout to these)."""
+
+    stacks: int
+    circuits: int
+    links: int
+    """Global Reach links, each counted once (at its owner)."""
+    secret_keys: int
+
+
+@pytest.fixture(scope="session")
+def shipped_counts(shipped_specs: Mapping[str, FabricSpec]) -> ShippedCounts:
+    specs = shipped_specs.values()
+    keys = {(s.stack, k) for s in specs for c in s.interconnect.circuits.values()
+            for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k}
+    return ShippedCounts(
+        stacks=len(shipped_specs),
+        circuits=sum(len(s.interconnect.circuits) for s in specs),
+        links=sum(link.owned_by(s.stack) for s in specs for link in s.interconnect.global_reach.values()),
+        secret_keys=len(keys),
+    )
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One `fabric rollout` run of a convergence, as the tests look at it afterwards."""
 
@@ -342,22 +442,32 @@ class RunRecord:
     """Deployed resources by type, over every stack, after the run."""
     names: dict[str, list[str]]
     """Deployed resource names by stack, after the run."""
+    deployed: dict[str, dict[str, dict[str, Any]]]
+    """Deployed resources by stack, after the run: URN -> inputs."""
     calls: list[tuple[str, str]]
     texts: dict[str, str]
     """Stack files after the run."""
     refusals: list[str]
+    plans: int
+    """Offline runs of the program during the run."""
+
+
+@dataclass(frozen=True)
+class Convergence:
+    runs: list[RunRecord]
+    fresh: dict[str, str]
+    """The stack files before the first run: the shipped ones without their recorded carrier state."""
 
 
 @pytest.fixture(scope="module")
-def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[RunRecord], dict[str, str]]:
+def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> Convergence:
     """The shipped 5-site fabric from an empty subscription, over four `fabric rollout` runs:
 
-    1. fresh; 2. after the carrier provisioned eastus/wdc and westus3/svl; 3. after it provisioned the
-    rest; 4. again, with nothing new. Returns the runs and the stack files as shipped.
+    1. fresh (nothing recorded); 2. after the carrier provisioned eastus/wdc and westus3/svl; 3. after it
+    provisioned the rest; 4. again, with nothing new.
     """
-    stacks = tmp_path_factory.mktemp("shipped") / "stacks"
-    shutil.copytree(SHIPPED_STACKS, stacks)
-    shipped = {p.name: p.read_text() for p in stacks.iterdir()}
+    stacks = fresh_copy_of_shipped(tmp_path_factory.mktemp("shipped") / "stacks")
+    fresh = {p.name: p.read_text() for p in stacks.glob("Pulumi.*.yaml")}
     azure = FakeAzure()
     runner, probe = FakeRunner(azure, stacks), FakeProbe(azure)
     carrier = [lambda: None, lambda: azure.provision("erc-eastus-wdc", "erc-westus3-svl"), azure.provision_all,
@@ -366,6 +476,7 @@ def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[
     for act in carrier:
         act()
         runner.calls.clear()
+        plans_before = runner.plans
         lines: list[str] = []
         plan = engine.plan(stacks, [], all_stacks=True)
         result = engine.Rollout(plan, runner, probe, progress=lambda s, m: lines.append(f"[{s}] {m}")).run()
@@ -376,7 +487,8 @@ def shipped_convergence(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[
         runs.append(RunRecord(
             result=result, lines=lines, totals=totals,
             names={s: sorted(r.name for r in d.values()) for s, d in runner.deployed.items()},
-            calls=list(runner.calls), texts={p.name: p.read_text() for p in stacks.iterdir()},
-            refusals=list(azure.refusals),
+            deployed={s: {u: r.inputs for u, r in d.items()} for s, d in runner.deployed.items()},
+            calls=list(runner.calls), texts={p.name: p.read_text() for p in stacks.glob("Pulumi.*.yaml")},
+            refusals=list(azure.refusals), plans=runner.plans - plans_before,
         ))
-    return runs, shipped
+    return Convergence(runs, fresh)

@@ -6,19 +6,31 @@ import copy
 
 import pytest
 
+from components.interconnect import deferred_resources
 from infra.rollout import gates
-from infra.rollout.records import Recorded
+from infra.spec.carrier_state import CarrierStateSpec
 
 OWNER_ID = ("/subscriptions/11111111-2222-4333-8444-555555555555/resourceGroups/rg-owner/providers/"
             "Microsoft.Network/expressRouteCircuits/erc-owned-elsewhere")
 
 
-def _gates_of(spec, states=None, specs=None):
-    return gates.stack_gates(spec, states or {}, specs or {spec.stack: spec})
+def recording(spec, circuits=None, ports=None):
+    """The spec with exactly these carrier states recorded (nothing else: pending)."""
+    return spec.model_copy(update={"carrier_state": CarrierStateSpec(circuits=circuits or {}, ports=ports or {})})
 
 
-def test_pending_provider_circuit_says_what_the_carrier_must_do(shipped_specs):
-    found = {g.circuit: g for g in _gates_of(shipped_specs["eastus"], specs=shipped_specs) if g.kind == "carrier"}
+@pytest.fixture(scope="module")
+def fresh_specs(shipped_specs):
+    """The shipped specs before anything was provisioned."""
+    return {n: recording(s) for n, s in shipped_specs.items()}
+
+
+def _gates_of(spec, specs=None):
+    return gates.stack_gates(spec, {**(specs or {}), spec.stack: spec})
+
+
+def test_pending_provider_circuit_says_what_the_carrier_must_do(fresh_specs):
+    found = {g.circuit: g for g in _gates_of(fresh_specs["eastus"], fresh_specs) if g.kind == "carrier"}
     wdc = found["wdc"]
     assert wdc.waits_for == "CenturyLink Cloud Connect to provision erc-eastus-wdc"
     assert wdc.instruction.startswith(
@@ -26,25 +38,56 @@ def test_pending_provider_circuit_says_what_the_carrier_must_do(shipped_specs):
         "circuit_service_keys --show-secrets --stack eastus`) to CenturyLink Cloud Connect to provision "
         "erc-eastus-wdc (resource group rg-ai-fabric-eastus-network) at Washington DC, 10 Gbps, VLAN 110, "
         "peer ASN 64610, primary 172.16.10.0/30, secondary 172.16.10.4/30")
-    assert wdc.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc")
+    assert wdc.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc", "interconnect-lock-connection-wdc")
 
 
-def test_provisioned_circuit_has_no_gate(shipped_specs):
-    states = {"westus3": Recorded(circuits={"svl": "provisioned"})}
-    circuits = {g.circuit for g in _gates_of(shipped_specs["westus3"], states, shipped_specs)}
+def test_provisioned_circuit_has_no_gate(fresh_specs):
+    specs = {**fresh_specs, "westus3": recording(fresh_specs["westus3"], {"svl": "provisioned"})}
+    circuits = {g.circuit for g in _gates_of(specs["westus3"], specs)}
     assert circuits == {"lv"}
+    assert _gates_of(recording(fresh_specs["westus3"], {"svl": "provisioned", "lv": "provisioned"}), specs) == []
 
 
-def test_global_reach_waits_for_both_ends_and_only_at_its_owner(shipped_specs):
-    states = {"eastus": Recorded(circuits={"wdc": "provisioned", "nyc": "provisioned"})}
-    links = {g.link: g for g in _gates_of(shipped_specs["eastus"], states, shipped_specs) if g.kind == "global-reach"}
+def test_global_reach_waits_for_both_ends_and_only_at_its_owner(fresh_specs):
+    specs = {**fresh_specs, "eastus": recording(fresh_specs["eastus"], {"wdc": "provisioned", "nyc": "provisioned"})}
+    links = {g.link: g for g in _gates_of(specs["eastus"], specs) if g.kind == "global-reach"}
     assert links["to-westus3-svl"].waits_for == "westus3/svl provisioned"
     assert links["to-westus3-svl"].deferred == ("interconnect-global-reach-to-westus3-svl",)
-    states["westus3"] = Recorded(circuits={"svl": "provisioned"})
-    links = {g.link for g in _gates_of(shipped_specs["eastus"], states, shipped_specs) if g.kind == "global-reach"}
+    specs["westus3"] = recording(fresh_specs["westus3"], {"svl": "provisioned"})
+    links = {g.link for g in _gates_of(specs["eastus"], specs) if g.kind == "global-reach"}
     assert "to-westus3-svl" not in links and "to-westus3-lv" in links
     # The peer side of a link never declares it, so it never waits for it either.
-    assert not [g for g in _gates_of(shipped_specs["westus3"], {}, shipped_specs) if g.kind == "global-reach"]
+    assert not [g for g in _gates_of(fresh_specs["westus3"], fresh_specs) if g.kind == "global-reach"]
+
+
+def test_a_link_with_neither_end_provisioned_waits_for_both(fresh_specs):
+    (link,) = [g for g in _gates_of(fresh_specs["eastus"], fresh_specs) if g.link == "to-westus3-svl"]
+    assert link.waits_for == "eastus/wdc and westus3/svl provisioned"
+
+
+@pytest.mark.parametrize("recorded", [
+    {}, {"eastus": {"wdc": "provisioned"}}, {"westus3": {"svl": "provisioned"}},
+    {"eastus": {"wdc": "provisioned", "nyc": "provisioned"}, "westus3": {"svl": "provisioned"}},
+])
+def test_gates_hold_back_exactly_what_the_program_defers(fresh_specs, recorded):
+    """The names the gates hold back are the component's own list (components.interconnect.deferred_resources,
+    from the program's view of the carrier), each name under one gate."""
+    specs = {n: recording(s, recorded.get(n)) for n, s in fresh_specs.items()}
+    for name, spec in specs.items():
+        held = [n for g in gates.stack_gates(spec, specs) for n in g.deferred]
+        view = gates.carrier_view(spec, specs)
+        assert sorted(held) == sorted(deferred_resources("interconnect", spec.interconnect, name, view)), name
+        assert len(held) == len(set(held)), name
+
+
+@pytest.mark.parametrize("recorded", [{}, {"westus3": {"svl": "provisioned"}, "eastus": {"nyc": "provisioned"}}])
+def test_the_carrier_view_is_the_programs(fresh_specs, recorded):
+    from infra import peers, program
+
+    specs = {n: recording(s, recorded.get(n)) for n, s in fresh_specs.items()}
+    for name, spec in specs.items():
+        with peers.resolving_with(specs):
+            assert gates.carrier_view(spec, specs) == program.carrier_view(spec), name
 
 
 def test_direct_circuit_waits_for_its_ports_cross_connects(spec_data, make_spec, direct):
@@ -57,9 +100,8 @@ def test_direct_circuit_waits_for_its_ports_cross_connects(spec_data, make_spec,
     assert "send the letter of authorization of erd-eastus-port1" in gate.instruction
     assert "generate-loa --name erd-eastus-port1 --resource-group rg-ai-fabric-eastus-network" in gate.instruction
     assert "pulumi config set --path 'carrier_state.ports.port1' provisioned --stack eastus" in gate.instruction
-    # The port's state opens the gate, not the circuit's.
-    assert not [g for g in _gates_of(spec, {"eastus": Recorded(ports={"port1": "provisioned"})}) if g.circuit == "wdc"]
-    assert [g for g in _gates_of(spec, {"eastus": Recorded(circuits={"wdc": "provisioned"})}) if g.circuit == "wdc"]
+    # The port's state opens the gate, not the circuit's (a Direct circuit follows its port).
+    assert not [g for g in _gates_of(recording(spec, ports={"port1": "provisioned"})) if g.circuit == "wdc"]
 
 
 def test_linked_circuit_waits_for_its_owner(spec_data, make_spec):
@@ -67,7 +109,14 @@ def test_linked_circuit_waits_for_its_owner(spec_data, make_spec):
     spec = make_spec(spec_data)
     (gate,) = [g for g in _gates_of(spec) if g.circuit == "nyc"]
     assert gate.kind == "owner" and OWNER_ID in gate.waits_for
-    assert gate.deferred == ("interconnect-connection-nyc",)  # the owner has the peering
+    # The owner has the peering: only the connection (and its lock) waits here.
+    assert gate.deferred == ("interconnect-connection-nyc", "interconnect-lock-connection-nyc")
+
+
+def test_an_unlocked_connection_holds_back_no_lock(spec_data, make_spec):
+    spec_data["interconnect"]["unlocked"] = ["connection/wdc"]
+    (gate,) = [g for g in _gates_of(make_spec(spec_data)) if g.circuit == "wdc"]
+    assert gate.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc")
 
 
 def _pair(spec_data, make_spec, *, peer_linked: bool):

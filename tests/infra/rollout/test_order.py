@@ -7,15 +7,19 @@ import json
 import pytest
 
 from infra import cli, offline
-from infra.rollout import order, records
+from infra.rollout import order
+from infra.workspace import load_fabric
 
 def test_global_reach_owner_deploys_after_the_peers_it_reads(shipped_specs):
     waves = order.waves(sorted(shipped_specs), order.dependencies(shipped_specs))
     assert waves == [["southcentralus", "westeurope", "westus3"], ["eastus", "uksouth"]]
 
 
-def test_dependencies_are_the_stack_references_the_program_declares(rollout_stacks):
-    fabric = records.load_fabric(rollout_stacks)
+@pytest.mark.parametrize(("carrier_state", "reads_all"), [("provisioned", True), ("pending", False)])
+def test_dependencies_are_the_stack_references_the_program_declares(rollout_stacks, carrier_state, reads_all):
+    """Once the carrier provisioned both ends of every link, the program reads exactly the peers the order
+    puts first; before, it reads none (a link that cannot be made yet needs no peer output)."""
+    fabric = load_fabric(rollout_stacks)
     specs = {n: s.spec for n, s in fabric.stacks.items()}
     deps = order.dependencies(specs)
     for name, stack in fabric.stacks.items():
@@ -25,8 +29,10 @@ def test_dependencies_are_the_stack_references_the_program_declares(rollout_stac
             read.append(peer)
             return {"circuit_peering_ids": {c: f"/peerings/{peer}/{c}" for c in specs[peer].interconnect.circuits}}
 
-        offline.run(name, stack.file.config, peer_outputs=peer_outputs)
-        assert set(read) == {d.reads for d in deps if d.stack == name}, name
+        offline.run(name, stack.file.config, peer_outputs=peer_outputs, peer_specs=specs,
+                    options=offline.RunOptions(carrier_state=carrier_state))
+        expected = {d.reads for d in deps if d.stack == name} if reads_all else set()
+        assert set(read) == expected, name
     assert {(d.stack, d.reads) for d in deps} == {("alpha", "beta")}
 
 
@@ -82,12 +88,15 @@ def test_fails_with_exit_2_when_rollout_names_an_unknown_stack(capsys, repo_root
     assert code == 2 and "mars" in err and "unknown stack" in err and "eastus" in err
 
 
-def test_dry_run_json_follows_the_contract(capsys, repo_root, monkeypatch):
-    # No CLI and no credentials: PATH without pulumi, no Azure variables.
+def _no_cli_and_no_credentials(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     for var in ("ARM_CLIENT_ID", "ARM_SUBSCRIPTION_ID", "AZURE_CLIENT_ID", "AZURE_SUBSCRIPTION_ID"):
         monkeypatch.delenv(var, raising=False)
-    code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(repo_root / "stacks")])
+
+
+def test_dry_run_json_follows_the_contract(capsys, fresh_stacks, monkeypatch, shipped_counts):
+    _no_cli_and_no_credentials(monkeypatch)
+    code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(fresh_stacks)])
     assert code == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["waves"] == [["southcentralus", "westeurope", "westus3"], ["eastus", "uksouth"]]
@@ -95,14 +104,53 @@ def test_dry_run_json_follows_the_contract(capsys, repo_root, monkeypatch):
     wave_of = {s: i for i, w in enumerate(doc["waves"]) for s in w}
     for d in doc["dependencies"]:
         assert wave_of[d["stack"]] > wave_of[d["reads"]]
-    assert {(g["stack"], g["circuit"]) for g in doc["gates"] if g["kind"] == "carrier"} >= {("eastus", "wdc")}
+    # Nothing recorded: every circuit waits for the carrier, and every link for both of its circuits.
+    assert len([g for g in doc["gates"] if g["kind"] == "carrier"]) == shipped_counts.circuits
+    assert len([g for g in doc["gates"] if g["kind"] == "global-reach"]) == shipped_counts.links
+    (wdc,) = [g for g in doc["gates"] if (g["stack"], g["circuit"], g["kind"]) == ("eastus", "wdc", "carrier")]
+    assert wdc["deferred"] == ["interconnect-peering-wdc", "interconnect-connection-wdc",
+                               "interconnect-lock-connection-wdc"]
 
 
-def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, repo_root):
-    code = cli.main(["rollout", "--dry-run", "--stack", "eastus", "--stacks-dir", str(repo_root / "stacks")])
+def test_dry_run_of_the_shipped_stacks_has_no_gates(capsys, repo_root, monkeypatch):
+    # The shipped stack files record every circuit as provisioned.
+    _no_cli_and_no_credentials(monkeypatch)
+    code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(repo_root / "stacks")])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["gates"] == []
+    assert doc["waves"] == [["southcentralus", "westeurope", "westus3"], ["eastus", "uksouth"]]
+    assert cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")]) == 0
+    out = capsys.readouterr().out
+    assert "no gates: by the recorded carrier state, every circuit and port is provisioned" in out
+    assert "  eastus reads westus3: circuit_peering_ids['svl'] for Global Reach link to-westus3-svl\n" in out
+
+
+def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, fresh_stacks):
+    code = cli.main(["rollout", "--dry-run", "--stack", "eastus", "--stacks-dir", str(fresh_stacks)])
     out = capsys.readouterr().out
     assert code == 0
     assert "wave 1: eastus" in out
+    assert ("eastus reads westus3: circuit_peering_ids['svl'] for Global Reach link to-westus3-svl (westus3 is not in "
+            "this rollout: taken as deployed)") in out
     assert ("give service key <output circuit_service_keys.wdc of stack eastus>" in out
             and "to CenturyLink Cloud Connect to provision erc-eastus-wdc" in out
             and "at Washington DC, 10 Gbps, VLAN 110, peer ASN 64610" in out)
+    assert ("held back until then: interconnect-peering-wdc, interconnect-connection-wdc, "
+            "interconnect-lock-connection-wdc") in out
+
+
+def test_dry_run_shows_the_fabric_as_the_carrier_state_override_would(capsys, repo_root, monkeypatch, shipped_counts):
+    monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "pending")
+    code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(repo_root / "stacks")])
+    assert code == 0
+    gates = json.loads(capsys.readouterr().out)["gates"]
+    assert len([g for g in gates if g["kind"] == "carrier"]) == shipped_counts.circuits
+    cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")])
+    assert "AI_FABRIC_CARRIER_STATE=pending: every circuit and port is taken as pending" in capsys.readouterr().out
+
+
+def test_fails_with_exit_2_when_the_carrier_state_override_is_neither_state(capsys, repo_root, monkeypatch):
+    monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "done")
+    code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")])
+    err = capsys.readouterr().err
+    assert code == 2 and "AI_FABRIC_CARRIER_STATE" in err and "'done'" in err and "Traceback" not in err

@@ -1,4 +1,5 @@
-"""Reading carrier states from Azure (AzureProbe, with a stand-in for the SDK client) and stack outputs."""
+"""Reading carrier states from Azure (AzureProbe, with a stand-in for the SDK client); the outputs probe is
+in test_outputs_probe.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 pytest.importorskip("azure.mgmt.network", reason="the azure extra is not installed: pip install -e '.[azure]'")
 from azure.core.exceptions import ResourceNotFoundError  # noqa: E402
 
-from infra.rollout.probe import AzureProbe, CircuitTarget, OutputsProbe, PortTarget, ProbeError  # noqa: E402
+from infra.rollout.probe import AzureProbe, CircuitTarget, PortTarget, ProbeError  # noqa: E402
 
 OWNER_ID = ("/subscriptions/99999999-2222-4333-8444-555555555555/resourceGroups/rg-owner/providers/"
             "Microsoft.Network/expressRouteCircuits/erc-theirs")
@@ -127,11 +128,3 @@ def test_fails_without_a_subscription_to_read(monkeypatch):
     p = AzureProbe(credential=object())
     with pytest.raises(ProbeError, match="ARM_SUBSCRIPTION_ID"):
         p.circuit(_circuit())
-
-
-def test_outputs_probe_reads_the_exported_provider_states():
-    outputs = {"eastus": {"circuit_provider_states": {"wdc": "Provisioned", "nyc": "NotProvisioned"}}}
-    probe = OutputsProbe(lambda stack: outputs.get(stack, {}))
-    assert probe.circuit(_circuit()).state == "provisioned"
-    assert probe.circuit(_circuit(key="nyc")).state == "pending"
-    assert probe.circuit(_circuit(stack="westus3")).state is None

@@ -8,11 +8,16 @@ import pytest
 
 from infra import cli
 from infra.rollout import records
+from infra.stackfile import load
+
+
+def _spec(stacks_dir, stack):
+    return load(stacks_dir / f"Pulumi.{stack}.yaml").spec
 
 
 def test_recorded_state_defaults_to_pending(rollout_stacks):
-    state = records.recorded(records.load_fabric(rollout_stacks).stacks["alpha"])
-    assert state.circuit("wdc") == "pending" and state.port("any") == "pending"
+    spec = _spec(rollout_stacks, "alpha")
+    assert spec.carrier_state.circuits == {} and spec.circuit_state("wdc") == "pending"
 
 
 def test_writing_a_state_adds_only_that_state(rollout_stacks):
@@ -25,7 +30,7 @@ def test_writing_a_state_adds_only_that_state(rollout_stacks):
     circuits:
       wdc: provisioned
 """, "") == before
-    assert records.recorded(records.load_fabric(rollout_stacks).stacks["alpha"]).circuit("wdc") == "provisioned"
+    assert _spec(rollout_stacks, "alpha").circuit_state("wdc") == "provisioned"
 
 
 def test_writing_the_same_state_again_changes_nothing(rollout_stacks):
@@ -46,6 +51,27 @@ def test_a_state_set_by_hand_is_updated_in_place_with_its_comment(rollout_stacks
     assert tail[1].split("#") == ["      chi: provisioned ", " Lumen ticket 4711"]
 
 
+def test_a_state_is_recorded_in_the_shipped_files_own_block(shipped_copy):
+    # The shipped files record their carrier state at the end, under a comment: an update edits that block.
+    path = shipped_copy / "Pulumi.eastus.yaml"
+    shipped = path.read_text()
+    path.write_text(shipped.replace("      wdc: provisioned\n", ""))
+    assert _spec(shipped_copy, "eastus").circuit_state("wdc") == "pending"
+    assert records.write(path, {"wdc": "provisioned"})
+    after = path.read_text()
+    assert after.count("ai-fabric:carrier_state:") == 1
+    assert after.replace("      wdc: provisioned\n", "") == shipped.replace("      wdc: provisioned\n", "")
+    assert _spec(shipped_copy, "eastus").circuit_state("wdc") == "provisioned"
+
+
+def test_an_empty_recorded_block_is_filled_in(rollout_stacks):
+    path = rollout_stacks / "Pulumi.alpha.yaml"
+    path.write_text(path.read_text() + "  ai-fabric:carrier_state:\n")
+    records.write(path, {"wdc": "provisioned"})
+    assert path.read_text().endswith("  ai-fabric:carrier_state:\n    circuits:\n      wdc: provisioned\n")
+    assert _spec(rollout_stacks, "alpha").circuit_state("wdc") == "provisioned"
+
+
 def _append(path, text):
     path.write_text(path.read_text() + text)
     return path.read_text().count("\n") - text.count("\n") + 1
@@ -56,15 +82,17 @@ def test_fails_with_exit_2_when_a_recorded_state_is_neither_pending_nor_provisio
     code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(rollout_stacks)])
     err = capsys.readouterr().err
     assert code == 2
-    assert f"Pulumi.beta.yaml:{line + 2}: ai-fabric:carrier_state.circuits.chi: allowed: pending, provisioned" in err
-    assert "'done'" in err and "Traceback" not in err
+    assert f"Pulumi.beta.yaml:{line + 2}: ai-fabric:carrier_state.circuits.chi: " in err
+    # The spec's own message: the allowed values and the value received.
+    assert "'pending'" in err and "'provisioned'" in err and "'done'" in err and "Traceback" not in err
 
 
 def test_fails_with_exit_2_when_a_recorded_state_names_no_circuit(rollout_stacks, capsys):
-    _append(rollout_stacks / "Pulumi.beta.yaml", "  ai-fabric:carrier_state:\n    circuits:\n      lax: provisioned\n")
+    line = _append(rollout_stacks / "Pulumi.beta.yaml", "  ai-fabric:carrier_state:\n    circuits:\n      lax: provisioned\n")
     code = cli.main(["rollout", "--dry-run", "--stacks-dir", str(rollout_stacks)])
     err = capsys.readouterr().err
-    assert code == 2 and "lax" in err and "chi, sat" in err
+    assert code == 2 and f"Pulumi.beta.yaml:{line + 2}: ai-fabric:carrier_state.circuits.lax: " in err
+    assert "'lax' is not a circuit" in err and "chi, sat" in err
 
 
 def test_a_recorded_state_opens_its_gate_in_the_dry_run(rollout_stacks, capsys):

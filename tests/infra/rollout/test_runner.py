@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from infra import cli
-from infra.rollout import engine
-from infra.rollout.runner import AutomationRunner, Changes, SecretsUnreadable
+from infra import cli, offline, peers
+from infra.rollout import engine, records
+from infra.rollout.runner import AutomationRunner, Changes, SecretsUnreadable, program_env
+from infra.stackfile import load
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -25,6 +26,27 @@ def test_changes_count_what_pulumi_reports():
     assert (changes.create, changes.update, changes.same) == (3, 1, 10)
     assert changes.any and str(changes) == "3 to create, 1 to update"
     assert not Changes.from_op_map({"same": 5}).any and str(Changes()) == "no changes"
+
+
+def test_the_program_reads_its_peers_carrier_state_from_the_directory_the_runner_names(rollout_stacks, monkeypatch):
+    """AutomationRunner gives the program AI_FABRIC_STACKS_DIR (program_env): a Global Reach owner then
+    judges its peer's circuit by the peer's file in the directory being deployed, as infra/peers.py reads it."""
+    records.write(rollout_stacks / "Pulumi.alpha.yaml", {"wdc": "provisioned"})
+    records.write(rollout_stacks / "Pulumi.beta.yaml", {"chi": "provisioned"})
+    alpha = load(rollout_stacks / "Pulumi.alpha.yaml").file.config
+    peering_ids = {"beta": {"circuit_peering_ids": {"chi": "/peerings/beta/chi"}}}
+
+    def global_reach() -> list[str]:
+        inv = offline.run("alpha", alpha, peer_outputs=lambda peer: peering_ids[peer])  # peers from files
+        return [r.name for r in inv.of_type("azure-native:network:ExpressRouteCircuitConnection")]
+
+    env = program_env(rollout_stacks)
+    assert set(env) == {peers.STACKS_DIR_ENV}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert global_reach() == ["interconnect-global-reach-to-beta"]
+    monkeypatch.delenv(peers.STACKS_DIR_ENV)  # the project's stacks/, where no beta lives: the link waits
+    assert global_reach() == []
 
 
 def test_rollout_without_the_pulumi_cli_says_so_and_exits_2(monkeypatch, capsys, rollout_stacks):
@@ -105,6 +127,18 @@ def test_real_cli_creates_the_stack_and_refuses_placeholder_secrets(pulumi_cli, 
         runner.prepare("beta")
     assert "encryptionsalt" in (project / "stacks" / "Pulumi.beta.yaml").read_text()  # stack init recorded it
     assert dict(runner.outputs("beta")) == {}
+
+
+def test_fails_with_exit_2_when_the_carrier_state_is_overridden(monkeypatch, capsys, rollout_stacks, fake_runner,
+                                                              fake_probe):
+    monkeypatch.setattr(engine, "connect", _fake_connect(fake_runner, fake_probe))
+    monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "provisioned")
+    code = cli.main(["rollout", "--stacks-dir", str(rollout_stacks)])
+    err = capsys.readouterr().err
+    assert code == 2 and "AI_FABRIC_CARRIER_STATE" in err and "unset" in err and "Traceback" not in err
+    assert fake_runner.calls == []  # nothing half-applied
+    monkeypatch.delenv("AI_FABRIC_CARRIER_STATE")
+    assert cli.main(["rollout", "--stacks-dir", str(rollout_stacks)]) == engine.EXIT_WAITING
 
 
 def test_fails_with_exit_2_on_a_parallelism_below_one(capsys, rollout_stacks):

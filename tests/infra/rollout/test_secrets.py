@@ -29,12 +29,12 @@ def test_a_stack_file_with_its_secrets_provider_needs_no_init(capsys, rollout_st
     assert "pulumi config set --secret --stack alpha bgpKeyWdc" in out
 
 
-def test_every_shipped_stack_lists_its_keys(capsys, repo_root):
+def test_every_shipped_stack_lists_its_keys(capsys, repo_root, shipped_specs, shipped_counts):
     assert cli.main(["secrets", "--all", "--stacks-dir", str(repo_root / "stacks")]) == 0
     out = capsys.readouterr().out
-    for stack in ("eastus", "southcentralus", "uksouth", "westeurope", "westus3"):
+    for stack in shipped_specs:
         assert f"{stack}:" in out
-    assert out.count("pulumi config set --secret") == 10
+    assert out.count("pulumi config set --secret") == shipped_counts.secret_keys > 0
 
 
 def test_readme_path_sets_every_key_fabric_secrets_names(capsys, repo_root):
