@@ -23,10 +23,6 @@ from infra import cli
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
-OPTIONS_ADDED_ON_OTHER_BRANCHES = {
-    # `fabric plan --against-ref GITREF` (DESIGN.md, "Review of a change") lands from another branch.
-    "plan": {"--against-ref"},
-}
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -104,23 +100,6 @@ def test_make_targets_the_workflows_call_exist(workflow):
     assert called <= targets, f"{name} calls make {sorted(called - targets)}; Makefile has {sorted(targets)}"
 
 
-def _without_pending_options(parser, argv: list[str]) -> list[str]:
-    """argv less the options another branch adds to the command, while this parser lacks them."""
-    sub = parser._subparsers._group_actions[0].choices[argv[0]]
-    known = {o for action in sub._actions for o in action.option_strings}
-    drop = OPTIONS_ADDED_ON_OTHER_BRANCHES.get(argv[0], set()) - known
-    kept: list[str] = []
-    skip_value = False
-    for arg in argv:
-        if skip_value:
-            skip_value = False
-        elif arg in drop:
-            skip_value = True
-        else:
-            kept.append(arg)
-    return kept
-
-
 def test_fabric_commands_the_workflows_run_parse(workflow):
     name, data = workflow
     parser = cli.build_parser()
@@ -128,7 +107,7 @@ def test_fabric_commands_the_workflows_run_parse(workflow):
     assert commands, name
     for argv in commands:
         try:
-            parser.parse_args(_without_pending_options(parser, argv))
+            parser.parse_args(argv)
         except SystemExit as exc:  # our parser exits 2 on bad usage
             pytest.fail(f"{name}: `fabric {' '.join(argv)}` does not parse (exit {exc.code})")
 
