@@ -27,3 +27,11 @@ def test_readme_invariants_table_matches_the_checks():
     text = README.read_text()
     generated = text[text.index(reference.BEGIN_MARK) + len(reference.BEGIN_MARK): text.index(reference.END_MARK)]
     assert generated.strip() == reference.markdown_table().strip(), "run `make readme`"
+
+
+def test_readme_names_every_config_key_a_stack_file_may_set():
+    from infra.spec import CONFIG_KEYS, PROJECT
+
+    text = README.read_text()
+    sentence = text[text.index("Each stack file sets these config keys"):][:600]
+    assert [k for k in CONFIG_KEYS if f"`{PROJECT}:{k}`" not in sentence] == []
