@@ -106,13 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config()
     equivalent = load_equivalent()
     selected = _selected(args, config)
-    by_module = {m: mutants(m, (ROOT / m).read_text(encoding="utf-8")) for m in selected}
     if args.list:
-        for module, found in by_module.items():
+        for module in selected:
+            found = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
             for mutant in found:
                 print(mutant.describe())
             print(f"{module}: {len(found)} mutants")
         return 0
+    by_module: dict[str, list[Mutant]] = {}
 
     started = time.monotonic()
     outcomes: dict[str, Outcome] = {}
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for module in selected:
             tests = _tests(module, config)
-            found = by_module[module]
+            found = by_module[module] = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
             print(f"{module}: {len(found)} mutants; tests: {' '.join(tests)}", flush=True)
             t0 = time.monotonic()
             status, clean_s, killer = pool.clean_run(tests)
