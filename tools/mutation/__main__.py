@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for module in selected:
             tests = _tests(module, config)
+            if not tests:
+                print(f"  {module}: none of its tests exist; not run", flush=True)
+                continue
             found = by_module[module] = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
             print(f"{module}: {len(found)} mutants; tests: {' '.join(tests)}", flush=True)
             t0 = time.monotonic()
