@@ -143,13 +143,14 @@ def main(argv: list[str] | None = None) -> int:
                 if done % 25 == 0 or done == len(jobs):
                     print(f"  {done}/{len(jobs)} ({time.monotonic() - t0:.0f} s)", flush=True)
             seconds[module] = round(time.monotonic() - t0, 1)
+            done_modules = {m: found for m, found in by_module.items() if m in seconds}
+            _write(_report(done_modules, outcomes, equivalent, seconds))  # each module as it completes
         pool.close()
     except BaseException:
         pool.terminate()
         raise
 
     report = _report(by_module, outcomes, equivalent, seconds)
-    _write(report)
     _print(report, equivalent, by_module, time.monotonic() - started)
     if args.fail_under is not None:
         low = [m for m, r in report["modules"].items() if r["score"] is not None and r["score"] < args.fail_under]
