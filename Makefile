@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: plan validate test bench graph readme clean
+.PHONY: plan validate test bench graph readme mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +29,13 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Mutation testing of the rule code (tools/mutation/config.toml): before a release, not in CI.
+# MODULES=infra/invariants/compute.py (space- or comma-separated) runs some modules only.
+mutation: $(STAMP)
+	$(BIN)/python -m tools.mutation $(if $(MODULES),--modules $(MODULES)) $(if $(FAIL_UNDER),--fail-under $(FAIL_UNDER))
+
 readme: $(STAMP)
 	$(BIN)/python -m infra.spec.introspect README.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mutation
