@@ -4,6 +4,7 @@ shared), references between sites, Global Reach pairs, circuits per region (ten 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 import pytest
@@ -159,6 +160,13 @@ def test_fails_once_per_side_when_the_two_sides_give_different_prefixes():
         ("global-reach-pair", "westus3", "interconnect.global_reach.gr.prefix",
          "westus3 gives the link prefix 172.31.0.8/29, eastus gives 172.31.0.0/29; use one /29"),
     ]
+
+
+def test_an_input_problem_is_a_frozen_value():
+    problem = fabric.InputProblem("s", ("a", 0), "10.0.0.0/8", "overlaps")
+    assert hash(problem) == hash(fabric.InputProblem("s", ("a", 0), "10.0.0.0/8", "overlaps"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        problem.stack = "t"  # type: ignore[misc]
 
 
 def test_fails_once_when_a_link_joins_circuits_at_one_location():
