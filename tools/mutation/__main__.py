@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 import tomllib
@@ -101,7 +102,12 @@ def _write(results: dict[str, Any]) -> None:
                        encoding="utf-8")
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # through main's cleanup: the pool and its copies go too
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop)
     args = _parse(argv)
     config = load_config()
     equivalent = load_equivalent()

@@ -68,11 +68,24 @@ class _FirstFailure:
 # ------------------------------------------------------------------------------------------------
 
 _workdir: Path | None = None
+_child: int | None = None
+"""The pytest child running now (its own process group)."""
+
+
+def _end_worker(signum: int, frame: object) -> None:
+    """Pool.terminate() sends SIGTERM: take the running child's process group along."""
+    if _child is not None:
+        try:
+            os.killpg(_child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    os._exit(1)
 
 
 def _init_worker(root: str, scratch: str) -> None:
     global _workdir
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and ends the pool
+    signal.signal(signal.SIGTERM, _end_worker)
     _workdir = Path(tempfile.mkdtemp(dir=scratch)) / "project"
     shutil.copytree(root, _workdir, ignore=_COPY_IGNORE)
     os.chdir(_workdir)
@@ -93,11 +106,13 @@ def run_tests(tests: tuple[str, ...], timeout_s: float) -> tuple[str, float, str
     log = _workdir / ".mutation-child.log"
     failure_file = _workdir / ".mutation-first-failure"
     failure_file.unlink(missing_ok=True)
+    global _child
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: run pytest, never return into the worker's code
         code = 3
         try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.setpgid(0, 0)  # its own process group, so a timeout also ends what the tests started
             fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             os.dup2(fd, 1)
@@ -111,6 +126,19 @@ def run_tests(tests: tuple[str, ...], timeout_s: float) -> tuple[str, float, str
                 failure_file.write_text(plugin.nodeid)
         finally:
             os._exit(code)
+    try:
+        os.setpgid(pid, pid)  # also from this side, so killpg works however the race goes
+    except (ProcessLookupError, PermissionError):
+        pass
+    _child = pid
+    try:
+        return _wait(pid, start, timeout_s, tests, log, failure_file)
+    finally:
+        _child = None
+
+
+def _wait(pid: int, start: float, timeout_s: float, tests: tuple[str, ...], log: Path,
+          failure_file: Path) -> tuple[str, float, str | None]:
     deadline = start + timeout_s
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
