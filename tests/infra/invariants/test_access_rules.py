@@ -123,6 +123,13 @@ def test_fails_when_a_principal_type_is_not_an_azure_one():
         "ServicePrincipal, User"))]
 
 
+def test_an_invalid_principal_type_is_reported_once_not_again_as_a_wrong_or_second_type():
+    uai = identity()
+    bad = assignment("train", STORAGE, GROUP, BLOB_READER, "Application", deps=(uai.urn,))
+    good = assignment("other", RG, GROUP, READER, "Group")
+    assert [n for n, _ in found(inv(uai, bad, good), "assignment-principal-type")] == ["train"]
+
+
 @pytest.mark.parametrize("ptype", sorted(access.PRINCIPAL_TYPES))
 def test_every_azure_principal_type_is_accepted(ptype):
     assert found(inv(assignment(ptype=ptype)), "assignment-principal-type") == []
