@@ -360,13 +360,15 @@ def _covers_everything(rule: Mapping[str, Any]) -> bool:
 def _internet_problem(nsg: Resource) -> str | None:
     """Why this NSG does not deny all inbound traffic from the Internet, or None if it does."""
     rules = [r for r in nsg.get("securityRules") or [] if isinstance(r, Mapping) and _lets_internet_in(r)]
-    denies = [r for r in rules if r.get("access") == "Deny" and _covers_everything(r) and _int(r.get("priority"))]
+    denies = [p for r in rules if r.get("access") == "Deny" and _covers_everything(r)
+              and (p := _int(r.get("priority"))) is not None]
     if not denies:
         return "has no inbound Deny rule for source Internet on all protocols and ports"
-    first = min(_int(r.get("priority")) or 0 for r in denies)
-    # Azure refuses two rules of one direction at one priority; an allow at the deny's own priority
-    # is no less a hole, so it counts as before the deny.
-    allows = [r for r in rules if r.get("access") == "Allow" and (_int(r.get("priority")) or 0) <= first]
+    first = min(denies)
+    # An allow without a priority cannot be shown to come after the deny; and Azure refuses two rules of
+    # one direction at one priority, so an allow at the deny's own priority is no less a hole.
+    allows = [r for r in rules if r.get("access") == "Allow"
+              and ((p := _int(r.get("priority"))) is None or p <= first)]
     if allows:
         return (f"allows Internet inbound ({', '.join(str(r.get('name')) for r in allows)}) at a priority before "
                 f"its deny rule at {first}")

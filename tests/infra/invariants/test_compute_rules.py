@@ -237,6 +237,7 @@ def test_fails_when_a_scale_set_has_no_proximity_placement_group():
     PPG_ID.replace(f"/{RG}/", "/rg-other/"),
     PPG_ID.replace("ppg-c", "ppg-other"),
     PPG_ID.replace("resourceGroups", "resourceGroupz"),
+    "not-an-arm-id",
     f"{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute",
 ])
 def test_fails_when_the_proximity_placement_group_is_not_of_this_stack(other):
@@ -472,7 +473,14 @@ def test_fails_when_an_allow_rule_lets_the_internet_in_before_the_deny():
 def test_an_allow_rule_without_a_priority_counts_as_first():
     rule = allow(0)
     rule.pop("priority")
-    assert fired(rules(deny_internet(1), rule))[0][2].startswith("its NSG nsg allows Internet inbound (allow-0)")
+    assert fired(rules(deny_internet(100), rule)) == [(
+        "nsg-denies-internet", "subnet",
+        "its NSG nsg allows Internet inbound (allow-0) at a priority before its deny rule at 100")]
+
+
+def test_an_allow_rule_at_the_denys_own_priority_counts_as_before_it():
+    assert [m for _, _, m in fired(rules(deny_internet(100), allow(100)))] == [
+        "its NSG nsg allows Internet inbound (allow-100) at a priority before its deny rule at 100"]
 
 
 def test_allow_rules_after_the_deny_or_not_from_the_internet_are_harmless():
