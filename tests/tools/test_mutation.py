@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
-from tools.mutation.__main__ import load_config, load_equivalent
-from tools.mutation.mutants import mutants
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # tools/ is not installed: it runs from the checkout (`make mutation`)
+    sys.path.insert(0, str(ROOT))
+
+from tools.mutation.__main__ import load_config, load_equivalent  # noqa: E402
+from tools.mutation.mutants import mutants  # noqa: E402
 
 SOURCE = '''"""Doc 1."""
 LIMIT: int = 300
@@ -72,9 +77,8 @@ def test_keys_do_not_depend_on_line_numbers():
 
 
 def test_the_configured_modules_and_equivalents_are_valid():
-    repo_root = Path(__file__).resolve().parents[2]
     config = load_config()
     for module, tests in config.items():
-        assert (repo_root / module).is_file(), module
+        assert (ROOT / module).is_file(), module
         assert tests, module
     assert all(key.split("::", 1)[0] in config for key in load_equivalent())
