@@ -3,6 +3,7 @@
     python -m tools.mutation                                    # every module of config.toml
     python -m tools.mutation --modules infra/invariants/compute.py
     python -m tools.mutation --list                             # the mutants, without running them
+    python -m tools.mutation --report                           # the last results, equivalents reapplied
 
 Prints the score per module (killed / (mutants - equivalent)) and every surviving mutant, and
 writes the whole result as JSON to .mutation/results.json (git-ignored; a run of some modules
@@ -62,6 +63,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fail-under", type=float, default=None, metavar="PCT",
                         help="exit 1 when a module scores below PCT")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--report", action="store_true",
+                        help="print the last results (.mutation/results.json) with the current equivalents, run nothing")
     return parser.parse_args(argv)
 
 
@@ -112,6 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     config = load_config()
     equivalent = load_equivalent()
     selected = _selected(args, config)
+    if args.report:
+        if not RESULTS.exists():
+            print(f"mutation: no {RESULTS.relative_to(ROOT)} yet; run `make mutation` first", file=sys.stderr)
+            return 2
+        report = rescore(json.loads(RESULTS.read_text(encoding="utf-8")), equivalent, set(selected))
+        _print(report, equivalent, {r["key"] for r in report["mutants"]}, set(report["modules"]), 0.0)
+        return _fail_under(report, args.fail_under)
     if args.list:
         for module in selected:
             found = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
@@ -157,13 +167,38 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
     report = _report(by_module, outcomes, equivalent, seconds)
-    _print(report, equivalent, by_module, time.monotonic() - started)
-    if args.fail_under is not None:
-        low = [m for m, r in report["modules"].items() if r["score"] is not None and r["score"] < args.fail_under]
+    keys = {m.key for found in by_module.values() for m in found}
+    _print(report, equivalent, keys, set(by_module), time.monotonic() - started)
+    return _fail_under(report, args.fail_under)
+
+
+def _fail_under(report: dict[str, Any], fail_under: float | None) -> int:
+    if fail_under is not None:
+        low = [m for m, r in report["modules"].items() if r["score"] is not None and r["score"] < fail_under]
         if low:
-            print(f"mutation: below {args.fail_under}%: {', '.join(low)}")
+            print(f"mutation: below {fail_under}%: {', '.join(low)}")
             return 1
     return 0
+
+
+def rescore(results: dict[str, Any], equivalent: dict[str, str], modules: set[str]) -> dict[str, Any]:
+    """Earlier results of `modules`, with the equivalents as listed now (an entry added since the run
+    takes its mutant out of the score; one removed puts it back)."""
+    rows = [dict(r) for r in results.get("mutants", []) if r.get("module") in modules]
+    for r in rows:
+        r.pop("reason", None)
+        if r["status"] in (SURVIVED, EQUIV):
+            r["status"] = EQUIV if r["key"] in equivalent else SURVIVED
+            if r["status"] == EQUIV:
+                r["reason"] = equivalent[r["key"]]
+    out: dict[str, Any] = {}
+    for module, before in results.get("modules", {}).items():
+        if module not in modules:
+            continue
+        counts = Counter(r["status"] for r in rows if r["module"] == module)
+        out[module] = {**before, "killed": counts[KILLED], "timeout": counts[TIMEOUT], "survived": counts[SURVIVED],
+                       "equivalent": counts[EQUIV], "score": _score(counts)}
+    return {"modules": out, "mutants": rows}
 
 
 def _report(by_module: dict[str, list[Mutant]], outcomes: dict[str, Outcome], equivalent: dict[str, str],
@@ -187,7 +222,7 @@ def _report(by_module: dict[str, list[Mutant]], outcomes: dict[str, Outcome], eq
     return {"modules": modules, "mutants": rows}
 
 
-def _print(report: dict[str, Any], equivalent: dict[str, str], by_module: dict[str, list[Mutant]],
+def _print(report: dict[str, Any], equivalent: dict[str, str], keys: set[str], modules: set[str],
            elapsed: float) -> None:
     print()
     print(f"{'module':<34} {'mutants':>7} {'killed':>7} {'timeout':>7} {'survived':>8} {'equiv.':>6} "
@@ -202,15 +237,14 @@ def _print(report: dict[str, Any], equivalent: dict[str, str], by_module: dict[s
         for r in survivors:
             print(f"  {r['module']}:{r['line']} [{r['function']}] {r['operator']}: {r['before']}  ->  {r['after']}")
             print(f"      key: {r['key']}")
-    keys = {m.key for found in by_module.values() for m in found}
-    modules = set(by_module)
     stale = [k for k in equivalent if k.split("::", 1)[0] in modules and k not in keys]
     killed = [r["key"] for r in report["mutants"] if r["key"] in equivalent and r["status"] in (KILLED, TIMEOUT)]
     for k in stale:
         print(f"  stale equivalent entry (no such mutant): {k}")
     for k in killed:
         print(f"  stale equivalent entry (a test kills it): {k}")
-    print(f"\n{len(report['mutants'])} mutants in {elapsed:.0f} s; results in {RESULTS.relative_to(ROOT)}")
+    took = f" in {elapsed:.0f} s" if elapsed else ""
+    print(f"\n{len(report['mutants'])} mutants{took}; results in {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
