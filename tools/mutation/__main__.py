@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import sys
 import time
@@ -63,6 +64,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fail-under", type=float, default=None, metavar="PCT",
                         help="exit 1 when a module scores below PCT")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--sample", type=int, default=None, metavar="N",
+                        help="run N mutants of each module, drawn at random (seed 17), for an estimate of its score")
     parser.add_argument("--report", action="store_true",
                         help="print the last results (.mutation/results.json) with the current equivalents, run nothing")
     return parser.parse_args(argv)
@@ -132,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     by_module: dict[str, list[Mutant]] = {}
 
     started = time.monotonic()
+    totals: dict[str, int] = {}
     outcomes: dict[str, Outcome] = {}
     seconds: dict[str, float] = {}
     pool = Pool(ROOT, max(1, args.jobs))
@@ -141,7 +145,13 @@ def main(argv: list[str] | None = None) -> int:
             if not tests:
                 print(f"  {module}: none of its tests exist; not run", flush=True)
                 continue
-            found = by_module[module] = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
+            found = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
+            total = len(found)
+            totals[module] = total
+            if args.sample is not None and args.sample < total:
+                found = sorted(random.Random(17).sample(found, args.sample), key=lambda m: m.line)
+                print(f"  a sample of {len(found)} of its {total} mutants", flush=True)
+            by_module[module] = found
             print(f"{module}: {len(found)} mutants; tests: {' '.join(tests)}", flush=True)
             t0 = time.monotonic()
             status, clean_s, killer = pool.clean_run(tests)
@@ -160,13 +170,13 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {done}/{len(jobs)} ({time.monotonic() - t0:.0f} s)", flush=True)
             seconds[module] = round(time.monotonic() - t0, 1)
             done_modules = {m: found for m, found in by_module.items() if m in seconds}
-            _write(_report(done_modules, outcomes, equivalent, seconds))  # each module as it completes
+            _write(_report(done_modules, outcomes, equivalent, seconds, totals))  # each module as it completes
         pool.close()
     except BaseException:
         pool.terminate()
         raise
 
-    report = _report(by_module, outcomes, equivalent, seconds)
+    report = _report(by_module, outcomes, equivalent, seconds, totals)
     keys = {m.key for found in by_module.values() for m in found}
     _print(report, equivalent, keys, set(by_module), time.monotonic() - started)
     return _fail_under(report, args.fail_under)
@@ -202,7 +212,7 @@ def rescore(results: dict[str, Any], equivalent: dict[str, str], modules: set[st
 
 
 def _report(by_module: dict[str, list[Mutant]], outcomes: dict[str, Outcome], equivalent: dict[str, str],
-            seconds: dict[str, float]) -> dict[str, Any]:
+            seconds: dict[str, float], totals: dict[str, int]) -> dict[str, Any]:
     modules: dict[str, Any] = {}
     rows: list[dict[str, Any]] = []
     for module, found in by_module.items():
@@ -218,6 +228,7 @@ def _report(by_module: dict[str, list[Mutant]], outcomes: dict[str, Outcome], eq
             "mutants": len(found), "killed": counts[KILLED], "timeout": counts[TIMEOUT],
             "survived": counts[SURVIVED], "equivalent": counts[EQUIV], "score": _score(counts),
             "seconds": seconds.get(module),
+            **({"sampled_of": totals[module]} if totals.get(module, len(found)) > len(found) else {}),
         }
     return {"modules": modules, "mutants": rows}
 
@@ -229,8 +240,9 @@ def _print(report: dict[str, Any], equivalent: dict[str, str], keys: set[str], m
           f"{'score':>6} {'time':>7}")
     for module, r in report["modules"].items():
         score = "-" if r["score"] is None else f"{r['score']:.1f}%"
+        sampled = f"  (a sample of {r['mutants']} of {r['sampled_of']})" if r.get("sampled_of") else ""
         print(f"{module:<34} {r['mutants']:>7} {r['killed']:>7} {r['timeout']:>7} {r['survived']:>8} "
-              f"{r['equivalent']:>6} {score:>6} {r['seconds'] or 0:>6.0f}s")
+              f"{r['equivalent']:>6} {score:>6} {r['seconds'] or 0:>6.0f}s{sampled}")
     survivors = [r for r in report["mutants"] if r["status"] == SURVIVED]
     if survivors:
         print(f"\nsurviving mutants ({len(survivors)}):")
