@@ -15,7 +15,7 @@ ifneq ($(WANT_PY),$(HAVE_PY))
   REBUILD := 1
 endif
 
-.PHONY: plan validate test bench graph readme clean
+.PHONY: plan validate test bench graph readme mutation clean
 
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV) with Python $(WANT_PY) (once; about a minute)..." >&2
@@ -42,9 +42,14 @@ test: $(STAMP)
 bench: $(STAMP)
 	@$(BIN)/python -m bench
 
+# Mutation testing of the rule code (tools/mutation/config.toml): before a release, not in CI.
+# MODULES=infra/invariants/compute.py (space- or comma-separated) runs some modules only.
+mutation: $(STAMP)
+	$(BIN)/python -m tools.mutation $(if $(MODULES),--modules $(MODULES)) $(if $(FAIL_UNDER),--fail-under $(FAIL_UNDER))
+
 readme: $(STAMP)
 	@$(BIN)/python -m infra.spec.introspect README.md
 	@$(BIN)/python -m infra.invariants.reference README.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mutation

@@ -98,7 +98,10 @@ def assignment_principal_type(inventory: Inventory) -> list[Violation]:
                           f"no principalType; azure-native sends {SDK_DEFAULT_PRINCIPAL_TYPE!r}, which fails for "
                           "groups and managed identities: set principal_type explicitly"))
             continue
-        if not _known(ptype):
+        if not isinstance(ptype, str):
+            out.append(_v("assignment-principal-type", r, f"principalType {ptype!r} is not a string"))
+            continue
+        if not known(ptype):
             continue
         if ptype not in PRINCIPAL_TYPES:
             out.append(_v("assignment-principal-type", r,
@@ -130,11 +133,11 @@ def assignment_name_deterministic(inventory: Inventory) -> list[Violation]:
                           "no roleAssignmentName: Azure would get a random name, a diff on every run and a "
                           "RoleAssignmentExists failure for a duplicate; name it with role_assignment_name()"))
             continue
-        if not _known(name):
+        if isinstance(name, str) and not known(name):
             continue
         try:
             uuid.UUID(name)
-        except ValueError:
+        except (ValueError, TypeError, AttributeError):  # not a string at all: no better a GUID
             out.append(_v("assignment-name-deterministic", r, f"roleAssignmentName {name!r} is not a GUID"))
             continue
         names[name.lower()].append(r)
@@ -160,7 +163,8 @@ def no_standing_privileged(inventory: Inventory) -> list[Violation]:
     for r in inventory.of_type(ROLE_ASSIGNMENT):
         guid, scope = _role_guid(r.get("roleDefinitionId")), r.get("scope")
         ptype = r.get("principalType", SDK_DEFAULT_PRINCIPAL_TYPE)
-        if guid in PRIVILEGED_GUIDS and _known(scope) and ptype in PEOPLE_TYPES:
+        people = isinstance(ptype, str) and ptype in PEOPLE_TYPES  # a malformed type is the other check's
+        if guid in PRIVILEGED_GUIDS and _known(scope) and people:
             out.append(_v("no-standing-privileged", r,
                           f"{by_guid[guid]} standing at {scope} for a {ptype}; privileged access for people is "
                           "PIM-eligible and time-bound (PimRoleEligibilitySchedule), not a standing assignment"))
@@ -171,12 +175,23 @@ def custom_role_least_privilege(inventory: Inventory) -> list[Violation]:
     """Custom roles: exact operations, no authorization changes, assignable only below a subscription."""
     out = []
     for r in inventory.of_type(ROLE_DEFINITION):
-        permissions = r.get("permissions") or []
+        # Malformed permissions are reported, never skipped: what cannot be read cannot be shown harmless.
+        permissions = r.get("permissions")
+        if known(permissions) and not isinstance(permissions, list):
+            out.append(_v("custom-role-least-privilege", r, f"permissions is {permissions!r}, not a list of permissions"))
         for i, perm in enumerate(permissions if isinstance(permissions, list) else []):
+            if not isinstance(perm, dict):
+                out.append(_v("custom-role-least-privilege", r,
+                              f"permissions.{i} is {perm!r}, not a permission (actions, dataActions...)"))
+                continue
             for field in ("actions", "dataActions"):
-                ops = perm.get(field) if isinstance(perm, dict) else None
-                ops = [op for op in ops if isinstance(op, str)] if isinstance(ops, list) else []
-                for _, why in custom_role_problems(ops):
+                ops = perm.get(field)  # dataActions (like actions) may be left out: nothing granted
+                if ops is not None and not isinstance(ops, list):
+                    if not (isinstance(ops, str) and not known(ops)):
+                        out.append(_v("custom-role-least-privilege", r,
+                                      f"permissions.{i}.{field} is {ops!r}, not a list of operations"))
+                    continue
+                for _, why in custom_role_problems([op for op in ops or [] if isinstance(op, str)]):
                     out.append(_v("custom-role-least-privilege", r, f"permissions.{i}.{field}: {why}"))
         scopes = r.get("assignableScopes")
         if isinstance(scopes, str) and not known(scopes):
@@ -266,14 +281,19 @@ def pim_bounded(inventory: Inventory) -> list[Violation]:
                                             "type AfterDuration and a duration such as 'P180D'"))
             continue
         kind, duration, end = exp.get("type"), exp.get("duration"), exp.get("endDateTime")
-        if not _known(kind):
-            if kind is None:
-                out.append(_v("pim-bounded", r, "scheduleInfo.expiration has no type; use AfterDuration"))
+        if kind is None:
+            out.append(_v("pim-bounded", r, "scheduleInfo.expiration has no type; use AfterDuration"))
+            continue
+        if isinstance(kind, str) and not known(kind):
             continue
         if kind == "AfterDuration":
-            if not _known(duration):
-                if duration is None:
-                    out.append(_v("pim-bounded", r, "expiration AfterDuration without a duration"))
+            if duration is None:
+                out.append(_v("pim-bounded", r, "expiration AfterDuration without a duration"))
+                continue
+            if isinstance(duration, str) and not known(duration):
+                continue
+            if not isinstance(duration, str):
+                out.append(_v("pim-bounded", r, f"duration {duration!r} is not an ISO 8601 duration such as 'P180D'"))
                 continue
             days = _duration_days(duration)
             if days is None or days <= 0:

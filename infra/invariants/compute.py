@@ -188,10 +188,11 @@ def ib_placement_group(inv: Inventory) -> list[Violation]:
                 f"({DEFAULT_LIMIT} by default, up to {HARD_LIMIT} after Azure raised it)"
             )))
             limit = HARD_LIMIT
-        capacity = _int(r.get("sku.capacity"))
+        raw_capacity = r.get("sku.capacity")
+        capacity = _int(raw_capacity)
         if capacity is None:
-            if r.get("sku.capacity") is not None:
-                out.append(_v(name, inv, r, f"sku.capacity {r.get('sku.capacity')!r} is not a VM count"))
+            if known(raw_capacity):  # absent or not known before deployment: gpu-count says what it means
+                out.append(_v(name, inv, r, f"sku.capacity {raw_capacity!r} is not a VM count"))
             continue
         if capacity > limit:
             if raw_limit is None:
@@ -280,17 +281,25 @@ def gpu_count(inv: Inventory) -> list[Violation]:
         gpus = vms = 0
         complete = True
         for s in members[cluster.urn]:
-            sku, capacity = s.get("sku.name"), _int(s.get("sku.capacity"))
-            known = catalog.GPU_SKUS.get(sku) if isinstance(sku, str) else None
-            if known is None:
+            sku, raw_capacity = s.get("sku.name"), s.get("sku.capacity")
+            capacity = _int(raw_capacity)
+            size = catalog.GPU_SKUS.get(sku) if isinstance(sku, str) else None
+            if size is None:
                 out.append(_v(name, inv, s, (
                     f"SKU {sku!r} is not a GPU size of the catalog; allowed: {', '.join(catalog.GPU_SKUS)}"
                 )))
                 complete = False
             elif capacity is None:
+                # A capacity not known before deployment is judged then; one absent or not a number
+                # leaves the cluster's claim unverifiable, which is a violation of its own.
+                if raw_capacity is None or known(raw_capacity):
+                    out.append(_v(name, inv, s, (
+                        f"scale set {s.name} has no VM count (sku.capacity {raw_capacity!r}); cluster "
+                        f"{cluster.name}'s {declared_gpus:,} GPUs cannot be verified"
+                    )))
                 complete = False
             else:
-                gpus += capacity * known.gpus_per_vm
+                gpus += capacity * size.gpus_per_vm
                 vms += capacity
         if not complete:
             continue
@@ -374,11 +383,15 @@ def _covers_everything(rule: Mapping[str, Any]) -> bool:
 def _internet_problem(nsg: Resource) -> str | None:
     """Why this NSG does not deny all inbound traffic from the Internet, or None if it does."""
     rules = [r for r in nsg.get("securityRules") or [] if isinstance(r, Mapping) and _lets_internet_in(r)]
-    denies = [r for r in rules if r.get("access") == "Deny" and _covers_everything(r) and _int(r.get("priority"))]
+    denies = [p for r in rules if r.get("access") == "Deny" and _covers_everything(r)
+              and (p := _int(r.get("priority"))) is not None]
     if not denies:
         return "has no inbound Deny rule for source Internet on all protocols and ports"
-    first = min(_int(r.get("priority")) or 0 for r in denies)
-    allows = [r for r in rules if r.get("access") == "Allow" and (_int(r.get("priority")) or 0) < first]
+    first = min(denies)
+    # An allow without a priority cannot be shown to come after the deny; and Azure refuses two rules of
+    # one direction at one priority, so an allow at the deny's own priority is no less a hole.
+    allows = [r for r in rules if r.get("access") == "Allow"
+              and ((p := _int(r.get("priority"))) is None or p <= first)]
     if allows:
         return (f"allows Internet inbound ({', '.join(str(r.get('name')) for r in allows)}) at a priority before "
                 f"its deny rule at {first}")

@@ -230,6 +230,11 @@ def _gateway_throughput(cat: catalog.Catalog) -> Check:
         for gw in view.er_gateways():
             sku = _gateway_sku(gw, cat)
             if sku is None:
+                name = gw.get("sku.name")
+                if not isinstance(name, str) or known(name):  # an unknown SKU is reported, never skipped
+                    out.append(_v("gateway-throughput", inv, gw,
+                                  f"gateway {_azure_name(gw)} has sku.name {name!r}, not an ExpressRoute gateway SKU "
+                                  f"of the catalog ({', '.join(cat.gateway_skus)}); its throughput cannot be checked"))
                 continue
             through, names = 0.0, []
             for conn in view.connections_of(gw):
