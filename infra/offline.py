@@ -177,6 +177,14 @@ class FabricMocks(pulumi_mocks.Mocks):
             state["ipAddress"] = f"20.{digest[0]}.{digest[1]}.{digest[2] or 1}"
         elif token == "azure-native:authorization:RoleDefinition":
             state["roleName"] = inputs.get("roleName", azure_name)
+        elif token == "azure-native:keyvault:Secret":
+            # Azure returns the secret's URIs; the version is new for every value (here: fixed per secret).
+            uri = f"https://{inputs.get('vaultName')}.vault.azure.net/secrets/{azure_name}"
+            props = inputs.get("properties") if isinstance(inputs.get("properties"), Mapping) else {}
+            state["properties"] = {**props, "secretUri": uri,
+                                   "secretUriWithVersion": f"{uri}/{uuid.UUID(stable_uuid(rid)).hex}"}
+        elif token == "azure-native:network:ExpressRouteCircuitAuthorization":
+            state["authorizationKey"] = stable_uuid("authorization-key", rid)
         return rid, state
 
     @staticmethod
@@ -423,9 +431,7 @@ def config_from_spec(spec: FabricSpec, secret_keys: Iterable[str] | None = None)
     config: dict[str, Any] = {"azure-native:location": spec.site.region}
     for key, field_name in CONFIG_KEYS.items():
         config[f"{PROJECT}:{key}"] = data[field_name]
-    keys = set(secret_keys or ())
-    for c in spec.interconnect.circuits.values():
-        keys.update(k for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k)
+    keys = set(secret_keys or ()) | set(spec.secret_keys())
     for key in keys:
         config[f"{PROJECT}:{key}"] = {"secure": "v1:offline"}
     return config

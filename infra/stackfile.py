@@ -306,7 +306,7 @@ def _unknown_key_message(path: Path_, data: Mapping[str, Any]) -> str:
     return f"unknown key; allowed here: {', '.join(allowed)}" if allowed else "unknown key"
 
 
-_SECRET_FIELDS = ("bgp_key_secret", "authorization_key_secret")
+_SECRET_FIELDS = ("bgp_key_secret", "authorization_key_secret", "cak_secret", "ckn_secret", "uri_secret")
 
 
 def _secret_refs(data: Any, path: Path_ = ()) -> Iterable[tuple[Path_, str]]:

@@ -2,13 +2,16 @@
 
 from infra.spec.access import AccessSpec, CustomRoleSpec, DatasetSpec, GrantSpec, PimSpec, PrincipalSpec
 from infra.spec.compute import GpuClusterSpec
+from infra.spec.observability import ActionGroupSpec, ObservabilitySpec, WorkspaceSpec
 from infra.spec.fabric import CONFIG_KEYS, PROJECT, CatalogOverrides, FabricSpec, SiteSpec, from_config
 from infra.spec.network import (
+    CircuitAuthorization,
     DirectCircuit,
     DirectPort,
     GatewaySpec,
     GlobalReachSpec,
     InterconnectSpec,
+    MacSecSpec,
     PrivatePeering,
     ProviderCircuit,
     ReplicationDemand,
@@ -16,7 +19,8 @@ from infra.spec.network import (
 )
 
 __all__ = [
-    "AccessSpec", "CatalogOverrides", "CONFIG_KEYS", "CustomRoleSpec", "DatasetSpec", "DirectCircuit",
+    "AccessSpec", "ActionGroupSpec", "CatalogOverrides", "CircuitAuthorization", "MacSecSpec", "ObservabilitySpec",
+    "WorkspaceSpec", "CONFIG_KEYS", "CustomRoleSpec", "DatasetSpec", "DirectCircuit",
     "DirectPort", "FabricSpec", "GatewaySpec", "GlobalReachSpec", "GpuClusterSpec", "GrantSpec",
     "InterconnectSpec", "PimSpec", "PrincipalSpec", "PrivatePeering", "PROJECT", "ProviderCircuit",
     "ReplicationDemand", "SiteSpec", "SustainedDemand", "from_config",
