@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import gc
 import hashlib
 import json
@@ -94,8 +95,15 @@ def to_pulumi_config(config: Mapping[str, Any], defaults: Mapping[str, Any] | No
         elif isinstance(value, str):
             values[key] = value
         else:
-            values[key] = json.dumps(value)
+            # YAML reads an unquoted 2027-05-31 as a date; the language host hands the program text.
+            values[key] = json.dumps(value, default=_config_text)
     return values, secret_keys
+
+
+def _config_text(value: Any) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"config value of type {type(value).__name__} cannot be handed to the program")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -180,7 +188,10 @@ class FabricMocks(pulumi_mocks.Mocks):
         elif token == "azure-native:keyvault:Secret":
             # Azure returns the secret's URIs; the version is new for every value (here: fixed per secret).
             uri = f"https://{inputs.get('vaultName')}.vault.azure.net/secrets/{azure_name}"
-            props = inputs.get("properties") if isinstance(inputs.get("properties"), Mapping) else {}
+            props = inputs.get("properties")
+            if rpc.is_rpc_secret(props):  # the value makes the whole input secret on the wire
+                props = props.get("value")
+            props = props if isinstance(props, Mapping) else {}
             state["properties"] = {**props, "secretUri": uri,
                                    "secretUriWithVersion": f"{uri}/{uuid.UUID(stable_uuid(rid)).hex}"}
         elif token == "azure-native:network:ExpressRouteCircuitAuthorization":
