@@ -27,6 +27,7 @@ from components.context import SiteContext
 from infra import catalog
 from infra.observability import ObservabilityPlan
 from infra.spec import ObservabilitySpec
+from infra.spec.observability import DEFAULT_RETENTION_DAYS
 from infra.tokens import SITE_OBSERVABILITY
 
 DIAGNOSTIC_SETTING_NAME = "ai-fabric-to-log-analytics"
@@ -101,7 +102,7 @@ class SiteObservability(pulumi.ComponentResource):
             resource_group_name=self._rg,
             location=site.region,
             sku=operationalinsights.WorkspaceSkuArgs(name=catalog.LOG_ANALYTICS_SKU.value),
-            retention_in_days=ws.retention_days,
+            retention_in_days=ws.retention_days or DEFAULT_RETENTION_DAYS,
             tags=self._tags,
             opts=self._child(),
         )

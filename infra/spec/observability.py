@@ -35,16 +35,19 @@ def _email(value: str) -> str:
 Email = Annotated[str, AfterValidator(_email)]
 
 
+DEFAULT_RETENTION_DAYS = 90
+
+
 class WorkspaceSpec(SpecModel):
     """The Log Analytics workspace that receives the site's platform logs and metrics."""
 
     existing_id: str | None = None
     """ARM ID of an existing workspace (e.g. the organisation's central one) to send to. None (the default):
     the stack creates one per site, 'log-ai-fabric-<stack>', in the site's network resource group."""
-    retention_days: int = Field(default=90, strict=True, ge=catalog.LOG_ANALYTICS_RETENTION_DAYS.value[0],
-                                le=catalog.LOG_ANALYTICS_RETENTION_DAYS.value[1])
-    """Days the created workspace keeps data (30-730). 90 by default. Not used with existing_id, whose
-    owner sets its retention."""
+    retention_days: int | None = Field(default=None, strict=True, ge=catalog.LOG_ANALYTICS_RETENTION_DAYS.value[0],
+                                       le=catalog.LOG_ANALYTICS_RETENTION_DAYS.value[1])
+    """Days the created workspace keeps data (30-730). None: 90. Not allowed with existing_id, whose owner
+    sets its retention."""
 
     @model_validator(mode="after")
     def _existing_is_a_workspace(self) -> WorkspaceSpec:
@@ -53,7 +56,7 @@ class WorkspaceSpec(SpecModel):
                 f"existing_id {self.existing_id!r} is not a Log Analytics workspace ARM ID; expected '/subscriptions/"
                 "<guid>/resourceGroups/<rg>/providers/Microsoft.OperationalInsights/workspaces/<name>'"
             )
-        if self.existing_id is not None and "retention_days" in self.model_fields_set:
+        if self.existing_id is not None and self.retention_days is not None:
             raise ValueError("retention_days applies to a workspace the stack creates; remove it, or remove "
                              "existing_id to create one")
         return self
