@@ -272,6 +272,10 @@ def _date(value: object) -> datetime.date | None:
         return None
 
 
+def _ago(delta: datetime.timedelta) -> str:
+    return "yesterday" if delta.days == 1 else f"{delta.days} days ago"
+
+
 def authorization_owner_expiry(inv: Inventory) -> list[Violation]:
     """Every circuit authorization has an owner and an expiry or rotation date recorded by its stack, and no date
     has passed (judged against today(); the last day itself is still valid)."""
@@ -296,12 +300,12 @@ def authorization_owner_expiry(inv: Inventory) -> list[Violation]:
         if dates["expiresOn"] is not None and dates["expiresOn"] < now:
             out.append(_v("authorization-owner-expiry", inv, auth,
                           f"authorization {key} for subscription {record.get('subscriptionId')} expired on "
-                          f"{dates['expiresOn']} ({(now - dates['expiresOn']).days} days ago); its owner is "
+                          f"{dates['expiresOn']} ({_ago(now - dates['expiresOn'])}); its owner is "
                           f"{owner}: remove it (the partner's connection goes with it) or agree a new date"))
         if dates["rotateBy"] is not None and dates["rotateBy"] < now:
             out.append(_v("authorization-owner-expiry", inv, auth,
                           f"authorization {key} was due for rotation by {dates['rotateBy']} "
-                          f"({(now - dates['rotateBy']).days} days ago); issue a new one, let {owner} redeem it, then "
+                          f"({_ago(now - dates['rotateBy'])}); issue a new one, let {owner} redeem it, then "
                           "remove this one (README, 'Sharing circuits')"))
     return out
 
