@@ -16,7 +16,13 @@ What one site declares (children named ``f"{name}-<role>-<key>"``, keys from the
 - ``-global-reach-<link>``: a Global Reach connection for every link this stack owns (its name sorts
   before the peer's) once both circuits are provisioned;
 - ``-lock-<kind>-<key>``: a CanNotDelete management lock on every port, circuit, gateway and connection,
-  unless ``interconnect.unlocked`` lifts it for an intended change.
+  unless ``interconnect.unlocked`` lifts it for an intended change;
+- ``-macsec-identity``, ``-macsec-vault``, ``-macsec-cak-<port>``, ``-macsec-ckn-<port>``: for ports with MACsec,
+  the user-assigned identity on the ports, the Key Vault it may `get` secrets from, and each port's CAK and CKN
+  stored there from secret config (catalog.MACSEC_KEY_VAULT);
+- ``-authorization-<circuit>-<name>``: authorizations issued to other subscriptions; their keys leave the
+  component only as the secret output ``authorization_keys``, their owners and dates are recorded in the
+  component's ``authorizations`` input for infra.invariants.operations.
 
 What waits for the carrier (infra/spec/carrier_state.py) is not declared: the component lists it in its
 ``deferred`` input, and a later `pulumi up` declares it once the recorded state says provisioned.

@@ -18,15 +18,17 @@ def _gates_of(spec, states=None, specs=None):
 
 
 def test_pending_provider_circuit_says_what_the_carrier_must_do(shipped_specs):
-    found = {g.circuit: g for g in _gates_of(shipped_specs["eastus"], specs=shipped_specs) if g.kind == "carrier"}
-    wdc = found["wdc"]
-    assert wdc.waits_for == "CenturyLink Cloud Connect to provision erc-eastus-wdc"
-    assert wdc.instruction.startswith(
-        "give service key <output circuit_service_keys.wdc of stack eastus> (`pulumi stack output "
-        "circuit_service_keys --show-secrets --stack eastus`) to CenturyLink Cloud Connect to provision "
-        "erc-eastus-wdc (resource group rg-ai-fabric-eastus-network) at Washington DC, 10 Gbps, VLAN 110, "
-        "peer ASN 64610, primary 172.16.10.0/30, secondary 172.16.10.4/30")
-    assert wdc.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc")
+    # eastus reaches the carrier over Direct ports; southcentralus has the provider circuits.
+    found = {g.circuit: g for g in _gates_of(shipped_specs["southcentralus"], specs=shipped_specs)
+             if g.kind == "carrier"}
+    chi = found["chi"]
+    assert chi.waits_for == "CenturyLink Cloud Connect to provision erc-southcentralus-chi"
+    assert chi.instruction.startswith(
+        "give service key <output circuit_service_keys.chi of stack southcentralus> (`pulumi stack output "
+        "circuit_service_keys --show-secrets --stack southcentralus`) to CenturyLink Cloud Connect to provision "
+        "erc-southcentralus-chi (resource group rg-ai-fabric-southcentralus-network) at Chicago, 10 Gbps, VLAN 220, "
+        "peer ASN 64620, primary 172.16.20.8/30, secondary 172.16.20.12/30")
+    assert chi.deferred == ("interconnect-peering-chi", "interconnect-connection-chi")
 
 
 def test_provisioned_circuit_has_no_gate(shipped_specs):
@@ -36,7 +38,7 @@ def test_provisioned_circuit_has_no_gate(shipped_specs):
 
 
 def test_global_reach_waits_for_both_ends_and_only_at_its_owner(shipped_specs):
-    states = {"eastus": Recorded(circuits={"wdc": "provisioned", "nyc": "provisioned"})}
+    states = {"eastus": Recorded(ports={"wdc": "provisioned", "nyc": "provisioned"})}  # Direct: the ports decide
     links = {g.link: g for g in _gates_of(shipped_specs["eastus"], states, shipped_specs) if g.kind == "global-reach"}
     assert links["to-westus3-svl"].waits_for == "westus3/svl provisioned"
     assert links["to-westus3-svl"].deferred == ("interconnect-global-reach-to-westus3-svl",)
