@@ -33,58 +33,57 @@ def _answering(monkeypatch, answer):
 
 
 @pytest.fixture
-def plan_eastus(shipped_fabric, plan_shipped, monkeypatch):
-    """plan_eastus(answer) -> the eastus inventory with the live read answered by `answer` (the peers' exports
-    come from their own plans, made with the stock mocks)."""
-    stack = shipped_fabric.stacks["eastus"]
+def plan_westus3(shipped_fabric, monkeypatch):
+    """plan_westus3(answer) -> the westus3 inventory (144 H200 VMs in two scale sets of 72; it reads no peer's
+    outputs) with the live read answered by `answer`."""
+    stack = shipped_fabric.stacks["westus3"]
     specs = {n: s.spec for n, s in shipped_fabric.stacks.items()}
-    exports = {n: plan_shipped(n).exports for n in specs if n != "eastus"}
 
     def plan(answer):
         _answering(monkeypatch, answer)
-        return offline.run("eastus", stack.file.config, peer_outputs=exports.__getitem__, peer_specs=specs)
+        return offline.run("westus3", stack.file.config, peer_specs=specs)
 
     return plan
 
 
-def test_operators_surge_is_kept_and_nothing_is_scaled_in(plan_eastus):
+def test_operators_surge_is_kept_and_nothing_is_scaled_in(plan_westus3, shipped_fabric):
     reads = []
 
     def answer(args):
         reads.append((args["resourceGroupName"], args["vmScaleSetName"]))
-        # An operator added 5 replacement nodes to domain 1 before draining the bad ones.
-        return {"sku": {"name": catalog.GPU_SKUS["Standard_ND96amsr_A100_v4"].name, "capacity": 230}} \
-            if args["vmScaleSetName"] == "vmss-a100-ib-1" else {"sku": {"capacity": 225}}
+        # An operator added 3 replacement nodes to domain 1 before draining the bad ones.
+        return {"sku": {"name": "Standard_ND96isr_H200_v5", "capacity": 75}} \
+            if args["vmScaleSetName"] == "vmss-h200-ib-1" else {"sku": {"capacity": 72}}
 
-    inv = plan_eastus(answer)
-    assert reads == [("rg-ai-fabric-eastus-a100", f"vmss-a100-ib-{i}") for i in range(3)]
-    assert [s.get("sku.capacity") for s in sorted(inv.of_type(SCALE_SET), key=lambda s: s.name)] == [225, 230, 225]
-    claim = inv.named("a100").inputs
+    inv = plan_westus3(answer)
+    assert reads == [("rg-ai-fabric-westus3-h200", f"vmss-h200-ib-{i}") for i in range(2)]
+    assert [s.get("sku.capacity") for s in sorted(inv.of_type(SCALE_SET), key=lambda s: s.name)] == [72, 75]
+    claim = inv.named("h200").inputs
     assert (claim["specDomainVms"], claim["liveDomainVms"], claim["vms"], claim["gpus"]) == (
-        [225, 225, 225], [225, 230, 225], 680, 5440)
-    assert inv.exports["capacity"]["vms"] == 675  # the spec's promise is unchanged
-    assert check(inv) == []  # gpu-count follows the declared count; gpu-capacity-kept holds
+        [72, 72], [72, 75], 147, 1176)
+    assert inv.exports["capacity"]["vms"] == 144  # the spec's promise is unchanged
+    assert check(inv, shipped_fabric.stacks["westus3"].spec.catalog) == []  # gpu-count follows the declared count; gpu-capacity-kept holds
 
 
-def test_a_spec_asking_for_more_scales_out(plan_eastus):
-    inv = plan_eastus(lambda args: {"sku": {"capacity": 200}})  # after operators deleted 25 nodes per domain
-    assert {s.get("sku.capacity") for s in inv.of_type(SCALE_SET)} == {225}
+def test_a_spec_asking_for_more_scales_out(plan_westus3):
+    inv = plan_westus3(lambda args: {"sku": {"capacity": 60}})  # after operators deleted 12 nodes per domain
+    assert {s.get("sku.capacity") for s in inv.of_type(SCALE_SET)} == {72}
 
 
-def test_a_scale_set_that_does_not_exist_yet_gets_the_spec_count(plan_eastus):
+def test_a_scale_set_that_does_not_exist_yet_gets_the_spec_count(plan_westus3):
     def answer(args):
         return {}, [("", f"RESPONSE 404: 404 Not Found\nERROR CODE: ResourceGroupNotFound\nResource group "
                          f"'{args['resourceGroupName']}' could not be found.")]
 
-    inv = plan_eastus(answer)
-    assert {s.get("sku.capacity") for s in inv.of_type(SCALE_SET)} == {225}
-    assert inv.named("a100").inputs["liveDomainVms"] == [None, None, None]
+    inv = plan_westus3(answer)
+    assert {s.get("sku.capacity") for s in inv.of_type(SCALE_SET)} == {72}
+    assert inv.named("h200").inputs["liveDomainVms"] == [None, None]
 
 
-def test_fails_rather_than_guess_when_azure_cannot_be_read(plan_eastus):
+def test_fails_rather_than_guess_when_azure_cannot_be_read(plan_westus3):
     with pytest.raises(offline.PlanError) as info:
-        plan_eastus(lambda args: ({}, [("", "RESPONSE 403: 403 Forbidden\nERROR CODE: AuthorizationFailed")]))
-    assert "cannot read the VM count of scale set vmss-a100-ib-0 in rg-ai-fabric-eastus-a100" in str(info.value)
+        plan_westus3(lambda args: ({}, [("", "RESPONSE 403: 403 Forbidden\nERROR CODE: AuthorizationFailed")]))
+    assert "cannot read the VM count of scale set vmss-h200-ib-0 in rg-ai-fabric-westus3-h200" in str(info.value)
     assert "AuthorizationFailed" in str(info.value)
 
 
