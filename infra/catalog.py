@@ -545,7 +545,10 @@ MACSEC_KEY_VAULT = Fact(
     "get); soft delete must be on; 'The Key Vault shouldn't be behind a private endpoint'; 'ExpressRoute is a "
     "Trusted Service ... that supports Network Security policies within the Azure Key Vault'",
     note="the doc grants access with an access policy, so the vault uses access policies (not Azure RBAC); the "
-    "secret identifiers are the secrets' versioned URIs, so a new key version is applied by a port update",
+    "secret identifiers are the secrets' versioned URIs, so a new key version is applied by a port update. Not "
+    "verified here: that the vault firewall (default Deny, trusted services allowed) leaves the program's secret "
+    "writes alone because they go through ARM, the control plane (articles/key-vault/general/network-security.md "
+    "is the place to check); if a deployment is refused, set the vault's default action to Allow",
 )
 KEY_VAULT_RECOVERY_DOC = "articles/key-vault/general/key-vault-recovery.md; articles/key-vault/general/soft-delete-overview.md"
 KEY_VAULT_SOFT_DELETE_DAYS = Fact(
