@@ -11,6 +11,13 @@ One cluster is:
 - ``<name>-ib-<i>``: one Uniform scale set per InfiniBand domain (``spec.ib_domain_sizes()``), each a
   single placement group inside the proximity placement group.
 
+Day two: a re-apply never takes a scale set below the VM count operators set while draining or replacing
+nodes. Each run reads the scale set's current count from Azure and declares the larger of it and the spec's
+(``kept_capacity``): a spec that asks for more scales out, a spec that asks for fewer changes nothing (scaling
+in is done by deleting the chosen instances, then lowering the spec), and an update never carries a stale
+count (an update carrying an old ``sku.capacity`` is how re-applies reset scale sets: catalog.STALE_CAPACITY_SOURCE).
+Automatic repairs stay off (catalog.AUTOMATIC_REPAIRS), so nothing else changes the count behind the program.
+
 Child names are a contract: renaming one replaces the resource, so a rename needs an alias.
 
 The component also registers its capacity claim (SKU, VMs, GPUs, IB domains) as its own inputs, and
@@ -88,6 +95,36 @@ def unusable_ssh_public_key() -> str:
     return f"ssh-rsa {base64.b64encode(blob).decode()} ai-fabric-no-private-key"
 
 
+def scale_set_name(cluster: str, index: int) -> str:
+    """Azure name of a cluster's scale set for InfiniBand domain `index`."""
+    return f"vmss-{cluster}-ib-{index}"
+
+
+def kept_capacity(spec_vms: int, live_vms: int | None) -> int:
+    """The VM count a run declares: the spec's, or what Azure has if that is more (never scale in)."""
+    return spec_vms if live_vms is None else max(spec_vms, live_vms)
+
+
+def read_live_capacity(resource_group: str, scale_set: str) -> int | None:
+    """The scale set's current VM count in Azure; None when it (or its resource group) does not exist yet.
+
+    Any other failure stops the program: guessing a count could scale a cluster in."""
+    try:
+        found = compute.get_virtual_machine_scale_set(resource_group_name=resource_group, vm_scale_set_name=scale_set)
+    except Exception as exc:  # noqa: BLE001 - the invoke raises plain exceptions; only not-found is expected
+        if any(code in str(exc) for code in catalog.NOT_FOUND_CODES.value):
+            return None
+        raise pulumi.RunError(
+            f"cannot read the VM count of scale set {scale_set} in {resource_group} from Azure, so a re-apply could "
+            f"scale it below what operators set; fix access and run again: {exc}"
+        ) from None
+    sku = getattr(found, "sku", None)
+    capacity = sku.get("capacity") if isinstance(sku, dict) else getattr(sku, "capacity", None)
+    if isinstance(capacity, bool) or not isinstance(capacity, (int, float)):
+        return None
+    return int(capacity)
+
+
 @dataclass(frozen=True)
 class GpuClusterArgs:
     spec: GpuClusterSpec
@@ -96,6 +133,10 @@ class GpuClusterArgs:
     """The cluster's own resource group (scale sets, placement group, identity, NSG)."""
     sku: catalog.GpuSku
     """The SKU as this stack's catalog states it (overrides applied)."""
+    live_capacity_resource_group: str | None = None
+    """The cluster resource group's name, to read each scale set's current VM count from Azure at every run
+    (the count operators may have changed); the program passes it. None: no read, the spec's counts as they
+    are (a cluster that does not exist yet, or a test)."""
     admin_ssh_public_key: str | None = None
     """OpenSSH public key of the local admin account 'azureuser' (break-glass access), e.g. the contents
     of id_rsa.pub; RSA of 2048 bits or more, or Ed25519. Not a secret. None (the default): nobody can
@@ -120,8 +161,22 @@ class GpuCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GpuClusterArgs, opts: pulumi.ResourceOptions | None = None):
         spec, sku, site = args.spec, args.sku, args.site
-        domains = spec.ib_domain_sizes()
-        vms = spec.vms
+        spec_domains = spec.ib_domain_sizes()
+        live = [
+            read_live_capacity(args.live_capacity_resource_group, scale_set_name(name, i))
+            if args.live_capacity_resource_group else None
+            for i in range(len(spec_domains))
+        ]
+        domains = [kept_capacity(want, have) for want, have in zip(spec_domains, live)]
+        for i, (want, have) in enumerate(zip(spec_domains, live)):
+            if have is not None and have > want:
+                pulumi.log.warn(
+                    f"{scale_set_name(name, i)} has {have} VMs in Azure and the spec asks for {want}: keeping {have}. "
+                    "A re-apply never scales a GPU scale set in; to remove VMs, delete the chosen instances "
+                    f"(`az vmss delete-instances --name {scale_set_name(name, i)} --instance-ids ...`), then lower the "
+                    "cluster's vm_count/gpu_count in the stack file"
+                )
+        vms = sum(domains)
         # The capacity claim, registered as the component's inputs: the inventory then carries what
         # the cluster promises next to what it declares (see infra.invariants.compute, gpu-count).
         claim = {
@@ -134,6 +189,10 @@ class GpuCluster(pulumi.ComponentResource):
             "ibDomains": len(domains),
             "ibDomainVms": list(domains),
             "placementGroupMaxVms": spec.placement_group_max_vms,
+            # The spec's counts and those read from Azure (null: not read, or no scale set yet): the declared
+            # capacity is the larger of each pair (infra.invariants.operations, gpu-capacity-kept).
+            "specDomainVms": list(spec_domains),
+            "liveDomainVms": list(live),
         }
         super().__init__(TOKEN, name, claim, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -257,7 +316,7 @@ class GpuCluster(pulumi.ComponentResource):
         # and Flexible sets cannot set singlePlacementGroup at all.
         return compute.VirtualMachineScaleSet(
             f"{name}-ib-{index}",
-            vm_scale_set_name=f"vmss-{name}-ib-{index}",
+            vm_scale_set_name=scale_set_name(name, index),
             resource_group_name=args.resource_group_name,
             location=site.region,
             orchestration_mode="Uniform",
@@ -275,6 +334,9 @@ class GpuCluster(pulumi.ComponentResource):
             zones=list(zones) if zones else None,
             # Training jobs own the nodes: model changes roll out when an operator reimages them.
             upgrade_policy=compute.UpgradePolicyArgs(mode=compute.UpgradeMode.MANUAL),
+            # If the count does go down (an operator scaling in), the newest VMs go first: replacements not yet
+            # in a training job (catalog.GPU_SCALE_IN_RULE). No automatic repairs (catalog.AUTOMATIC_REPAIRS).
+            scale_in_policy=compute.ScaleInPolicyArgs(rules=[catalog.GPU_SCALE_IN_RULE.value], force_deletion=False),
             # System-assigned for Entra ID login (the extension needs it); user-assigned for the
             # training workload's data access, one per cluster and stable across reimages.
             identity=compute.VirtualMachineScaleSetIdentityArgs(

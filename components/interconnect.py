@@ -16,7 +16,13 @@ What one site declares (children named ``f"{name}-<role>-<key>"``, keys from the
 - ``-global-reach-<link>``: a Global Reach connection for every link this stack owns (its name sorts
   before the peer's) once both circuits are provisioned;
 - ``-lock-<kind>-<key>``: a CanNotDelete management lock on every port, circuit, gateway and connection,
-  unless ``interconnect.unlocked`` lifts it for an intended change.
+  unless ``interconnect.unlocked`` lifts it for an intended change;
+- ``-macsec-identity``, ``-macsec-vault``, ``-macsec-cak-<port>``, ``-macsec-ckn-<port>``: for ports with MACsec,
+  the user-assigned identity on the ports, the Key Vault it may `get` secrets from, and each port's CAK and CKN
+  stored there from secret config (catalog.MACSEC_KEY_VAULT);
+- ``-authorization-<circuit>-<name>``: authorizations issued to other subscriptions; their keys leave the
+  component only as the secret output ``authorization_keys``, their owners and dates are recorded in the
+  component's ``authorizations`` input for infra.invariants.operations.
 
 What waits for the carrier (infra/spec/carrier_state.py) is not declared: the component lists it in its
 ``deferred`` input, and a later `pulumi up` declares it once the recorded state says provisioned.
@@ -33,7 +39,7 @@ from typing import Any
 from dataclasses import dataclass, field
 
 import pulumi
-from pulumi_azure_native import authorization, network
+from pulumi_azure_native import authorization, keyvault, managedidentity, network
 
 from components.context import SiteContext
 from infra import catalog
@@ -91,6 +97,24 @@ def connection_name(stack: str, circuit: str) -> str:
 
 def global_reach_name(stack: str, link: str) -> str:
     return azure_name("gr", stack, link)
+
+
+def macsec_identity_name(stack: str) -> str:
+    return azure_name("id-erd", stack)
+
+
+def key_vault_name(stack: str, subscription_id: str) -> str:
+    """Azure name of the site's MACsec Key Vault: 'kv-<8 hex>-<stack>', at most 24 characters.
+
+    Vault names are global across Azure (they are DNS names), so the name carries a hash of the subscription
+    and the stack; a deleted vault's name stays taken until its soft-delete retention ends."""
+    digest = hashlib.sha256(f"{subscription_id}/{stack}".encode()).hexdigest()[:8]
+    return f"kv-{digest}-{stack}"[:24].rstrip("-")
+
+
+def macsec_secret_name(stack: str, port: str, which: str) -> str:
+    """Key Vault secret name of a port's CAK or CKN ('cak' / 'ckn'): letters, digits and '-'."""
+    return f"{port_name(stack, port)}-{which}"
 
 
 def sku_name(tier: str, family: str) -> str:
@@ -155,6 +179,24 @@ def deferred_resources(name: str, spec: InterconnectSpec, stack: str, view: Carr
 
 
 @dataclass(frozen=True)
+class _MacSecKeys:
+    """What one port's links need for MACsec: cipher, SCI state, the secret URIs, and the identity reading them."""
+
+    cipher: str
+    sci_state: str
+    cak_uri: pulumi.Output[str]
+    ckn_uri: pulumi.Output[str]
+    identity: network.ManagedServiceIdentityArgs
+    secrets: list[pulumi.Resource]
+
+    def link_config(self) -> network.ExpressRouteLinkMacSecConfigArgs:
+        return network.ExpressRouteLinkMacSecConfigArgs(
+            cipher=self.cipher, sci_state=self.sci_state,
+            cak_secret_identifier=self.cak_uri, ckn_secret_identifier=self.ckn_uri,
+        )
+
+
+@dataclass(frozen=True)
 class PrivateInterconnectArgs:
     spec: InterconnectSpec
     site: SiteContext
@@ -190,14 +232,18 @@ class PrivateInterconnect(pulumi.ComponentResource):
                 "ports": {k: args.carrier.ports.get(k, PENDING) for k in spec.ports},
             },
             "deferred": list(self.deferred),
+            # Who answers for each authorization and until when (checked by infra.invariants.operations).
+            "authorizations": self._authorization_records(),
         }, opts)
         self._rg = site.network_resource_group
         self._tags = site.tags_for("interconnect")
 
         self.bandwidth_gbps = {k: spec.bandwidth_gbps_of(k) for k in spec.circuits}
         self.peering_locations = {k: spec.peering_location_of(k) for k in spec.circuits}
-        ports = self._ports()
+        macsec = self._macsec_keys()
+        ports = self._ports(macsec)
         circuits = self._circuits(ports)
+        self._authorizations(circuits)
         peerings = self._peerings(circuits)
         self._gateway()
         self._connections(peerings)
@@ -216,6 +262,9 @@ class PrivateInterconnect(pulumi.ComponentResource):
             "gateway_subnet_id": self.gateway_subnet.id,
             "connection_ids": self.connection_ids,
             "global_reach_ids": self.global_reach_ids,
+            "authorization_ids": self.authorization_ids,
+            "authorization_keys": self.authorization_keys,
+            "macsec_key_vault_id": self.macsec_key_vault_id,
         })
 
     # -------------------------------------------------------------------- options and locks
@@ -251,10 +300,11 @@ class PrivateInterconnect(pulumi.ComponentResource):
 
     # -------------------------------------------------------------------- ports
 
-    def _ports(self) -> dict[str, network.ExpressRoutePort]:
+    def _ports(self, macsec: Mapping[str, _MacSecKeys]) -> dict[str, network.ExpressRoutePort]:
         """ExpressRoute Direct port pairs. Their links stay administratively disabled until the
         cross-connects are in (the port is `provisioned`): enabling a link with no fibre behind it
-        only raises alarms (articles/expressroute/expressroute-howto-erdirect.md)."""
+        only raises alarms (articles/expressroute/expressroute-howto-erdirect.md). A port with MACsec gets
+        the same CAK, CKN and cipher on both links and the identity that reads them (_macsec_keys)."""
         spec, site, carrier = self._args.spec, self._args.site, self._args.carrier
         self.port_ids: dict[str, pulumi.Output[str]] = {}
         self.port_link_admin_states: dict[str, pulumi.Output[list[str]]] = {}
@@ -262,6 +312,8 @@ class PrivateInterconnect(pulumi.ComponentResource):
         ports: dict[str, network.ExpressRoutePort] = {}
         for key, port in spec.ports.items():
             admin = "Enabled" if carrier.port_ready(key) else "Disabled"
+            keys = macsec.get(key)
+            link_macsec = keys.link_config() if keys is not None else None
             ports[key] = network.ExpressRoutePort(
                 f"{self._name}-port-{key}",
                 express_route_port_name=port_name(site.stack, key),
@@ -271,16 +323,97 @@ class PrivateInterconnect(pulumi.ComponentResource):
                 bandwidth_in_gbps=port.bandwidth_gbps,
                 encapsulation=port.encapsulation,
                 billing_type=port.billing_type,
-                links=[network.ExpressRouteLinkArgs(name=link, admin_state=admin) for link in DIRECT_PORT_LINKS],
+                links=[network.ExpressRouteLinkArgs(name=link, admin_state=admin, mac_sec_config=link_macsec)
+                       for link in DIRECT_PORT_LINKS],
+                identity=keys.identity if keys is not None else None,
                 tags=self._tags,
                 # Deleting a port drops the cross-connects and every circuit on it.
-                opts=self._opts(protect=True),
+                opts=self._opts(protect=True, depends_on=keys.secrets if keys is not None else None),
             )
             self.port_ids[key] = ports[key].id
             self.port_link_admin_states[key] = ports[key].links.apply(
                 lambda links: [str(link.admin_state) for link in links or []])
             self._lock(f"port/{key}", ports[key], "ExpressRoute Direct port")
         return ports
+
+    # -------------------------------------------------------------------- MACsec keys
+
+    def _macsec_keys(self) -> dict[str, _MacSecKeys]:
+        """For the ports with MACsec: a user-assigned identity, a Key Vault that lets it read secrets, and the
+        CAK and CKN of each port stored there from secret config (catalog.MACSEC_KEY_VAULT).
+
+        The vault uses an access policy granting the identity `get` on secrets, as Azure's MACsec guide does;
+        soft delete and purge protection are on (a lost CAK takes the ports down); the firewall denies by
+        default but lets trusted Azure services through, which ExpressRoute is, and the secrets are written
+        through ARM (the control plane), which the firewall does not filter."""
+        spec, site = self._args.spec, self._args.site
+        self.macsec_key_vault_id: pulumi.Output[str] | None = None
+        wanted = {k: p.macsec for k, p in spec.ports.items() if p.macsec is not None}
+        if not wanted:
+            return {}
+        client = authorization.get_client_config_output()
+        identity = managedidentity.UserAssignedIdentity(
+            f"{self._name}-macsec-identity",
+            resource_name_=macsec_identity_name(site.stack),
+            resource_group_name=self._rg,
+            location=site.region,
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        rules = catalog.MACSEC_KEY_VAULT.value
+        vault_name = client.subscription_id.apply(lambda sub: key_vault_name(site.stack, sub))
+        vault = keyvault.Vault(
+            f"{self._name}-macsec-vault",
+            vault_name=vault_name,
+            resource_group_name=self._rg,
+            location=site.region,
+            properties=keyvault.VaultPropertiesArgs(
+                tenant_id=client.tenant_id,
+                sku=keyvault.SkuArgs(family="A", name="standard"),
+                enable_rbac_authorization=False,
+                access_policies=[keyvault.AccessPolicyEntryArgs(
+                    tenant_id=client.tenant_id,
+                    object_id=identity.principal_id,
+                    permissions=keyvault.PermissionsArgs(secrets=list(rules["secret_permissions"])),
+                )],
+                enable_soft_delete=rules["soft_delete"],
+                soft_delete_retention_in_days=catalog.KEY_VAULT_SOFT_DELETE_DAYS.value[1],
+                enable_purge_protection=True,
+                public_network_access=rules["public_network_access"],
+                network_acls=keyvault.NetworkRuleSetArgs(bypass=rules["trusted_service_bypass"], default_action="Deny"),
+            ),
+            tags=self._tags,
+            opts=self._opts(),
+        )
+        self.macsec_key_vault_id = vault.id
+        out: dict[str, _MacSecKeys] = {}
+        for key, mac in wanted.items():
+            stored = {}
+            for which, secret_key in (("cak", mac.cak_secret), ("ckn", mac.ckn_secret)):
+                stored[which] = keyvault.Secret(
+                    f"{self._name}-macsec-{which}-{key}",
+                    secret_name=macsec_secret_name(site.stack, key, which),
+                    vault_name=vault.name,
+                    resource_group_name=self._rg,
+                    properties=keyvault.SecretPropertiesArgs(
+                        value=_secret(self._args, secret_key, f"MACsec {which.upper()} of port {key}"),
+                        content_type=f"MACsec {which.upper()} (hex) of ExpressRoute Direct port "
+                                     f"{port_name(site.stack, key)}",
+                    ),
+                    tags=self._tags,
+                    opts=self._opts(depends_on=[vault]),
+                )
+            out[key] = _MacSecKeys(
+                cipher=mac.cipher, sci_state=mac.sci_state,
+                # The versioned URI: a new key is a new version, applied to the links by the next `pulumi up`.
+                # The URI itself is no secret (the value behind it is), so it stays readable in the port.
+                cak_uri=pulumi.Output.unsecret(stored["cak"].properties.secret_uri_with_version),
+                ckn_uri=pulumi.Output.unsecret(stored["ckn"].properties.secret_uri_with_version),
+                identity=network.ManagedServiceIdentityArgs(type="UserAssigned",
+                                                            user_assigned_identities=[identity.id]),
+                secrets=[stored["cak"], stored["ckn"], vault],
+            )
+        return out
 
     # -------------------------------------------------------------------- circuits and peerings
 
@@ -364,6 +497,42 @@ class PrivateInterconnect(pulumi.ComponentResource):
             )
             self.peering_ids[key] = peerings[key].id
         return peerings
+
+    # -------------------------------------------------------------------- authorizations
+
+    def _authorization_records(self) -> dict[str, dict[str, Any]]:
+        """'<circuit Azure name>/<authorization>' -> who answers for it and until when, for the checks."""
+        spec, stack = self._args.spec, self._args.site.stack
+        out: dict[str, dict[str, Any]] = {}
+        for key, c in spec.circuits.items():
+            for name, a in c.authorizations.items():
+                out[f"{circuit_name(stack, key)}/{name}"] = {
+                    "circuit": key, "owner": a.owner, "subscriptionId": str(a.subscription_id),
+                    "expiresOn": a.expires_on.isoformat() if a.expires_on else None,
+                    "rotateBy": a.rotate_by.isoformat() if a.rotate_by else None,
+                }
+        return out
+
+    def _authorizations(self, circuits: dict[str, network.ExpressRouteCircuit]) -> None:
+        """The authorizations this stack issues on its circuits for other subscriptions. Azure generates each
+        key; the keys leave the stack only as a secret output (authorization_keys)."""
+        spec, site = self._args.spec, self._args.site
+        self.authorization_ids: dict[str, dict[str, pulumi.Output[str]]] = {}
+        self.authorization_keys: dict[str, dict[str, pulumi.Output[str]]] = {}
+        for key, c in spec.circuits.items():
+            if key not in circuits:
+                continue  # linked: its owner issues authorizations (the spec refuses them here)
+            for name in c.authorizations:
+                made = network.ExpressRouteCircuitAuthorization(
+                    f"{self._name}-authorization-{key}-{name}",
+                    circuit_name=circuit_name(site.stack, key),
+                    authorization_name=name,
+                    name=name,
+                    resource_group_name=self._rg,
+                    opts=self._opts(depends_on=[circuits[key]]),
+                )
+                self.authorization_ids.setdefault(key, {})[name] = made.id
+                self.authorization_keys.setdefault(key, {})[name] = pulumi.Output.secret(made.authorization_key)
 
     # -------------------------------------------------------------------- gateway
 

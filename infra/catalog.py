@@ -402,6 +402,214 @@ EXPRESSROUTE_PORTS_FEATURE = SubscriptionFeature(
 
 
 # --------------------------------------------------------------------------------------------
+# Day two: monitoring, MACsec, circuit authorizations, scale-set stability (infra/observability,
+# components/observability.py, infra/invariants/operations.py)
+# --------------------------------------------------------------------------------------------
+
+SUPPORTED_METRICS_DOC = "articles/azure-monitor/reference/supported-metrics/"
+SUPPORTED_LOGS_DOC = "articles/azure-monitor/reference/supported-logs/"
+ER_MONITOR_DOC = "articles/expressroute/monitor-expressroute-reference.md"
+
+
+@dataclass(frozen=True)
+class MetricFact:
+    """A platform metric Azure Monitor publishes for a resource type, under its REST API name."""
+
+    name: str
+    """The metric's name in the REST API (what a metric alert names), e.g. 'BgpAvailability'."""
+    unit: str
+    aggregation: str
+    """The aggregation the alert evaluates (one Azure lists for the metric)."""
+    dimensions: tuple[str, ...]
+    source: str
+    status: Status = Status.VERIFIED
+    note: str = ""
+
+
+_CIRCUIT_METRICS_SOURCE = (
+    SUPPORTED_METRICS_DOC + "microsoft-network-expressroutecircuits-metrics.md (generated from Azure's API, "
+    "ms.date 2024-07-30 and 2025-04-16); " + ER_MONITOR_DOC
+)
+_GATEWAY_METRICS_SOURCE = (
+    SUPPORTED_METRICS_DOC + "microsoft-network-virtualnetworkgateways-metrics.md (generated from Azure's API, "
+    "ms.date 2024-03-26 and 2025-04-16); " + ER_MONITOR_DOC + " (virtual network gateway metrics)"
+)
+_PORT_METRICS_SOURCE = (
+    SUPPORTED_METRICS_DOC + "microsoft-network-expressrouteports-metrics.md (ms.date 2024-07-30); " + ER_MONITOR_DOC
+)
+
+METRICS: Mapping[str, MetricFact] = {
+    m.name: m
+    for m in (
+        MetricFact("BgpAvailability", "Percent", "Average", ("PeeringType", "Peer"), _CIRCUIT_METRICS_SOURCE,
+                   note="BGP (layer 3) availability from the Microsoft edge towards each peer (primary, secondary) "
+                   "of each peering; per-minute grain (PT1M)"),
+        MetricFact("ArpAvailability", "Percent", "Average", ("PeeringType", "Peer"), _CIRCUIT_METRICS_SOURCE,
+                   note="ARP (layer 2) availability per peering and peer; PT1M"),
+        MetricFact("BitsInPerSecond", "BitsPerSecond", "Average", ("PeeringType", "DeviceRole"), _CIRCUIT_METRICS_SOURCE,
+                   note="bits ingressing Azure per second on the circuit"),
+        MetricFact("BitsOutPerSecond", "BitsPerSecond", "Average", ("PeeringType", "DeviceRole"),
+                   _CIRCUIT_METRICS_SOURCE, note="bits egressing Azure per second on the circuit"),
+        MetricFact("ExpressRouteGatewayCpuUtilization", "Percent", "Average", ("roleInstance",),
+                   _GATEWAY_METRICS_SOURCE, note="CPU of each gateway instance"),
+        MetricFact("ExpressRouteGatewayBitsPerSecond", "BitsPerSecond", "Average", ("roleInstance",),
+                   _GATEWAY_METRICS_SOURCE, status=Status.UNVERIFIED,
+                   note="'Total bits received on ExpressRoute gateway per second', split by instance. How Azure "
+                   "aggregates the instances when the alert does not split them is not documented; the alert "
+                   "assumes the unsplit value is the gateway's total"),
+        MetricFact("ScalableExpressRouteGatewayCpuUtilization", "Percent", "Average", (), _GATEWAY_METRICS_SOURCE,
+                   status=Status.UNVERIFIED,
+                   note="listed without dimensions beside the ExpressRouteGateway* metrics; that it is what an "
+                   "ErGwScale gateway emits is inferred from its name"),
+        MetricFact("ScalableExpressRouteGatewayBitsPerSecond", "BitsPerSecond", "Average", (),
+                   _GATEWAY_METRICS_SOURCE, status=Status.UNVERIFIED,
+                   note="as ScalableExpressRouteGatewayCpuUtilization: ErGwScale by its name, the gateway's total"),
+        MetricFact("LineProtocol", "Count", "Average", ("Link",), _PORT_METRICS_SOURCE,
+                   note="line protocol of each physical link of a Direct port pair: 1 up, 0 down"),
+    )
+}
+"""Metric name -> what Azure publishes for it. Circuit metrics are on Microsoft.Network/expressRouteCircuits,
+gateway metrics on Microsoft.Network/virtualNetworkGateways, LineProtocol on Microsoft.Network/expressRoutePorts."""
+
+METRIC_NAMESPACES: Mapping[str, str] = {
+    "circuit": "Microsoft.Network/expressRouteCircuits",
+    "gateway": "Microsoft.Network/virtualNetworkGateways",
+    "port": "Microsoft.Network/expressRoutePorts",
+    "connection": "Microsoft.Network/connections",
+}
+
+DIAGNOSTIC_LOG_CATEGORIES = Fact(
+    {
+        "circuit": ("PeeringRouteLog",),
+        "gateway": ("GatewayDiagnosticLog", "IKEDiagnosticLog", "P2SDiagnosticLog", "RouteDiagnosticLog",
+                    "TunnelDiagnosticLog"),
+        "port": (),
+        "connection": (),
+    },
+    SUPPORTED_LOGS_DOC + "microsoft-network-expressroutecircuits-logs.md (PeeringRouteLog); "
+    + SUPPORTED_LOGS_DOC + "microsoft-network-virtualnetworkgateways-logs.md (ms.date 2025-04-16: the five "
+    "categories, none billed for export); no supported-logs page exists for expressRoutePorts or connections, "
+    "which publish metrics only (" + ER_MONITOR_DOC + ")",
+    note="every resource type also sends its platform metrics through the 'AllMetrics' category",
+)
+ALL_METRICS_CATEGORY = "AllMetrics"
+
+METRIC_ALERT_DOC = "articles/azure-monitor/alerts/alerts-metric-overview.md; REST spec metricAlert_API.json 2018-03-01"
+METRIC_ALERT_RULES = Fact(
+    {"location": "global", "criteria": "Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria",
+     "evaluation_frequency": "PT1M", "window_size": "PT5M", "severities": (0, 1, 2, 3, 4)},
+    METRIC_ALERT_DOC,
+    note="a rule on one resource uses single-resource criteria (AND of its conditions: one condition per rule "
+    "here, so each alert means one thing); severity 0 (critical) to 4 (verbose); a dimension value '*' splits "
+    "the rule so that each time series (peering, peer, link) is judged on its own",
+)
+ACTION_GROUP_SHORT_NAME_MAX = Fact(12, "REST spec actionGroups_API.json 2024-10-01-preview (groupShortName maxLength 12)")
+ACTION_GROUP_LOCATION = Fact("Global", "articles/azure-monitor/alerts/action-groups.md (action groups are global)")
+
+LOG_ANALYTICS_DOC = "articles/azure-monitor/logs/data-retention-configure.md"
+LOG_ANALYTICS_RETENTION_DAYS = Fact(
+    (30, 730), LOG_ANALYTICS_DOC + "; REST spec Workspaces.json 2023-09-01 (retentionInDays)",
+    note="interactive retention of a workspace on the PerGB2018 plan: 30 days to 2 years",
+)
+LOG_ANALYTICS_SKU = Fact("PerGB2018", "articles/azure-monitor/logs/cost-logs.md (pay-as-you-go pricing tier)")
+
+# ExpressRoute Direct and MACsec -------------------------------------------------------------------
+
+ER_DIRECT_LOCATIONS = Fact(
+    frozenset({"Amsterdam2", "Chicago", "Dublin", "Frankfurt", "Hong Kong", "Las Vegas", "London2", "New York",
+               "Paris", "San Antonio", "Silicon Valley", "Tokyo", "Toronto", "Washington DC"}),
+    LOCATIONS_DOC + " (ms.date 2026-04-28, commit 00349682: 'ER Direct' column; Washington DC2 is marked "
+    "without ExpressRoute Direct)",
+    note="only the catalog's peering locations are listed; the port sizes in stock at a location are not in the "
+    "docs: check with `az network express-route port location show --location <location>` before ordering",
+)
+ER_DIRECT_NO_DIRECT = Fact(frozenset({"Washington DC2"}), ER_DIRECT_LOCATIONS.source)
+
+MACSEC_DOC = "articles/expressroute/expressroute-howto-macsec.md"
+MACSEC_CIPHERS = Fact(
+    ("GcmAes128", "GcmAes256", "GcmAesXpn128", "GcmAesXpn256"),
+    MACSEC_DOC + " (ms.date 2022-12-27); REST spec expressRoutePort.json 2024-05-01 (ExpressRouteLinkMacSecCipher)",
+    note="the doc recommends the XPN ciphers 'to avoid intermittent session drops observed with non-xpn ciphers "
+    "on high speed links'",
+)
+MACSEC_KEY_HEX_DIGITS = Fact(
+    {"ckn_max": 64, "cak": {"GcmAes128": 32, "GcmAesXpn128": 32, "GcmAes256": 64, "GcmAesXpn256": 64}},
+    MACSEC_DOC + " ('CKN must be an even-length string up to 64 hexadecimal digits'; the CAK has 32 hex digits for "
+    "the 128-bit ciphers and 64 for the 256-bit ones)",
+)
+MACSEC_KEY_VAULT = Fact(
+    {"secret_permissions": ("get",), "soft_delete": True, "public_network_access": "Enabled",
+     "trusted_service_bypass": "AzureServices"},
+    MACSEC_DOC + ": the CAK and CKN are Key Vault secrets; a user-assigned identity on the port gets the GET "
+    "permission on secrets through a Key Vault access policy (Set-AzKeyVaultAccessPolicy -PermissionsToSecrets "
+    "get); soft delete must be on; 'The Key Vault shouldn't be behind a private endpoint'; 'ExpressRoute is a "
+    "Trusted Service ... that supports Network Security policies within the Azure Key Vault'",
+    note="the doc grants access with an access policy, so the vault uses access policies (not Azure RBAC); the "
+    "secret identifiers are the secrets' versioned URIs, so a new key version is applied by a port update. Not "
+    "verified here: that the vault firewall (default Deny, trusted services allowed) leaves the program's secret "
+    "writes alone because they go through ARM, the control plane (articles/key-vault/general/network-security.md "
+    "is the place to check); if a deployment is refused, set the vault's default action to Allow",
+)
+KEY_VAULT_RECOVERY_DOC = "articles/key-vault/general/key-vault-recovery.md; articles/key-vault/general/soft-delete-overview.md"
+KEY_VAULT_SOFT_DELETE_DAYS = Fact(
+    (7, 90), KEY_VAULT_RECOVERY_DOC,
+    note="set at creation only; the vault's name stays taken until the retention period ends",
+)
+
+# Sharing circuits ---------------------------------------------------------------------------------
+
+ER_AUTHORIZATION_DOC = "articles/expressroute/expressroute-howto-linkvnet-portal-resource-manager.md"
+CIRCUIT_AUTHORIZATIONS = Fact(
+    {"connections_per_authorization": 1},
+    ER_AUTHORIZATION_DOC + " ('An authorization is valid for only one connection'; 'Circuit users can redeem "
+    "authorizations (one authorization per virtual network)'; 'Revoking an authorization results in all link "
+    "connections being deleted from the subscription whose access was revoked')",
+    note="each redeemed authorization is one VNet link of the circuit, within VNET_LINKS_PER_CIRCUIT_STANDARD",
+)
+
+# GPU scale sets on day two ---------------------------------------------------------------------------
+
+NOT_FOUND_DOC = "articles/azure-resource-manager/troubleshooting/error-not-found.md"
+NOT_FOUND_CODES = Fact(
+    ("ResourceNotFound", "ResourceGroupNotFound"), NOT_FOUND_DOC,
+    note="what ARM answers for a resource (or its resource group) that does not exist; any other failure of the "
+    "live read (SubscriptionNotFound, AuthorizationFailed, a timeout) stops the program instead of guessing a VM "
+    "count",
+)
+STALE_CAPACITY_SOURCE = (
+    "Azure/vm-scale-sets#70 (a re-apply resets a scale set's capacity); kubernetes-sigs/cloud-provider-azure#630 "
+    "('set vmss.Sku can cause capacity change': an update that carries a cached sku reverts the live count); "
+    "hashicorp/terraform-provider-azurerm#1341 (ignore_changes on capacity)"
+)
+SCALE_IN_POLICY_DOC = "articles/virtual-machine-scale-sets/virtual-machine-scale-sets-scale-in-policy.md"
+GPU_SCALE_IN_RULE = Fact(
+    "NewestVM", SCALE_IN_POLICY_DOC,
+    note="when a scale set does scale in, the newest VMs go first: replacements not yet in a training job, "
+    "rather than the lowest-numbered nodes Default balancing would pick",
+)
+AUTOMATIC_REPAIRS_DOC = "articles/virtual-machine-scale-sets/virtual-machine-scale-sets-automatic-instance-repairs.md"
+AUTOMATIC_REPAIRS = Fact(
+    {"enabled": False},
+    AUTOMATIC_REPAIRS_DOC + " (ms.date 2026-05-19): needs an Application Health extension or load-balancer probe "
+    "endpoint; the default action Replace deletes the VM and creates a new one (no local disk, new private IP); "
+    "repairs run in batches of up to 5% of the scale set; protected instances are never repaired",
+    note="left off: the fabric ships no health endpoint (without one every instance would be 'Unhealthy' and "
+    "replaced), and a replace mid-job costs the job. With it off, nothing in Azure changes a scale set's count "
+    "behind the program's back except operators, whose count the program keeps",
+)
+CAPACITY_RESERVATION_DOC = "articles/virtual-machines/capacity-reservation-overview.md (azure-compute-docs)"
+CAPACITY_RESERVATION_UNSUPPORTED = Fact(
+    {"vm_series": ("ND-series", "NCads H100 v5-series", "Hb-series", "Hc-series"),
+     "constraints": ("proximity placement group", "scale sets with singlePlacementGroup true")},
+    CAPACITY_RESERVATION_DOC + " (ms.date 2026-02-17, 'Limitations and restrictions': 'Support for other VM "
+    "series isn't currently available: ... ND-series'; unsupported deployment constraints: 'Proximity placement "
+    "group', 'Virtual Machine Scale Sets with single placement group set to true')",
+    note="every GPU cluster here is ND-series in a proximity placement group with single-placement-group scale "
+    "sets (one InfiniBand fabric each), so on-demand capacity reservations cannot hold its capacity",
+)
+
+
+# --------------------------------------------------------------------------------------------
 # Entra / Azure RBAC
 # --------------------------------------------------------------------------------------------
 
@@ -481,6 +689,7 @@ _PUBLIC_IP = "azure-native:network:PublicIPAddress"
 _SCALE_SET = "azure-native:compute:VirtualMachineScaleSet"
 _ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 _PIM_ELIGIBILITY = "azure-native:authorization:PimRoleEligibilitySchedule"
+_KEY_VAULT = "azure-native:keyvault:Vault"
 
 FIXED_PROPERTIES: tuple[FixedProperty, ...] = (
     FixedProperty(
@@ -638,6 +847,18 @@ FIXED_PROPERTIES: tuple[FixedProperty, ...] = (
             note="PIM eligibility is requested per scope, principal and role; a different one is a new request",
         )
         for path, what in (("scope", "scope"), ("principalId", "principal"), ("roleDefinitionId", "role"))
+    ),
+    # Key Vault of the MACsec keys: purge protection is one-way and the soft-delete retention is fixed.
+    FixedProperty(
+        _KEY_VAULT, "properties.enablePurgeProtection", InPlace.REPLACE,
+        KEY_VAULT_RECOVERY_DOC + " ('When purge protection is enabled, it cannot be disabled or overridden by anyone "
+        "including Microsoft')", "purge protection", When.TRANSITION, frozenset({(True, False), (True, None)}),
+        note="Azure refuses the change; the vault would have to be deleted, and its name stays taken until the "
+        "soft-delete retention ends",
+    ),
+    FixedProperty(
+        _KEY_VAULT, "properties.softDeleteRetentionInDays", InPlace.REPLACE,
+        KEY_VAULT_RECOVERY_DOC + " (the retention period is set when the vault is created)", "soft-delete retention",
     ),
 )
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import gc
 import hashlib
 import json
@@ -94,8 +95,15 @@ def to_pulumi_config(config: Mapping[str, Any], defaults: Mapping[str, Any] | No
         elif isinstance(value, str):
             values[key] = value
         else:
-            values[key] = json.dumps(value)
+            # YAML reads an unquoted 2027-05-31 as a date; the language host hands the program text.
+            values[key] = json.dumps(value, default=_config_text)
     return values, secret_keys
+
+
+def _config_text(value: Any) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"config value of type {type(value).__name__} cannot be handed to the program")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -177,6 +185,17 @@ class FabricMocks(pulumi_mocks.Mocks):
             state["ipAddress"] = f"20.{digest[0]}.{digest[1]}.{digest[2] or 1}"
         elif token == "azure-native:authorization:RoleDefinition":
             state["roleName"] = inputs.get("roleName", azure_name)
+        elif token == "azure-native:keyvault:Secret":
+            # Azure returns the secret's URIs; the version is new for every value (here: fixed per secret).
+            uri = f"https://{inputs.get('vaultName')}.vault.azure.net/secrets/{azure_name}"
+            props = inputs.get("properties")
+            if rpc.is_rpc_secret(props):  # the value makes the whole input secret on the wire
+                props = props.get("value")
+            props = props if isinstance(props, Mapping) else {}
+            state["properties"] = {**props, "secretUri": uri,
+                                   "secretUriWithVersion": f"{uri}/{uuid.UUID(stable_uuid(rid)).hex}"}
+        elif token == "azure-native:network:ExpressRouteCircuitAuthorization":
+            state["authorizationKey"] = stable_uuid("authorization-key", rid)
         return rid, state
 
     @staticmethod
@@ -423,9 +442,7 @@ def config_from_spec(spec: FabricSpec, secret_keys: Iterable[str] | None = None)
     config: dict[str, Any] = {"azure-native:location": spec.site.region}
     for key, field_name in CONFIG_KEYS.items():
         config[f"{PROJECT}:{key}"] = data[field_name]
-    keys = set(secret_keys or ())
-    for c in spec.interconnect.circuits.values():
-        keys.update(k for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k)
+    keys = set(secret_keys or ()) | set(spec.secret_keys())
     for key in keys:
         config[f"{PROJECT}:{key}"] = {"secure": "v1:offline"}
     return config

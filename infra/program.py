@@ -13,7 +13,9 @@ from components.context import SiteContext, baseline_tags
 from components.entra_access import EntraAccess, EntraAccessArgs
 from components.gpu_cluster import GpuCluster, GpuClusterArgs
 from components.interconnect import CarrierView, PrivateInterconnect, PrivateInterconnectArgs, circuit_name, port_name
+from components.observability import SiteObservability, SiteObservabilityArgs
 from infra import capacity, peers
+from infra.observability import alert_plan
 from infra.spec import CONFIG_KEYS, PROJECT, FabricSpec, ProviderCircuit, from_config
 from infra.stackfile import SpecError, issues_from_validation
 
@@ -77,10 +79,8 @@ def build_site(spec: FabricSpec) -> tuple[SiteContext, resources.ResourceGroup]:
 
 
 def _secrets(spec: FabricSpec) -> dict[str, pulumi.Output[str]]:
-    keys = set()
-    for c in spec.interconnect.circuits.values():
-        keys.update(k for k in (c.private_peering.bgp_key_secret, c.authorization_key_secret) if k)
-    return {k: secret(k) for k in sorted(keys)}
+    """Every secret config value the spec names (BGP and authorization keys, MACsec CAK/CKN, webhook URLs)."""
+    return {k: secret(k) for k in sorted(spec.secret_keys())}
 
 
 def carrier_view(spec: FabricSpec) -> CarrierView:
@@ -155,15 +155,18 @@ def deploy(spec: FabricSpec) -> None:
         name: GpuCluster(
             name,
             GpuClusterArgs(spec=c, site=site, resource_group_name=cluster_rgs[name].name, sku=cat.gpu_skus[c.sku],
-                           admin_ssh_public_key=c.admin_ssh_public_key),
+                           admin_ssh_public_key=c.admin_ssh_public_key,
+                           # Read each scale set's count from Azure: a re-apply keeps what operators set.
+                           live_capacity_resource_group=f"{spec.resource_group}-{name}"),
         )
         for name, c in spec.clusters.items()
     }
     carrier = carrier_view(spec)
+    secrets = _secrets(spec)
     interconnect = PrivateInterconnect(
         "interconnect",
         PrivateInterconnectArgs(
-            spec=spec.interconnect, site=site, catalog=cat, secrets=_secrets(spec),
+            spec=spec.interconnect, site=site, catalog=cat, secrets=secrets,
             peer_peering_ids=_peer_peering_ids(spec, carrier),
             catalog_overrides=spec.catalog_overrides.model_dump(mode="json", exclude_none=True),
             carrier=carrier,
@@ -190,6 +193,7 @@ def deploy(spec: FabricSpec) -> None:
     # The stack's own figures; what needs the other sites too (demands, failures across the fabric)
     # is in `fabric plan`, which sees every stack.
     cap, _ = capacity.stack_capacity(spec)
+    observability = observe(spec, site, interconnect, carrier, cap, secrets)
     pulumi.export("stack", spec.stack)
     pulumi.export("region", spec.site.region)
     pulumi.export("capacity", cap.to_json())
@@ -208,6 +212,13 @@ def deploy(spec: FabricSpec) -> None:
     pulumi.export("carrier_handoff", carrier_handoff(spec, carrier))
     pulumi.export("port_handoff", port_handoff(spec, carrier))
     pulumi.export("gateway_id", interconnect.gateway_id)
+    # Authorization keys let another subscription connect to a circuit: secret, as a whole.
+    pulumi.export("circuit_authorization_keys", pulumi.Output.secret(interconnect.authorization_keys))
+    pulumi.export("circuit_authorizations", circuit_authorizations(spec))
+    pulumi.export("observability", {
+        "workspace_id": observability.workspace_id, "action_group_id": observability.action_group_id,
+        "alerts": sorted(observability.alert_ids),
+    })
     pulumi.export("clusters", {n: {"gpus": c.gpus, "vms": c.vms, "subnet_id": c.subnet.id} for n, c in clusters.items()})
 
 
@@ -250,6 +261,35 @@ def port_handoff(spec: FabricSpec, carrier: CarrierView) -> dict[str, dict[str, 
                             f"--resource-group {rg} --customer-name <your company> --file loa-{key}.pdf"),
         }
         for key, p in spec.interconnect.ports.items()
+    }
+
+
+def observe(spec: FabricSpec, site: SiteContext, interconnect: PrivateInterconnect, carrier: CarrierView,
+            cap: capacity.StackCapacity, secrets: dict[str, pulumi.Output[str]]) -> SiteObservability:
+    """The site's diagnostic settings and alerts, their thresholds from the stack's capacity figures."""
+    ic = spec.interconnect
+    plan = alert_plan(spec, cap.interconnect, ready_circuits={k for k in ic.circuits if carrier.circuit_ready(k)},
+                      ready_ports={k for k in ic.ports if carrier.port_ready(k)})
+    targets: dict[tuple[str, str], pulumi.Input[str]] = {("gateway", "gateway"): interconnect.gateway_id}
+    targets.update({("circuit", k): v for k, v in interconnect.circuit_ids.items()})
+    targets.update({("port", k): v for k, v in interconnect.port_ids.items()})
+    targets.update({("connection", k): v for k, v in interconnect.connection_ids.items()})
+    return SiteObservability("observability", SiteObservabilityArgs(
+        spec=spec.observability, site=site, plan=plan, targets=targets,
+        secrets={k: v for k, v in secrets.items() if k in spec.observability.webhook_secrets},
+    ))
+
+
+def circuit_authorizations(spec: FabricSpec) -> dict[str, dict[str, dict[str, str | None]]]:
+    """Who may connect to which circuit, until when (the keys themselves are in circuit_authorization_keys)."""
+    return {
+        key: {
+            name: {"subscription_id": str(a.subscription_id), "owner": a.owner,
+                   "expires_on": a.expires_on.isoformat() if a.expires_on else None,
+                   "rotate_by": a.rotate_by.isoformat() if a.rotate_by else None}
+            for name, a in c.authorizations.items()
+        }
+        for key, c in spec.interconnect.circuits.items() if c.authorizations
     }
 
 

@@ -31,7 +31,9 @@ import types
 from typing import Any
 
 SDK = "pulumi_azure_native"
-PROGRAM_PACKAGES = ("network", "compute", "authorization", "managedidentity", "resources")
+PROGRAM_PACKAGES = (
+    "network", "compute", "authorization", "managedidentity", "resources", "monitor", "operationalinsights", "keyvault",
+)
 """The provider packages the program uses: loaded lazily offline, their shared modules warmed at install."""
 BYTECODE_TAG = "aifabric"
 """`importlib.util.cache_from_source(..., optimization=BYTECODE_TAG)`: our bytecode's file name."""

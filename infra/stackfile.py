@@ -309,7 +309,7 @@ def issues_from_validation(exc: ValidationError, data: Mapping[str, Any], file: 
     return issues
 
 
-_SECRET_FIELDS = ("bgp_key_secret", "authorization_key_secret")
+_SECRET_FIELDS = ("bgp_key_secret", "authorization_key_secret", "cak_secret", "ckn_secret", "uri_secret")
 
 
 def _secret_refs(data: Any, path: Path_ = ()) -> Iterable[tuple[Path_, str]]:

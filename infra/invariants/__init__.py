@@ -11,14 +11,14 @@ from collections.abc import Callable
 from infra import catalog
 from infra.capacity.report import Violation
 from infra.inventory import Inventory
-from infra.invariants import access, compute, conformance, network
+from infra.invariants import access, compute, conformance, network, operations
 
 Check = Callable[[Inventory], list[Violation]]
 
 def checks_for(cat: catalog.Catalog = catalog.DEFAULT) -> dict[str, Check]:
     """Every check, for one stack's catalog (its overrides of unverified facts applied)."""
     network_checks = network.CHECKS if cat is catalog.DEFAULT else network.checks(cat)
-    return {**compute.CHECKS, **network_checks, **access.CHECKS, **conformance.CHECKS}
+    return {**compute.CHECKS, **network_checks, **access.CHECKS, **operations.CHECKS, **conformance.CHECKS}
 
 
 CHECKS: dict[str, Check] = checks_for()

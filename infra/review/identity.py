@@ -42,6 +42,10 @@ from infra.tokens import (
 
 RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
 MANAGEMENT_LOCK = "azure-native:authorization:ManagementLockByScope"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+KEY_VAULT = "azure-native:keyvault:Vault"
+KEY_VAULT_SECRET = "azure-native:keyvault:Secret"
+CIRCUIT_AUTHORIZATION = "azure-native:network:ExpressRouteCircuitAuthorization"
 
 NAME_INPUTS: Mapping[str, str] = {
     RESOURCE_GROUP: "resourceGroupName",
@@ -61,6 +65,10 @@ NAME_INPUTS: Mapping[str, str] = {
     ROLE_ASSIGNMENT: "roleAssignmentName",
     ROLE_DEFINITION: "roleDefinitionId",
     MANAGEMENT_LOCK: "lockName",
+    DIAGNOSTIC_SETTING: "name",
+    KEY_VAULT: "vaultName",
+    KEY_VAULT_SECRET: "secretName",
+    CIRCUIT_AUTHORIZATION: "authorizationName",
 }
 """The input that carries each type's Azure name (the last segment of its ARM ID)."""
 
@@ -68,11 +76,15 @@ PARENT_INPUTS: Mapping[str, tuple[tuple[str, str], ...]] = {
     SUBNET: ((VIRTUAL_NETWORK, "virtualNetworkName"),),
     PEERING: ((CIRCUIT, "circuitName"),),
     GLOBAL_REACH: ((CIRCUIT, "circuitName"), (PEERING, "peeringName")),
+    KEY_VAULT_SECRET: ((KEY_VAULT, "vaultName"),),
+    CIRCUIT_AUTHORIZATION: ((CIRCUIT, "circuitName"),),
 }
 """(parent type, input carrying its name) of child resources, outermost first."""
 
-SCOPED_TYPES = frozenset({ROLE_ASSIGNMENT, ROLE_DEFINITION, PIM_ELIGIBILITY, MANAGEMENT_LOCK})
+SCOPED_TYPES = frozenset({ROLE_ASSIGNMENT, ROLE_DEFINITION, PIM_ELIGIBILITY, MANAGEMENT_LOCK, DIAGNOSTIC_SETTING})
 """Types created at a `scope` (any ARM ID) rather than in a resource group."""
+SCOPE_INPUTS: Mapping[str, str] = {DIAGNOSTIC_SETTING: "resourceUri"}
+"""The input carrying the scope of a scoped type, where it is not `scope` (a diagnostic setting's resource)."""
 
 COMPOSITE_NAMES: Mapping[str, tuple[str, ...]] = {
     # Azure keeps one eligibility per scope, principal and role; the request's own name is a GUID
@@ -154,7 +166,7 @@ def identity(r: Resource) -> Identity:
     if r.type == RESOURCE_GROUP:
         scope = ""
     elif r.type in SCOPED_TYPES:
-        scope = _text(r.inputs.get("scope")) or ""
+        scope = _text(r.inputs.get(SCOPE_INPUTS.get(r.type, "scope"))) or ""
     else:
         scope = _text(r.inputs.get("resourceGroupName")) or ""
     parents = tuple((t, _text(r.inputs.get(k)) or "") for t, k in PARENT_INPUTS.get(r.type, ()))

@@ -20,6 +20,7 @@ from infra.spec.fields import AzureRegion, Cidr, Loc, Name, PositiveCount, SpecM
 from infra.spec.network import Demand, DirectCircuit, InterconnectSpec, ProviderCircuit
 from infra.spec.messages import did_you_mean
 from infra.spec.pricing import PricingSpec, pricing_problems
+from infra.spec.observability import ObservabilitySpec
 
 # The stack file's config keys, in the ai-fabric namespace, and the spec field each fills.
 CONFIG_KEYS: dict[str, str] = {
@@ -31,6 +32,7 @@ CONFIG_KEYS: dict[str, str] = {
     "catalog_overrides": "catalog_overrides",
     "pricing": "pricing",
     "carrier_state": "carrier_state",
+    "observability": "observability",
 }
 PROJECT = "ai-fabric"
 
@@ -115,6 +117,28 @@ class FabricSpec(SpecModel):
     """What the carrier has provisioned (see infra/spec/carrier_state.py); written by `fabric rollout`."""
     pricing: PricingSpec = PricingSpec()
     """Discounts, reservations and prices of this stack (see infra/spec/pricing.py). Default: list prices."""
+    observability: ObservabilitySpec = ObservabilitySpec()
+    """Where the site's platform logs and metrics go and who its alerts notify (infra/spec/observability.py)."""
+
+    def secret_keys(self) -> dict[str, str]:
+        """Every secret config key the spec names -> what it holds (BGP keys, authorization keys redeemed,
+        MACsec CAK and CKN, webhook URLs): what the program reads with require_secret."""
+        out: dict[str, str] = {}
+        ic = self.interconnect
+        for name, c in ic.circuits.items():
+            if c.private_peering.bgp_key_secret:
+                out.setdefault(c.private_peering.bgp_key_secret, f"BGP MD5 key of circuit {name}'s private peering")
+            if c.authorization_key_secret:
+                out.setdefault(c.authorization_key_secret,
+                               f"authorization key the owner of {c.owner_circuit_id} issued for circuit {name}")
+        for name, port in ic.ports.items():
+            if port.macsec is not None:
+                out.setdefault(port.macsec.cak_secret, f"MACsec CAK of Direct port {name} ({port.macsec.cipher}), "
+                               "the same key as on your edge routers")
+                out.setdefault(port.macsec.ckn_secret, f"MACsec CKN of Direct port {name}")
+        for key, receiver in self.observability.webhook_secrets.items():
+            out.setdefault(key, f"https URL of webhook receiver {receiver} of the site's action group")
+        return out
 
     @property
     def resource_group(self) -> str:
@@ -178,6 +202,13 @@ class FabricSpec(SpecModel):
                 ))
             if port.peering_location not in cat.peering_locations:
                 out.append(self._unknown_location(loc, port.peering_location, cat))
+            elif port.peering_location in catalog.ER_DIRECT_NO_DIRECT.value:
+                direct = ", ".join(sorted(catalog.ER_DIRECT_LOCATIONS.value))
+                out.append((
+                    (*loc, "peering_location"),
+                    f"{port.peering_location!r} offers no ExpressRoute Direct ports ({catalog.LOCATIONS_DOC}, 'ER "
+                    f"Direct' column); Direct ports are offered at {direct}",
+                ))
         for name, c in ic.circuits.items():
             loc = ("interconnect", "circuits", name)
             if isinstance(c, ProviderCircuit):

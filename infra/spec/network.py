@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Annotated, Literal
 
 from pydantic import Field, StrictBool, model_validator
 
 from infra import catalog
-from infra.spec.fields import Asn, Cidr, Loc, Name, SecretConfigKey, Slash29, Slash30, SpecModel, Vlan, raise_problems
+from infra.spec.fields import (
+    Asn, Cidr, Guid, Loc, Name, SecretConfigKey, Slash29, Slash30, SpecModel, Vlan, raise_problems,
+)
 from infra.spec.messages import did_you_mean
 
 Tier = Literal["Local", "Standard", "Premium"]
@@ -40,6 +43,41 @@ class PrivatePeering(SpecModel):
         return self
 
 
+class CircuitAuthorization(SpecModel):
+    """An authorization this stack issues on one of its circuits, so that a named other subscription (a
+    partner's, another business unit's) can connect its own gateway to the circuit. Azure generates the key;
+    the stack exports it as a secret (output circuit_authorization_keys) for the owner to hand over."""
+
+    subscription_id: Guid
+    """The subscription that redeems the key (its gateway connection names the key)."""
+    owner: str = Field(min_length=1, max_length=200)
+    """Who answers for this access: a person or team, e.g. 'research-bu network team <net@example.com>'."""
+    expires_on: datetime.date | None = None
+    """Last day the access is agreed; after it the authorization is a violation until it is removed."""
+    rotate_by: datetime.date | None = None
+    """Day by which the key must have been rotated (a new authorization issued and redeemed, this one
+    removed); after it the authorization is a violation."""
+
+    @model_validator(mode="after")
+    def _has_an_end(self) -> CircuitAuthorization:
+        if self.expires_on is None and self.rotate_by is None:
+            raise ValueError(
+                "an authorization needs expires_on or rotate_by (or both): a key that is never rotated and never "
+                "expires is a standing access nobody reviews"
+            )
+        if not self.owner.strip():
+            raise ValueError("owner is blank; name the person or team who answers for this access")
+        if self.expires_on is not None and self.rotate_by is not None and self.rotate_by > self.expires_on:
+            raise ValueError(f"rotate_by {self.rotate_by} is after expires_on {self.expires_on}; rotate before the "
+                             "access ends, or drop rotate_by")
+        return self
+
+    @property
+    def due(self) -> datetime.date:
+        """The first date by which something must be done."""
+        return min(d for d in (self.expires_on, self.rotate_by) if d is not None)
+
+
 _CIRCUIT_ID = re.compile(
     r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[-\w._()]+/providers/Microsoft\.Network/expressRouteCircuits/[-\w.]+$"
 )
@@ -59,6 +97,9 @@ class _CircuitBase(SpecModel):
     key. None: the circuit and its peering are created and owned by this stack."""
     authorization_key_secret: SecretConfigKey | None = None
     """Secret config key of the authorization key the owner issued; required with owner_circuit_id."""
+    authorizations: dict[Name, CircuitAuthorization] = {}
+    """Authorizations this stack issues on the circuit for other subscriptions, by name (part of the Azure
+    name). Empty (the default): nobody outside the stack can connect. Only on a circuit the stack owns."""
 
     @model_validator(mode="after")
     def _local_is_unlimited(self):
@@ -69,10 +110,27 @@ class _CircuitBase(SpecModel):
                 "owner_circuit_id and authorization_key_secret go together: a circuit of another subscription "
                 "is linked by its ARM ID and the authorization key its owner issued"
             )
+        if self.owner_circuit_id is not None and self.authorizations:
+            raise ValueError(
+                "authorizations are issued by a circuit's owner; this circuit is linked from another subscription "
+                "(owner_circuit_id): ask its owner, or remove authorizations"
+            )
         if self.owner_circuit_id is not None and not _CIRCUIT_ID.match(self.owner_circuit_id):
             raise ValueError(
                 f"owner_circuit_id {self.owner_circuit_id!r} is not a circuit ARM ID; expected "
                 "'/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.Network/expressRouteCircuits/<name>'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _links_left(self):
+        # Every redeemed authorization is a VNet link of the circuit, and the stack's own gateway is one more.
+        limit = catalog.VNET_LINKS_PER_CIRCUIT_STANDARD.value
+        if self.tier != "Premium" and len(self.authorizations) + 1 > limit:
+            raise ValueError(
+                f"{len(self.authorizations)} authorizations and the stack's own connection need "
+                f"{len(self.authorizations) + 1} VNet links; a {self.tier} circuit has {limit} "
+                f"({catalog.ER_LIMITS_DOC}): issue at most {limit - 1}, or use Premium"
             )
         return self
 
@@ -121,6 +179,33 @@ class ProviderCircuit(_CircuitBase):
         return self.bandwidth_mbps / 1000
 
 
+MacSecCipher = Literal["GcmAes128", "GcmAes256", "GcmAesXpn128", "GcmAesXpn256"]
+
+
+class MacSecSpec(SpecModel):
+    """MACsec on both links of a Direct port: the CAK and CKN come from secret config, are stored as Key Vault
+    secrets, and the port reads them through its user-assigned identity (catalog.MACSEC_KEY_VAULT)."""
+
+    cipher: MacSecCipher = "GcmAesXpn256"
+    """GcmAes128, GcmAes256, GcmAesXpn128 or GcmAesXpn256. GcmAesXpn256 by default: Azure recommends the XPN
+    ciphers on high-speed links, and 256-bit keys."""
+    cak_secret: SecretConfigKey
+    """Secret config key of the connectivity association key: 64 hex digits for a 256-bit cipher, 32 for a
+    128-bit one. Your edge routers use the same CAK."""
+    ckn_secret: SecretConfigKey
+    """Secret config key of the connectivity association key name: an even number of hex digits, up to 64."""
+    sci_state: Literal["Enabled", "Disabled"] = "Disabled"
+    """Secure channel identifier in every frame; Disabled by default (Azure's default), Enabled if your edge
+    routers expect it."""
+
+    @model_validator(mode="after")
+    def _two_keys(self) -> MacSecSpec:
+        if self.cak_secret == self.ckn_secret:
+            raise ValueError(f"cak_secret and ckn_secret both name {self.cak_secret!r}; the CAK and the CKN are two "
+                             "different values, each in its own secret config key")
+        return self
+
+
 class DirectPort(SpecModel):
     """An ExpressRoute Direct port pair at a peering location, owned by this site."""
 
@@ -131,6 +216,9 @@ class DirectPort(SpecModel):
     billing_type: Literal["MeteredData", "UnlimitedData"] = "UnlimitedData"
     """How Azure bills the port's outbound data: UnlimitedData (a flat port fee) or MeteredData (a lower
     port fee plus outbound data per GB). Explicit on the port, since Azure's own default may change."""
+    macsec: MacSecSpec | None = None
+    """MACsec on the port's links. None: the links are not encrypted, which the direct-port-macsec invariant
+    reports; every Direct port should set it."""
 
 
 class DirectCircuit(_CircuitBase):

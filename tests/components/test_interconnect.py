@@ -77,14 +77,27 @@ def test_every_circuit_has_private_peering_and_a_connection_to_the_expressroute_
 
 
 def test_provider_circuits_name_the_provider_location_bandwidth_and_sku(shipped_fabric, plan_shipped):
-    inv = plan_shipped("eastus")
-    wdc = one(inv, CIRCUIT, "interconnect-circuit-wdc")
-    assert wdc.inputs["serviceProviderProperties"] == {
-        "serviceProviderName": "CenturyLink Cloud Connect", "peeringLocation": "Washington DC", "bandwidthInMbps": 10000,
+    inv = plan_shipped("southcentralus")
+    chi = one(inv, CIRCUIT, "interconnect-circuit-chi")
+    assert chi.inputs["serviceProviderProperties"] == {
+        "serviceProviderName": "CenturyLink Cloud Connect", "peeringLocation": "Chicago", "bandwidthInMbps": 10000,
     }
-    assert wdc.inputs["sku"] == {"name": "Premium_UnlimitedData", "tier": "Premium", "family": "UnlimitedData"}
-    assert wdc.inputs["location"] == "eastus"
-    assert "expressRoutePort" not in wdc.inputs and "bandwidthInGbps" not in wdc.inputs
+    assert chi.inputs["sku"] == {"name": "Standard_UnlimitedData", "tier": "Standard", "family": "UnlimitedData"}
+    assert chi.inputs["location"] == "southcentralus"
+    assert "expressRoutePort" not in chi.inputs and "bandwidthInGbps" not in chi.inputs
+
+
+def test_the_reference_site_reaches_the_carrier_over_two_100g_direct_ports_with_macsec(plan_shipped):
+    inv = plan_shipped("eastus")
+    ports = {p.inputs["peeringLocation"]: p for p in inv.of_type(PORT)}
+    assert set(ports) == {"Washington DC", "New York"}
+    for port in ports.values():
+        assert (port.inputs["bandwidthInGbps"], port.inputs["billingType"]) == (100, "UnlimitedData")
+        assert [link["macSecConfig"]["cipher"] for link in port.inputs["links"]] == ["GcmAesXpn256"] * 2
+    for key in ("wdc", "nyc"):
+        circuit = one(inv, CIRCUIT, f"interconnect-circuit-{key}")
+        assert circuit.inputs["bandwidthInGbps"] == 100 and "serviceProviderProperties" not in circuit.inputs
+        assert circuit.get("expressRoutePort.id") == one(inv, PORT, f"interconnect-port-{key}").id
 
 
 def test_circuits_ports_and_peerings_are_protected(plan_shipped, stacks):
@@ -184,6 +197,10 @@ def test_children_are_named_by_role_and_key_under_the_component_with_tags(plan_s
             "southcentralus-chi", "southcentralus-sat", "westus3-svl", "westus3-lv", "westeurope-ams", "westeurope-fra")),
         "interconnect-lock-circuit-wdc", "interconnect-lock-circuit-nyc", "interconnect-lock-gateway",
         "interconnect-lock-connection-wdc", "interconnect-lock-connection-nyc",
+        "interconnect-port-wdc", "interconnect-port-nyc", "interconnect-lock-port-wdc", "interconnect-lock-port-nyc",
+        "interconnect-macsec-identity", "interconnect-macsec-vault", *(f"interconnect-macsec-{k}-{p}"
+                                                                       for k in ("cak", "ckn") for p in ("wdc", "nyc")),
+        "interconnect-authorization-wdc-research-bu",
     }
     for r in inv.of_type(CIRCUIT, GATEWAY, CONNECTION, PUBLIC_IP):
         assert r.inputs["tags"]["component"] == "interconnect" and r.inputs["tags"]["stack"] == "eastus"
@@ -216,7 +233,7 @@ def test_service_keys_are_secret_in_outputs(shipped_fabric, plan_shipped, tmp_pa
                       peer_specs=specs, options=offline.RunOptions(program=program))
     assert inv.exports["service_keys"] == SECRET and inv.exports["service_key_wdc"] == SECRET
     assert inv.exports["circuit_ids"]["wdc"].endswith("/expressRouteCircuits/erc-eastus-wdc")
-    assert inv.exports["bandwidth_gbps"] == {"wdc": 10, "nyc": 10}
+    assert inv.exports["bandwidth_gbps"] == {"wdc": 100, "nyc": 100}
     assert inv.exports["peering_locations"] == {"wdc": "Washington DC", "nyc": "New York"}
 
 
@@ -231,7 +248,7 @@ def test_the_program_exports_service_keys_only_as_secrets(plan_shipped, stacks):
 
 
 def direct_site(shipped_fabric, **port):
-    """eastus with a 10G Direct port in Washington DC carrying a 5 Gbps Standard metered circuit."""
+    """eastus with its Washington DC circuit moved to a 10G Direct port there, as a 5 Gbps metered circuit."""
     from infra.spec import DirectCircuit, DirectPort
 
     spec = spec_of(shipped_fabric, "eastus")
@@ -240,9 +257,11 @@ def direct_site(shipped_fabric, **port):
     circuits = dict(interconnect.circuits)
     circuits["wdc"] = DirectCircuit(kind="direct", port="wdc-port", bandwidth_gbps=5, tier="Premium",
                                     data_plan="MeteredData", private_peering=pp)
-    ports = {"wdc-port": DirectPort(peering_location="Washington DC", bandwidth_gbps=10, **port)}
+    ports = {"wdc-port": DirectPort(peering_location="Washington DC", bandwidth_gbps=10, **port),
+             "nyc": interconnect.ports["nyc"]}
     return spec.model_copy(update={
         "interconnect": interconnect.model_copy(update={"ports": ports, "circuits": circuits, "global_reach": {}}),
+        "carrier_state": spec.carrier_state.model_copy(update={"ports": {"nyc": "provisioned"}}),
     })
 
 
@@ -334,7 +353,8 @@ def test_a_pending_circuit_is_created_but_its_peering_connection_and_global_reac
     assert inv.of_type(PEERING) == [] and inv.of_type(CONNECTION) == [] and inv.of_type(GLOBAL_REACH) == []
     assert one(inv, GATEWAY, "interconnect-gateway")  # the gateway needs no carrier
     (component,) = inv.of_type(COMPONENT)
-    assert component.inputs["carrierState"] == {"circuits": {"wdc": "pending", "nyc": "pending"}, "ports": {}}
+    assert component.inputs["carrierState"] == {"circuits": {"wdc": "pending", "nyc": "pending"},
+                                                "ports": {"wdc": "pending", "nyc": "pending"}}
     assert {"interconnect-peering-wdc", "interconnect-connection-nyc", "interconnect-global-reach-to-westus3-lv"} <= set(
         component.inputs["deferred"])
     # Nothing reads a peer stack's outputs before a link can be made.
@@ -355,8 +375,10 @@ def test_carrier_handoff_says_what_the_carrier_needs_per_circuit(plan_shipped):
     assert handoff["wdc"] == {
         "state": "provisioned", "circuit_name": "erc-eastus-wdc", "resource_group": "rg-ai-fabric-eastus-network",
         "peering_location": "Washington DC", "vlan_id": 110, "peer_asn": 64610, "primary_prefix": "172.16.10.0/30",
-        "secondary_prefix": "172.16.10.4/30", "provider": "CenturyLink Cloud Connect", "bandwidth_mbps": 10000,
+        "secondary_prefix": "172.16.10.4/30", "port": "wdc", "bandwidth_gbps": 100,
     }
+    handoff = plan_shipped("southcentralus").exports["carrier_handoff"]
+    assert (handoff["chi"]["provider"], handoff["chi"]["bandwidth_mbps"]) == ("CenturyLink Cloud Connect", 10000)
 
 
 def test_a_pending_direct_port_is_created_with_its_links_disabled(shipped_fabric, plan_spec):
@@ -381,6 +403,7 @@ def test_circuits_gateway_and_connections_carry_cannotdelete_locks(plan_shipped,
         expected = {f"expressRouteCircuits/{r.inputs['circuitName']}" for r in inv.of_type(CIRCUIT)}
         expected |= {f"virtualNetworkGateways/{ic.gateway_name(stack)}"}
         expected |= {f"connections/{r.inputs['virtualNetworkGatewayConnectionName']}" for r in inv.of_type(CONNECTION)}
+        expected |= {f"expressRoutePorts/{r.inputs['expressRoutePortName']}" for r in inv.of_type(PORT)}
         assert scopes == expected, stack
         assert {lk.inputs["level"] for lk in locks} == {"CanNotDelete"}
 
@@ -391,7 +414,7 @@ def test_an_unlocked_resource_has_no_lock_and_the_component_records_it(shipped_f
     inv = plan_spec(spec.model_copy(update={"interconnect": interconnect}))
     names = {r.name for r in inv.of_type("azure-native:authorization:ManagementLockByScope")}
     assert names == {"interconnect-lock-circuit-nyc", "interconnect-lock-connection-wdc",
-                     "interconnect-lock-connection-nyc"}
+                     "interconnect-lock-connection-nyc", "interconnect-lock-port-wdc", "interconnect-lock-port-nyc"}
     (component,) = inv.of_type(COMPONENT)
     assert component.inputs["unlockedResources"] == ["erc-eastus-wdc", "ergw-eastus"]
 

@@ -67,7 +67,8 @@ def test_reference_site_is_5400_gpus_on_675_vms(shipped_specs):
     assert a100.vcpus == 64_800
     assert (a100.subnet_needed, a100.subnet_usable) == (675 + 5 + 68, 1024)
     ic = cap.interconnect
-    assert (ic.circuits, ic.circuit_gbps, ic.gateway_gbps, ic.fastpath, ic.n_minus_1_gbps) == (2, 20, 10, True, 10)
+    # Two 100 Gb/s circuits on Direct ports at two locations; FastPath keeps the 10 Gb/s gateway off the data path.
+    assert (ic.circuits, ic.circuit_gbps, ic.gateway_gbps, ic.fastpath, ic.n_minus_1_gbps) == (2, 200, 10, True, 100)
     assert ic.peering_locations == ("New York", "Washington DC")
     assert found == []
 
@@ -88,7 +89,7 @@ def test_capacity_json_keeps_figures_as_numbers(shipped_specs):
     cluster = doc["clusters"][0]
     assert (cluster["ib_gbps_per_vm"], cluster["ib_domains"], cluster["ib_domain_vms"]) == (1600, 3, [225, 225, 225])
     ic = doc["interconnect"]
-    for key, value in {"circuits": 2, "circuit_gbps": 20, "gateway_gbps": 10, "n_minus_1_gbps": 10}.items():
+    for key, value in {"circuits": 2, "circuit_gbps": 200, "gateway_gbps": 10, "n_minus_1_gbps": 100}.items():
         assert ic[key] == value and type(ic[key]) is int, key
     assert ic["fastpath"] is True
 

@@ -177,20 +177,21 @@ def test_console_script_validates_the_shipped_stacks(repo_root):
 # ------------------------------------------------------------------------------------------------
 
 
-def _problems(stack_file, validate, old: str, new: str) -> str:
-    f = stack_file("eastus")
+def _problems(stack_file, validate, old: str, new: str, stack: str = "eastus") -> str:
+    f = stack_file(stack)
     f.replace(old, new)
-    code, _, err = validate("--stack", "eastus")
+    code, _, err = validate("--stack", stack)
     assert code == 2
     return err
 
 
 def test_a_bandwidth_with_a_unit_says_the_unit_and_the_number_to_write(stack_file, validate):
-    err = _problems(stack_file, validate, "bandwidth_mbps: 10000\n        tier: Premium\n        private_peering:\n"
-                    "          peer_asn: 64610\n          vlan_id: 110",
-                    "bandwidth_mbps: 10Gbps\n        tier: Premium\n        private_peering:\n"
-                    "          peer_asn: 64610\n          vlan_id: 110")
-    assert "ai-fabric:interconnect.circuits.wdc.bandwidth_mbps: must be a whole number of megabits per second" in err
+    # southcentralus has provider circuits (eastus reaches the carrier over Direct ports).
+    err = _problems(stack_file, validate, "bandwidth_mbps: 10000\n        tier: Standard\n        private_peering:\n"
+                    "          peer_asn: 64620\n          vlan_id: 210",
+                    "bandwidth_mbps: 10Gbps\n        tier: Standard\n        private_peering:\n"
+                    "          peer_asn: 64620\n          vlan_id: 210", stack="southcentralus")
+    assert "ai-fabric:interconnect.circuits.sat.bandwidth_mbps: must be a whole number of megabits per second" in err
     assert "Write 10000 for '10Gbps'." in err and "Input should" not in err
 
 
@@ -201,8 +202,8 @@ def test_a_zone_written_as_a_number_says_to_quote_it(stack_file, validate):
 
 
 def test_a_circuit_without_kind_lists_the_kinds_it_can_be(stack_file, validate):
-    err = _problems(stack_file, validate, "      nyc:\n        kind: provider\n", "      nyc:\n")
-    assert "ai-fabric:interconnect.circuits.nyc: needs `kind`" in err
+    err = _problems(stack_file, validate, "      chi:\n        kind: provider\n", "      chi:\n", stack="southcentralus")
+    assert "ai-fabric:interconnect.circuits.chi: needs `kind`" in err
     assert "'provider' (A circuit bought from a connectivity provider" in err and "'direct'" in err
     assert "discriminator" not in err
 

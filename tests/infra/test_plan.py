@@ -66,7 +66,8 @@ def test_plan_json_follows_the_design_contract(plan_json):
 def test_plan_json_sums_the_fabric_and_has_no_changes_without_an_earlier_plan(plan_json):
     summary = plan_json["summary"]
     assert (summary["stacks"], summary["gpus"], summary["vms"], summary["circuits"]) == (5, 12088, 1547, 12)
-    assert summary["worst_failure"] == {"stack": "eastus", "failure": "PoP WDC", "leaves_gbps": 10,
+    # eastus reaches the carrier at 2 x 100 Gb/s (Direct), so the fabric's worst site is one of 2 x 10 Gb/s.
+    assert summary["worst_failure"] == {"stack": "southcentralus", "failure": "PoP CHI", "leaves_gbps": 10,
                                         "of_gbps": 20}
     assert (summary["violations"], summary["unsafe_changes"]) == (0, 0)
     assert "changes" not in plan_json and "review" not in plan_json
@@ -120,18 +121,18 @@ def test_plan_reports_a_resource_violation_with_its_urn(stacks, capsys):
 def test_plan_table_leads_with_the_summary_then_the_tree_and_capacity(capsys):
     code, out, _ = _run(capsys, "plan", "--stack", "eastus", "--stacks-dir", str(STACKS))
     assert code == 0
-    assert out.startswith("ai-fabric plan: 1 stack: 5,400 GPUs on 675 VMs, 2 circuits (20 Gb/s)\n\nSummary\n")
+    assert out.startswith("ai-fabric plan: 1 stack: 5,400 GPUs on 675 VMs, 2 circuits (200 Gb/s)\n\nSummary\n")
     summary = out[: out.index("Violations")]
-    assert re.search(r"eastus +eastus +5,400 +675 +2 +20 +PoP WDC +10 +0", summary)
-    assert re.search(r"total +5,400 +675 +2 +20 +PoP WDC \(eastus\) +10 of 20 +0", summary)
+    assert re.search(r"eastus +eastus +5,400 +675 +2 +200 +PoP WDC +100 +0", summary)
+    assert re.search(r"total +5,400 +675 +2 +200 +PoP WDC \(eastus\) +100 of 200 +0", summary)
     assert out.index("Summary") < out.index("Violations") < out.index("Detail") < out.index("Stack eastus: ")
     assert "pulumi:pulumi:Stack  ai-fabric-eastus" in out
     assert re.search(r"├─ ai-fabric:compute:GpuCluster  a100", out)
     assert "5,400 GPUs on 675 VMs, 1,350 CPU sockets" in out
-    assert "worst single failure leaves 10 Gbps (PoP WDC)" in out
+    assert "worst single failure leaves 100 Gbps (PoP WDC)" in out
     # Without an earlier plan there is nothing to compare: no changes section, no unsafe count.
     assert "Changes against" not in out
-    assert out.rstrip().endswith("1 stack planned, 43 resources: 0 violations -> exit 0")
+    assert out.rstrip().endswith("1 stack planned, 76 resources: 0 violations -> exit 0")
 
 
 def test_plan_reports_count_violations_as_the_exit_code_does(stacks, capsys):
@@ -149,8 +150,8 @@ def test_plan_markdown_is_a_pull_request_comment(capsys):
     code, out, _ = _run(capsys, "plan", "--all", "--format", "markdown", "--stacks-dir", str(STACKS))
     assert code == 0
     assert out.startswith("## ai-fabric plan\n\n✅ **0 violations**: 5 stacks: 12,088 GPUs on 1,547 VMs")
-    assert "| eastus | eastus | 5,400 | 675 | 2 | 20 | PoP WDC | 10 | 0 | 0 |" in out
-    assert "| **total** |  | **12,088** | **1,547** | **12** | **120** |" in out
+    assert "| eastus | eastus | 5,400 | 675 | 2 | 200 | PoP WDC | 100 | 0 | 0 |" in out
+    assert "| **total** |  | **12,088** | **1,547** | **12** | **300** |" in out
     # One folded detail per stack; "in 1 domain", not "in 1 domains".
     assert out.count("<details>") == out.count("</details>") == 5
     assert "in 1 domain (72 VMs)" in out and "1 domains" not in out

@@ -102,23 +102,21 @@ def test_circuit_error_points_at_the_circuit_field(stack_file):
 
 
 def test_unknown_key_in_a_provider_circuit_lists_allowed_keys(stack_file):
-    f = stack_file("eastus")
-    line = f.replace("bandwidth_mbps: 10000\n        tier: Premium\n        private_peering:\n          peer_asn: 64610\n"
-                     "          vlan_id: 110",
-                     "bandwdith_mbps: 10000\n        tier: Premium\n        private_peering:\n          peer_asn: 64610\n"
-                     "          vlan_id: 110")
-    issue = only(issues_of(f.path), "ai-fabric:interconnect.circuits.wdc.bandwdith_mbps")
+    f = stack_file("southcentralus")
+    line = f.replace("        peering_location: Chicago\n        bandwidth_mbps: 10000\n",
+                     "        peering_location: Chicago\n        bandwdith_mbps: 10000\n") + 1
+    issue = only(issues_of(f.path), "ai-fabric:interconnect.circuits.chi.bandwdith_mbps")
     assert issue.line == line
     assert issue.message.startswith("unknown key. Did you mean 'bandwidth_mbps'? Allowed here: ")
 
 
 def test_provider_circuit_without_an_explicit_provider_key_points_at_the_field(stack_file):
     # The same error as above is placed right when the circuit leaves 'provider' to its default.
-    f = stack_file("eastus")
-    f.replace("      wdc:\n        kind: provider\n        provider: CenturyLink Cloud Connect\n",
-              "      wdc:\n        kind: provider\n")
-    line = f.replace("vlan_id: 110", "vlan_id: 0")
-    issue = only(issues_of(f.path), "ai-fabric:interconnect.circuits.wdc.private_peering.vlan_id")
+    f = stack_file("southcentralus")
+    f.replace("      chi:\n        kind: provider\n        provider: CenturyLink Cloud Connect\n",
+              "      chi:\n        kind: provider\n")
+    line = f.replace("vlan_id: 220", "vlan_id: 0")
+    issue = only(issues_of(f.path), "ai-fabric:interconnect.circuits.chi.private_peering.vlan_id")
     assert issue.line == line
     assert issue.value == 0
 

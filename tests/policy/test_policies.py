@@ -171,6 +171,13 @@ MUTATIONS = {
     "gateway-zone-redundant": ("azure-native:network:PublicIPAddress", lambda r: _set(r, "zones", None)),
     "management-locks": ("azure-native:authorization:ManagementLockByScope", lambda r: _set(r, "level", "NotSpecified")),
     "azure-api-conformance": (VMSS, lambda r: _set(r, "virtualMachineProfile.osProfile.adminUserName", "azureuser")),
+    "diagnostics-to-workspace": ("azure-native:monitor:DiagnosticSetting", lambda r: _set(r, "workspaceId", None)),
+    "circuit-alerts": ("azure-native:monitor:MetricAlert", lambda r: _set(r, "scopes", [])),
+    "gateway-alerts": ("azure-native:network:VirtualNetworkGateway", lambda r: _set(r, "sku.name", "ErGwScale")),
+    "direct-port-macsec": ("azure-native:network:ExpressRoutePort", lambda r: _set(r, "links.0.macSecConfig", None)),
+    "macsec-key-vault": ("azure-native:keyvault:Vault", lambda r: _set(r, "properties.enablePurgeProtection", False)),
+    "authorization-owner-expiry": ("ai-fabric:network:PrivateInterconnect", lambda r: _set(r, "authorizations", {})),
+    "gpu-capacity-kept": ("ai-fabric:compute:GpuCluster", lambda r: _set(r, "liveDomainVms", [300, 300, 300])),
 }
 
 

@@ -164,9 +164,12 @@ def test_fails_when_gateway_throughput_is_below_its_circuits_without_fastpath(ea
     v = only(inv, "gateway-throughput")
     assert v.resource == east.named("interconnect-gateway").urn
     assert v.message.startswith("gateway ergw-eastus (ErGw3AZ) carries 10 Gbps but circuits ")
-    assert "send 20 Gbps through it" in v.message
-    # FastPath on one of the two is enough here: 10 Gbps through a 10 Gbps gateway.
-    assert found(mutate(inv, "interconnect-connection-wdc", {"expressRouteGatewayBypass": True}), "gateway-throughput") == []
+    assert "send 200 Gbps through it" in v.message
+    # FastPath on one of the two still sends the other's 100 Gbps through the 10 Gbps gateway.
+    one_bypass = mutate(inv, "interconnect-connection-wdc", {"expressRouteGatewayBypass": True})
+    assert "send 100 Gbps through it" in only(one_bypass, "gateway-throughput").message
+    assert found(mutate(one_bypass, "interconnect-connection-nyc", {"expressRouteGatewayBypass": True}),
+                 "gateway-throughput") == []
 
 
 def test_fails_when_ergwscale_units_are_below_its_circuits(west3):

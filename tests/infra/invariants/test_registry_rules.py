@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from infra import catalog, invariants
 from infra.inventory import Inventory, Resource
-from infra.invariants import access, compute, conformance, network
+from infra.invariants import access, compute, conformance, network, operations
 from infra.tokens import CONNECTION, GATEWAY
 
 GW_ID = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/vgw"
@@ -25,7 +25,8 @@ CONFIRMED = catalog.with_overrides({"ergwscale_fastpath": True})
 
 
 def test_every_check_is_registered_under_its_name_with_the_default_catalog():
-    assert invariants.CHECKS == {**compute.CHECKS, **network.CHECKS, **access.CHECKS, **conformance.CHECKS}
+    assert invariants.CHECKS == {**compute.CHECKS, **network.CHECKS, **access.CHECKS, **operations.CHECKS,
+                                 **conformance.CHECKS}
     defaults = invariants.checks_for()
     assert all(defaults[name] is fn for name, fn in network.CHECKS.items())
 

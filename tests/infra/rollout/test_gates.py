@@ -30,15 +30,16 @@ def _gates_of(spec, specs=None):
 
 
 def test_pending_provider_circuit_says_what_the_carrier_must_do(fresh_specs):
-    found = {g.circuit: g for g in _gates_of(fresh_specs["eastus"], fresh_specs) if g.kind == "carrier"}
-    wdc = found["wdc"]
-    assert wdc.waits_for == "CenturyLink Cloud Connect to provision erc-eastus-wdc"
-    assert wdc.instruction.startswith(
-        "give service key <output circuit_service_keys.wdc of stack eastus> (`pulumi stack output "
-        "circuit_service_keys --show-secrets --stack eastus`) to CenturyLink Cloud Connect to provision "
-        "erc-eastus-wdc (resource group rg-ai-fabric-eastus-network) at Washington DC, 10 Gbps, VLAN 110, "
-        "peer ASN 64610, primary 172.16.10.0/30, secondary 172.16.10.4/30")
-    assert wdc.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc", "interconnect-lock-connection-wdc")
+    # eastus reaches the carrier over Direct ports; southcentralus has the provider circuits.
+    found = {g.circuit: g for g in _gates_of(fresh_specs["southcentralus"], fresh_specs) if g.kind == "carrier"}
+    chi = found["chi"]
+    assert chi.waits_for == "CenturyLink Cloud Connect to provision erc-southcentralus-chi"
+    assert chi.instruction.startswith(
+        "give service key <output circuit_service_keys.chi of stack southcentralus> (`pulumi stack output "
+        "circuit_service_keys --show-secrets --stack southcentralus`) to CenturyLink Cloud Connect to provision "
+        "erc-southcentralus-chi (resource group rg-ai-fabric-southcentralus-network) at Chicago, 10 Gbps, VLAN 220, "
+        "peer ASN 64620, primary 172.16.20.8/30, secondary 172.16.20.12/30")
+    assert chi.deferred == ("interconnect-peering-chi", "interconnect-connection-chi", "interconnect-lock-connection-chi")
 
 
 def test_provisioned_circuit_has_no_gate(fresh_specs):
@@ -49,7 +50,8 @@ def test_provisioned_circuit_has_no_gate(fresh_specs):
 
 
 def test_global_reach_waits_for_both_ends_and_only_at_its_owner(fresh_specs):
-    specs = {**fresh_specs, "eastus": recording(fresh_specs["eastus"], {"wdc": "provisioned", "nyc": "provisioned"})}
+    # eastus is on Direct ports: its ports' state decides its circuits'.
+    specs = {**fresh_specs, "eastus": recording(fresh_specs["eastus"], ports={"wdc": "provisioned", "nyc": "provisioned"})}
     links = {g.link: g for g in _gates_of(specs["eastus"], specs) if g.kind == "global-reach"}
     assert links["to-westus3-svl"].waits_for == "westus3/svl provisioned"
     assert links["to-westus3-svl"].deferred == ("interconnect-global-reach-to-westus3-svl",)
