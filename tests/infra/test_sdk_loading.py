@@ -127,7 +127,9 @@ _PLAN = textwrap.dedent("""
     planner = plan.planner_for(load_fabric(plan.offline.PROJECT_DIR / "stacks"))
     loaders = {}
     inventories = {}
-    for name in ("eastus", "westeurope"):
+    # Two stacks that read no peer's outputs (each plans alone): network (ErGwScale, ExpressRoute), compute
+    # and access modules of the SDK all load either way.
+    for name in ("westus3", "westeurope"):
         inv = planner.inventory(name)
         inventories[name] = {"resources": [r.to_json() for r in inv], "exports": inv.exports}
     outputs = sys.modules["pulumi_azure_native.network.outputs"]
@@ -148,7 +150,7 @@ def test_postponed_annotations_change_speed_not_what_is_declared():
     fast, eager = _plan_in_fresh_process("fast"), _plan_in_fresh_process("eager")
     assert fast["postponed"] and not eager["postponed"]
     assert fast["inventories"] == eager["inventories"]
-    assert len(fast["inventories"]["eastus"]["resources"]) > 30
+    assert len(fast["inventories"]["westus3"]["resources"]) > 30
 
 
 def test_the_real_program_never_loads_the_sdk_this_way():
