@@ -258,7 +258,7 @@ def port_handoff(spec: FabricSpec, carrier: CarrierView) -> dict[str, dict[str, 
             "peering_location": p.peering_location, "bandwidth_gbps": p.bandwidth_gbps,
             "encapsulation": p.encapsulation, "links_enabled": carrier.port_ready(key),
             "loa_command": (f"az network express-route port generate-loa --name {port_name(spec.stack, key)} "
-                            f"--resource-group {rg} --customer-name <your company> --file loa-{key}.pdf"),
+                            f"--resource-group {rg} --customer-name <your company> --file {port_name(spec.stack, key)}-loa.pdf"),
         }
         for key, p in spec.interconnect.ports.items()
     }

@@ -10,6 +10,12 @@ cross-connects that the port's letter of authorization asks for and the links ar
 "Enable the links"). A Global Reach link needs both circuits' private peerings
 (articles/expressroute/expressroute-howto-set-global-reach.md).
 
+The letter of authorization comes from ``az network express-route port generate-loa --name --resource-group
+--customer-name --file`` (azure-cli, src/azure-cli/azure/cli/command_modules/network/_params.py, argument context
+"network express-route port generate-loa": ``--file``/``-f`` is the PDF written; the docs article's
+``--destination`` is not an option of the CLI). The program exports the same command per port
+(infra/program.py ``port_handoff``, ``loa_command``); a test holds the two to the same text.
+
 Gates are plain data from the specs, whose ``carrier_state`` says what the carrier has provisioned;
 nothing here talks to Azure. What a gate holds back is what the program defers
 (components.interconnect.deferred_resources, the same function the component calls), and a gate exists
@@ -75,6 +81,13 @@ class NeverPassing:
 def network_resource_group(spec: FabricSpec) -> str:
     """The site's network resource group, as infra/program.py build_site names it."""
     return f"{spec.resource_group}-network"
+
+
+def loa_command(spec: FabricSpec, port: str) -> str:
+    """The command that writes a Direct port's letter of authorization (a PDF) for the colocation provider."""
+    pname = port_name(spec.stack, port)
+    return (f"az network express-route port generate-loa --name {pname} --resource-group "
+            f"{network_resource_group(spec)} --customer-name <your company> --file {pname}-loa.pdf")
 
 
 def bandwidth_label(mbps: float) -> str:
@@ -172,16 +185,19 @@ def _circuit_gate(spec: FabricSpec, key: str, c: ProviderCircuit | DirectCircuit
     if isinstance(c, DirectCircuit):
         port = spec.interconnect.ports[c.port]
         pname = port_name(stack, c.port)
+        macsec = port.macsec
+        keys = (f"; MACsec ({macsec.cipher}): your edge routers need the CAK and CKN of secret config "
+                f"{macsec.cak_secret} and {macsec.ckn_secret} before the links come up" if macsec else "")
         return Gate(
             stack=stack, circuit=key, kind="cross-connect", port=c.port, deferred=deferred,
             waits_for=f"the colocation provider at {port.peering_location} to make the cross-connects of {pname}",
             instruction=(
-                f"send the letter of authorization of {pname} (`az network express-route port generate-loa "
-                f"--name {pname} --resource-group {rg} --customer-name <your company> --file {pname}-loa.pdf`) to "
-                f"the colocation provider at {port.peering_location} ({port.bandwidth_gbps} Gbps port pair, "
-                f"{port.encapsulation}); once the cross-connects are in, record it: "
-                f"`{record.format(section='ports', key=c.port)}` (the program then enables the links) and re-run "
-                f"`fabric rollout`; circuit {circuit_name(stack, key)} ({c.bandwidth_gbps} Gbps, {peering}) follows"
+                f"send the letter of authorization of {pname} (`{loa_command(spec, c.port)}`) to the colocation "
+                f"provider at {port.peering_location}, who patches both links of the {port.bandwidth_gbps} Gbps port "
+                f"pair ({port.encapsulation}) to your routers as the letter lists them{keys}; once the "
+                f"cross-connects are in, record it: `{record.format(section='ports', key=c.port)}` (the program "
+                f"then enables both links) and re-run `fabric rollout`; circuit {circuit_name(stack, key)} "
+                f"({c.bandwidth_gbps} Gbps, {peering}) follows"
             ),
         )
     assert isinstance(c, ProviderCircuit)

@@ -6,6 +6,10 @@ with the rest of the stack file, and the program declares what it allows. People
 `fabric rollout` records what it reads from Azure, here. The file is edited as a round trip
 (ruamel.yaml): comments, key order, quoting and layout stay as they were, and only the states that
 changed are touched.
+
+ruamel.yaml keeps the comment lines above a key with the last scalar before them (the deepest last item of
+the previous block). A state appended at the end of a block would land below those lines, away from the key
+they describe; ``write`` moves them along so that they stay right above that key.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from infra.spec.carrier_state import CarrierState
 CONFIG_KEY = f"{PROJECT}:carrier_state"
 
 _write_lock = threading.Lock()
+_MAPPING_INDENT = 2
 
 
 def _yaml(text: str) -> Any:
@@ -33,10 +38,44 @@ def _yaml(text: str) -> Any:
     y.width = 4096  # never re-wrap a long line
     # Keep the file's own layout of block sequences ("- x" under its key, or indented by two).
     _, sequence, offset = load_yaml_guess_indent(text)
-    y.indent(mapping=2, sequence=sequence or 2, offset=offset or 0)
+    y.indent(mapping=_MAPPING_INDENT, sequence=sequence or 2, offset=offset or 0)
     y.representer.add_representer(
         type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))  # not an empty value
     return y
+
+
+def _tail(mapping: Any, key: Any) -> tuple[Any, Any]:
+    """The deepest last entry under mapping[key] (where ruamel.yaml keeps the comment lines that follow it)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    while isinstance(mapping[key], CommentedMap) and len(mapping[key]):
+        mapping, key = mapping[key], list(mapping[key])[-1]
+    return mapping, key
+
+
+def _detach_following_comments(mapping: Any, key: Any) -> str:
+    """Take the comment lines after mapping[key]'s line (they belong to the next key); keep its own comment."""
+    token = (mapping.ca.items.get(key) or [None, None, None, None])[2]
+    if token is None:
+        return ""
+    own, newline, following = token.value.partition("\n")
+    if not following:
+        return ""
+    token.value = own + newline
+    return following
+
+
+def _attach_following_comments(mapping: Any, key: Any, following: str) -> None:
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    if not following:
+        return
+    entry = mapping.ca.items.setdefault(key, [None, None, None, None])
+    if entry[2] is None:
+        entry[2] = CommentToken("\n" + following, CommentMark(0), None)
+    else:
+        entry[2].value = (entry[2].value if entry[2].value.endswith("\n") else entry[2].value + "\n") + following
 
 
 def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[str, CarrierState] = {}) -> bool:
@@ -50,13 +89,20 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
         config = doc["config"]
         state = config.get(CONFIG_KEY)
         if state is None and CONFIG_KEY in config:  # `ai-fabric:carrier_state:` with nothing under it yet
+            following = _detach_following_comments(config, CONFIG_KEY)
             state = config[CONFIG_KEY] = CommentedMap()
         elif state is None:
             state = CommentedMap()
             keys = list(config)
             at = keys.index(f"{PROJECT}:interconnect") + 1 if f"{PROJECT}:interconnect" in keys else len(keys)
-            config.insert(at, CONFIG_KEY, state,
-                          comment="what the carrier has provisioned; `fabric rollout` records it from Azure")
+            # The comment lines above the key the new block goes before stay with that key.
+            following = _detach_following_comments(*_tail(config, keys[at - 1])) if at < len(keys) else ""
+            config.insert(at, CONFIG_KEY, state)
+            # Two spaces after the key (ruamel.yaml would otherwise take a neighbouring comment's column).
+            config.yaml_add_eol_comment("what the carrier has provisioned; `fabric rollout` records it from Azure",
+                                        CONFIG_KEY, column=_MAPPING_INDENT + len(CONFIG_KEY) + 3)
+        else:
+            following = _detach_following_comments(*_tail(config, CONFIG_KEY))
         for section, updates in (("circuits", circuits), ("ports", ports)):
             if not updates:
                 continue
@@ -64,6 +110,7 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
                 state[section] = CommentedMap()
             for key, value in updates.items():
                 state[section][key] = value
+        _attach_following_comments(*_tail(config, CONFIG_KEY), following)
         buf = io.StringIO()
         y.dump(doc, buf)
         if buf.getvalue() == text:

@@ -16,11 +16,16 @@ from typing import Any
 
 import yaml
 
-from infra.spec import DirectCircuit, ProviderCircuit
 from infra.stackfile import LoadedStack
 
 ENCRYPTION_KEYS = ("encryptionsalt", "encryptedkey", "secretsprovider")
 """Top-level stack-file keys that tie its `secure:` values to a secrets provider."""
+
+
+def set_command(stack: str, key: str) -> str:
+    """The command that sets one secret key; without a value on the command line Pulumi prompts for it (or
+    reads it from stdin), so the secret never lands in the shell's history."""
+    return f"pulumi config set --secret --stack {stack} {key}"
 
 
 @dataclass(frozen=True)
@@ -28,11 +33,19 @@ class SecretKey:
     stack: str
     key: str
     purpose: str
+    """What the key holds, as the spec says it (FabricSpec.secret_keys)."""
     set_in_file: bool
-    """The stack file has a `secure:` value for it (which may still be a placeholder)."""
+    """The stack file has a `secure:` value for it (which may still be a shipped placeholder). The loader refuses
+    a file without one (or with plain text), so a loaded stack has every key set; the flag is kept for readers
+    of the JSON."""
+
+    @property
+    def command(self) -> str:
+        return set_command(self.stack, self.key)
 
     def to_json(self) -> dict[str, Any]:
-        return {"stack": self.stack, "key": self.key, "purpose": self.purpose, "set_in_file": self.set_in_file}
+        return {"stack": self.stack, "key": self.key, "purpose": self.purpose, "set_in_file": self.set_in_file,
+                "command": self.command}
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,7 @@ class StackSecrets:
             out.append(f"pulumi stack init {self.stack}   # passphrase: export PULUMI_CONFIG_PASSPHRASE first; or "
                        "--secrets-provider 'azurekeyvault://<vault>.vault.azure.net/keys/<key>'")
         for k in self.keys:
-            out.append(f"pulumi config set --secret --stack {self.stack} {k.key}   # prompts for it; {k.purpose}")
+            out.append(f"{k.command}   # prompts for it; {k.purpose}")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -57,26 +70,13 @@ class StackSecrets:
 
 
 def stack_secrets(stack: LoadedStack) -> StackSecrets:
+    """Every secret config key the stack's spec names (FabricSpec.secret_keys, the list the program reads with
+    require_secret: BGP keys, authorization keys redeemed, MACsec CAK and CKN, webhook URLs), sorted by key."""
     spec = stack.spec
-    keys: dict[str, str] = {}
-    for name, c in spec.interconnect.circuits.items():
-        pp = c.private_peering
-        where = (c.peering_location if isinstance(c, ProviderCircuit)
-                 else spec.interconnect.ports[c.port].peering_location if isinstance(c, DirectCircuit) else "")
-        if pp.bgp_key_secret:
-            who = c.provider if isinstance(c, ProviderCircuit) else "your edge routers"
-            keys.setdefault(pp.bgp_key_secret, (
-                f"BGP MD5 key of circuit {name}'s private peering at {where}: agree it with {who}, who sets the same "
-                "key on the other end of the session"
-            ))
-        if c.authorization_key_secret:
-            keys.setdefault(c.authorization_key_secret, (
-                f"authorization key the owner of {c.owner_circuit_id} issued for circuit {name} "
-                "(`az network express-route auth create` on their side)"
-            ))
+    wanted = spec.secret_keys()
     return StackSecrets(
         stack=spec.stack,
-        keys=tuple(SecretKey(spec.stack, k, why, stack.file.is_secure(k)) for k, why in sorted(keys.items())),
+        keys=tuple(SecretKey(spec.stack, key, wanted[key], stack.file.is_secure(key)) for key in sorted(wanted)),
         provider_recorded=provider_recorded(stack),
     )
 

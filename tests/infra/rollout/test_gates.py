@@ -67,14 +67,20 @@ def test_a_link_with_neither_end_provisioned_waits_for_both(fresh_specs):
     assert link.waits_for == "eastus/wdc and westus3/svl provisioned"
 
 
+def _recorded(fresh_specs, recorded):
+    """{stack: {'circuits': {...}, 'ports': {...}}} -> the fresh specs with those states recorded."""
+    return {n: recording(s, **recorded.get(n, {})) for n, s in fresh_specs.items()}
+
+
 @pytest.mark.parametrize("recorded", [
-    {}, {"eastus": {"wdc": "provisioned"}}, {"westus3": {"svl": "provisioned"}},
-    {"eastus": {"wdc": "provisioned", "nyc": "provisioned"}, "westus3": {"svl": "provisioned"}},
+    {}, {"eastus": {"ports": {"wdc": "provisioned"}}}, {"westus3": {"circuits": {"svl": "provisioned"}}},
+    {"eastus": {"ports": {"wdc": "provisioned", "nyc": "provisioned"}}, "westus3": {"circuits": {"svl": "provisioned"}}},
+    {"southcentralus": {"circuits": {"chi": "provisioned"}}, "eastus": {"ports": {"nyc": "provisioned"}}},
 ])
 def test_gates_hold_back_exactly_what_the_program_defers(fresh_specs, recorded):
     """The names the gates hold back are the component's own list (components.interconnect.deferred_resources,
     from the program's view of the carrier), each name under one gate."""
-    specs = {n: recording(s, recorded.get(n)) for n, s in fresh_specs.items()}
+    specs = _recorded(fresh_specs, recorded)
     for name, spec in specs.items():
         held = [n for g in gates.stack_gates(spec, specs) for n in g.deferred]
         view = gates.carrier_view(spec, specs)
@@ -82,14 +88,44 @@ def test_gates_hold_back_exactly_what_the_program_defers(fresh_specs, recorded):
         assert len(held) == len(set(held)), name
 
 
-@pytest.mark.parametrize("recorded", [{}, {"westus3": {"svl": "provisioned"}, "eastus": {"nyc": "provisioned"}}])
+@pytest.mark.parametrize("recorded", [
+    {}, {"westus3": {"circuits": {"svl": "provisioned"}}, "eastus": {"ports": {"nyc": "provisioned"}}},
+])
 def test_the_carrier_view_is_the_programs(fresh_specs, recorded):
     from infra import peers, program
 
-    specs = {n: recording(s, recorded.get(n)) for n, s in fresh_specs.items()}
+    specs = _recorded(fresh_specs, recorded)
     for name, spec in specs.items():
         with peers.resolving_with(specs):
             assert gates.carrier_view(spec, specs) == program.carrier_view(spec), name
+
+
+def test_a_direct_circuit_follows_its_port_not_a_circuit_state(fresh_specs):
+    eastus = fresh_specs["eastus"]
+    # A state recorded for the circuit itself opens nothing: no carrier provisions a circuit on a Direct port.
+    assert {g.circuit for g in _gates_of(recording(eastus, circuits={"wdc": "provisioned"}), fresh_specs)
+            if g.kind == "cross-connect"} == {"wdc", "nyc"}
+    opened = recording(eastus, ports={"wdc": "provisioned"})
+    assert {g.circuit for g in _gates_of(opened, fresh_specs) if g.kind == "cross-connect"} == {"nyc"}
+
+
+def test_shipped_direct_port_gate_says_what_the_colocation_provider_must_do(fresh_specs):
+    found = {g.circuit: g for g in _gates_of(fresh_specs["eastus"], fresh_specs) if g.kind == "cross-connect"}
+    assert set(found) == {"wdc", "nyc"}  # one circuit on each port
+    wdc = found["wdc"]
+    assert wdc.port == "wdc"
+    assert wdc.waits_for == "the colocation provider at Washington DC to make the cross-connects of erd-eastus-wdc"
+    assert wdc.instruction == (
+        "send the letter of authorization of erd-eastus-wdc (`az network express-route port generate-loa --name "
+        "erd-eastus-wdc --resource-group rg-ai-fabric-eastus-network --customer-name <your company> --file "
+        "erd-eastus-wdc-loa.pdf`) to the colocation provider at Washington DC, who patches both links of the 100 Gbps "
+        "port pair (Dot1Q) to your routers as the letter lists them; MACsec (GcmAesXpn256): your edge routers need the "
+        "CAK and CKN of secret config macsecCakWdc and macsecCknWdc before the links come up; once the cross-connects "
+        "are in, record it: `pulumi config set --path 'carrier_state.ports.wdc' provisioned --stack eastus` (the "
+        "program then enables both links) and re-run `fabric rollout`; circuit erc-eastus-wdc (100 Gbps, VLAN 110, "
+        "peer ASN 64610, primary 172.16.10.0/30, secondary 172.16.10.4/30) follows")
+    assert wdc.deferred == ("interconnect-peering-wdc", "interconnect-connection-wdc", "interconnect-lock-connection-wdc")
+    assert gates.loa_command(fresh_specs["eastus"], "wdc") in wdc.instruction
 
 
 def test_direct_circuit_waits_for_its_ports_cross_connects(spec_data, make_spec, direct):
@@ -101,6 +137,7 @@ def test_direct_circuit_waits_for_its_ports_cross_connects(spec_data, make_spec,
     assert gate.waits_for == "the colocation provider at Chicago to make the cross-connects of erd-eastus-port1"
     assert "send the letter of authorization of erd-eastus-port1" in gate.instruction
     assert "generate-loa --name erd-eastus-port1 --resource-group rg-ai-fabric-eastus-network" in gate.instruction
+    assert "MACsec" not in gate.instruction  # a port without MACsec needs no keys on the routers
     assert "pulumi config set --path 'carrier_state.ports.port1' provisioned --stack eastus" in gate.instruction
     # The port's state opens the gate, not the circuit's (a Direct circuit follows its port).
     assert not [g for g in _gates_of(recording(spec, ports={"port1": "provisioned"})) if g.circuit == "wdc"]

@@ -104,12 +104,19 @@ def test_dry_run_json_follows_the_contract(capsys, fresh_stacks, monkeypatch, sh
     wave_of = {s: i for i, w in enumerate(doc["waves"]) for s in w}
     for d in doc["dependencies"]:
         assert wave_of[d["stack"]] > wave_of[d["reads"]]
-    # Nothing recorded: every circuit waits for the carrier, and every link for both of its circuits.
-    assert len([g for g in doc["gates"] if g["kind"] == "carrier"]) == shipped_counts.circuits
-    assert len([g for g in doc["gates"] if g["kind"] == "global-reach"]) == shipped_counts.links
-    (wdc,) = [g for g in doc["gates"] if (g["stack"], g["circuit"], g["kind"]) == ("eastus", "wdc", "carrier")]
-    assert wdc["deferred"] == ["interconnect-peering-wdc", "interconnect-connection-wdc",
-                               "interconnect-lock-connection-wdc"]
+    # Nothing recorded: every provider circuit waits for the carrier, every Direct circuit for its port's
+    # cross-connects, and every link for both of its circuits.
+    kinds = [g["kind"] for g in doc["gates"]]
+    assert kinds.count("carrier") == shipped_counts.provider_circuits
+    assert kinds.count("cross-connect") == shipped_counts.direct_circuits
+    assert kinds.count("global-reach") == shipped_counts.links
+    (chi,) = [g for g in doc["gates"] if (g["stack"], g["circuit"], g["kind"]) == ("southcentralus", "chi", "carrier")]
+    assert chi["deferred"] == ["interconnect-peering-chi", "interconnect-connection-chi",
+                               "interconnect-lock-connection-chi"]
+    assert chi["port"] is None
+    (wdc,) = [g for g in doc["gates"] if (g["stack"], g["circuit"], g["kind"]) == ("eastus", "wdc", "cross-connect")]
+    assert wdc["port"] == "wdc" and wdc["deferred"] == ["interconnect-peering-wdc", "interconnect-connection-wdc",
+                                                        "interconnect-lock-connection-wdc"]
 
 
 def test_dry_run_of_the_shipped_stacks_has_no_gates(capsys, repo_root, monkeypatch):
@@ -126,25 +133,39 @@ def test_dry_run_of_the_shipped_stacks_has_no_gates(capsys, repo_root, monkeypat
 
 
 def test_dry_run_text_lists_waves_reads_and_what_the_carrier_must_do(capsys, fresh_stacks):
-    code = cli.main(["rollout", "--dry-run", "--stack", "eastus", "--stacks-dir", str(fresh_stacks)])
+    code = cli.main(["rollout", "--dry-run", "--stack", "eastus", "--stack", "southcentralus",
+                     "--stacks-dir", str(fresh_stacks)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "wave 1: eastus" in out
+    assert "wave 1: southcentralus\nwave 2: eastus\n" in out
     assert ("eastus reads westus3: circuit_peering_ids['svl'] for Global Reach link to-westus3-svl (westus3 is not in "
             "this rollout: taken as deployed)") in out
-    assert ("give service key <output circuit_service_keys.wdc of stack eastus>" in out
-            and "to CenturyLink Cloud Connect to provision erc-eastus-wdc" in out
-            and "at Washington DC, 10 Gbps, VLAN 110, peer ASN 64610" in out)
+    assert "eastus reads southcentralus: circuit_peering_ids['chi'] for Global Reach link to-southcentralus-chi\n" in out
+    # A provider circuit: the service key goes to the carrier.
+    assert ("give service key <output circuit_service_keys.chi of stack southcentralus>" in out
+            and "to CenturyLink Cloud Connect to provision erc-southcentralus-chi" in out
+            and "at Chicago, 10 Gbps, VLAN 220, peer ASN 64620" in out)
+    assert ("held back until then: interconnect-peering-chi, interconnect-connection-chi, "
+            "interconnect-lock-connection-chi") in out
+    # A Direct circuit: the port's letter of authorization goes to the colocation provider.
+    assert "eastus/wdc waits for the colocation provider at Washington DC to make the cross-connects of erd-eastus-wdc" in out
+    assert ("send the letter of authorization of erd-eastus-wdc (`az network express-route port generate-loa --name "
+            "erd-eastus-wdc --resource-group rg-ai-fabric-eastus-network --customer-name <your company> --file "
+            "erd-eastus-wdc-loa.pdf`) to the colocation provider at Washington DC") in out
+    assert "MACsec (GcmAesXpn256): your edge routers need the CAK and CKN of secret config macsecCakWdc and macsecCknWdc" in out
+    assert "circuit erc-eastus-wdc (100 Gbps, VLAN 110, peer ASN 64610" in out
     assert ("held back until then: interconnect-peering-wdc, interconnect-connection-wdc, "
             "interconnect-lock-connection-wdc") in out
+    assert "service key <output circuit_service_keys.wdc" not in out  # no carrier provisions a Direct circuit
 
 
 def test_dry_run_shows_the_fabric_as_the_carrier_state_override_would(capsys, repo_root, monkeypatch, shipped_counts):
     monkeypatch.setenv("AI_FABRIC_CARRIER_STATE", "pending")
     code = cli.main(["rollout", "--dry-run", "--format", "json", "--stacks-dir", str(repo_root / "stacks")])
     assert code == 0
-    gates = json.loads(capsys.readouterr().out)["gates"]
-    assert len([g for g in gates if g["kind"] == "carrier"]) == shipped_counts.circuits
+    kinds = [g["kind"] for g in json.loads(capsys.readouterr().out)["gates"]]
+    assert kinds.count("carrier") == shipped_counts.provider_circuits
+    assert kinds.count("cross-connect") == shipped_counts.direct_circuits
     cli.main(["rollout", "--dry-run", "--stacks-dir", str(repo_root / "stacks")])
     assert "AI_FABRIC_CARRIER_STATE=pending: every circuit and port is taken as pending" in capsys.readouterr().out
 

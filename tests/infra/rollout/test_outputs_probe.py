@@ -22,7 +22,22 @@ def test_the_program_exports_each_owned_circuits_provider_state(plan_shipped, sh
         exported = plan_shipped(name).exports["circuit_provider_states"]
         # The mock answers as Azure does for a circuit no provider has touched yet.
         assert exported == {k: "NotProvisioned" for k in stack.spec.interconnect.circuits}, name
-        assert plan_shipped(name).exports["port_link_admin_states"] == {}, name
+
+
+def test_the_program_exports_each_ports_link_admin_states(plan_shipped, shipped_fabric):
+    # The shipped files record eastus's ports as provisioned: the program enabled both links of each.
+    for name, stack in shipped_fabric.stacks.items():
+        spec = stack.spec
+        expected = {k: ["Enabled" if spec.port_state(k) == "provisioned" else "Disabled"] * 2
+                    for k in spec.interconnect.ports}
+        assert plan_shipped(name).exports["port_link_admin_states"] == expected, name
+    assert plan_shipped("eastus").exports["port_link_admin_states"] == {"wdc": ["Enabled", "Enabled"],
+                                                                       "nyc": ["Enabled", "Enabled"]}
+    probe = OutputsProbe(lambda stack: plan_shipped(stack).exports)
+    for key, target in port_targets(shipped_fabric.stacks["eastus"]).items():
+        seen = probe.port(target)
+        assert seen.state == "provisioned" and "Enabled, Enabled (stack output)" in seen.detail, key
+    assert port_targets(shipped_fabric.stacks["westus3"]) == {}  # provider circuits only: no port to read
 
 
 def test_outputs_probe_reads_what_the_program_exported(plan_shipped, shipped_fabric):

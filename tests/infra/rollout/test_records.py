@@ -33,6 +33,31 @@ def test_writing_a_state_adds_only_that_state(rollout_stacks):
     assert _spec(rollout_stacks, "alpha").circuit_state("wdc") == "provisioned"
 
 
+def test_a_new_block_leaves_the_next_keys_comment_above_that_key(rollout_stacks):
+    path = rollout_stacks / "Pulumi.alpha.yaml"
+    path.write_text(path.read_text().replace("  ai-fabric:access:\n", "  # who may do what\n  ai-fabric:access:\n"))
+    before = path.read_text()
+    assert records.write(path, {"wdc": "provisioned"})
+    after = path.read_text()
+    assert "      wdc: provisioned\n  # who may do what\n  ai-fabric:access:\n" in after
+    assert after.replace("""  ai-fabric:carrier_state:  # what the carrier has provisioned; `fabric rollout` records it from Azure
+    circuits:
+      wdc: provisioned
+""", "") == before
+
+
+def test_a_state_added_to_a_later_section_keeps_the_next_keys_comment_in_place(rollout_stacks):
+    path = rollout_stacks / "Pulumi.beta.yaml"
+    path.write_text(path.read_text().replace(
+        "  ai-fabric:access:\n",
+        "  ai-fabric:carrier_state:\n    circuits:\n      chi: provisioned  # Lumen ticket 4711\n"
+        "  # who may do what\n  ai-fabric:access:\n"))
+    records.write(path, {"sat": "provisioned"})
+    assert ("      chi: provisioned  # Lumen ticket 4711\n      sat: provisioned\n  # who may do what\n"
+            "  ai-fabric:access:\n") in path.read_text()
+    assert _spec(rollout_stacks, "beta").carrier_state.circuits == {"chi": "provisioned", "sat": "provisioned"}
+
+
 def test_writing_the_same_state_again_changes_nothing(rollout_stacks):
     path = rollout_stacks / "Pulumi.alpha.yaml"
     records.write(path, {"wdc": "provisioned"})
@@ -52,16 +77,29 @@ def test_a_state_set_by_hand_is_updated_in_place_with_its_comment(rollout_stacks
 
 
 def test_a_state_is_recorded_in_the_shipped_files_own_block(shipped_copy):
-    # The shipped files record their carrier state at the end, under a comment: an update edits that block.
-    path = shipped_copy / "Pulumi.eastus.yaml"
+    # The shipped files record their carrier state under a comment: an update edits that block.
+    path = shipped_copy / "Pulumi.southcentralus.yaml"
     shipped = path.read_text()
-    path.write_text(shipped.replace("      wdc: provisioned\n", ""))
-    assert _spec(shipped_copy, "eastus").circuit_state("wdc") == "pending"
-    assert records.write(path, {"wdc": "provisioned"})
+    path.write_text(shipped.replace("      chi: provisioned\n", ""))
+    assert _spec(shipped_copy, "southcentralus").circuit_state("chi") == "pending"
+    assert records.write(path, {"chi": "provisioned"})
     after = path.read_text()
     assert after.count("ai-fabric:carrier_state:") == 1
-    assert after.replace("      wdc: provisioned\n", "") == shipped.replace("      wdc: provisioned\n", "")
-    assert _spec(shipped_copy, "eastus").circuit_state("wdc") == "provisioned"
+    assert after == shipped  # back where it stood, line for line
+    assert _spec(shipped_copy, "southcentralus").circuit_state("chi") == "provisioned"
+
+
+def test_a_port_state_is_recorded_in_the_shipped_files_own_block(shipped_copy):
+    # eastus records its Direct ports, not its circuits (a circuit on a Direct port follows its port).
+    path = shipped_copy / "Pulumi.eastus.yaml"
+    shipped = path.read_text()
+    path.write_text(shipped.replace("      nyc: provisioned\n", ""))
+    assert _spec(shipped_copy, "eastus").port_state("nyc") == "pending"
+    assert _spec(shipped_copy, "eastus").circuit_state("nyc") == "pending"
+    assert records.write(path, ports={"nyc": "provisioned"})
+    after = path.read_text()
+    assert after == shipped and "    circuits:" not in after.split("ai-fabric:carrier_state:")[1].split("ai-fabric:")[0]
+    assert _spec(shipped_copy, "eastus").circuit_state("nyc") == "provisioned"
 
 
 def test_an_empty_recorded_block_is_filled_in(rollout_stacks):
