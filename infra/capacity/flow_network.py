@@ -54,6 +54,8 @@ class LpSolution:
     """Per arc, the capacity's dual price (>= 0; > 0: the capacity limits the routing)."""
     commodities: list[tuple[list[int], np.ndarray, np.ndarray]]
     """Per commodity: its pairs, the arcs it uses and the flow on each."""
+    paths: list[tuple[int, np.ndarray, float]] | None = None
+    """The routing as paths per pair, when the program was solved over paths (column generation)."""
 
 
 class FlowNetwork:
@@ -178,22 +180,40 @@ class FlowNetwork:
             parts.append(np.array(self.site_in[t] + [self.gw_arc[t]], dtype=np.int64))
         return np.unique(np.concatenate(parts))
 
+    def commodities(self, pair_ids: Sequence[int]) -> list[list[int]]:
+        """The pairs as few commodities as possible: each the pairs of one source, or of one destination
+        (flows of one commodity are interchangeable, so the program stays exact); greedily, the site that
+        gathers the most pairs not yet in a commodity first."""
+        left = set(pair_ids)
+        members: dict[tuple[int, str], set[int]] = defaultdict(set)
+        for i in left:
+            s, t = self.pairs[i]
+            members[(0, s)].add(i)
+            members[(1, t)].add(i)
+        groups = []
+        while left:
+            key = max(members, key=lambda k: (len(members[k]), -k[0], k[1]))
+            grp = sorted(members.pop(key))
+            groups.append(grp)
+            left.difference_update(grp)
+            for i in grp:
+                s, t = self.pairs[i]
+                for k in ((0, s), (1, t)):
+                    if k in members:
+                        members[k].discard(i)
+                        if not members[k]:
+                            del members[k]
+        return groups
+
     def solve(self, pair_ids: Sequence[int], cap: np.ndarray) -> LpSolution:
         """Route the pairs within `cap` (per arc), minimising the rate left unrouted (scipy's HiGHS).
 
-        One commodity per destination, or per source when the pairs have fewer sources: exact for the
-        rate left unrouted, since flows of one commodity are interchangeable."""
+        One commodity per group of `commodities`; exact for the rate left unrouted."""
         from scipy.optimize import linprog
         from scipy.sparse import csr_matrix
 
         pair_ids = sorted(pair_ids)
-        by_dst: dict[str, list[int]] = defaultdict(list)
-        by_src: dict[str, list[int]] = defaultdict(list)
-        for i in pair_ids:
-            by_src[self.pairs[i][0]].append(i)
-            by_dst[self.pairs[i][1]].append(i)
-        groups = [by_dst[t] for t in sorted(by_dst)] if len(by_dst) <= len(by_src) else \
-            [by_src[s] for s in sorted(by_src)]
+        groups = self.commodities(pair_ids)
         rows, cols, vals = [], [], []
         b_eq: list[np.ndarray] = []
         col = row = 0
@@ -230,7 +250,8 @@ class FlowNetwork:
         n_var = n_x + k
         a_eq = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(row, n_var))
         arc_of_col = np.concatenate(col_arcs)
-        finite = np.isfinite(cap[arc_of_col])
+        # A capacity that holds every pair of the program at once cannot bind: no row for it.
+        finite = cap[arc_of_col] < float(self.rate[pair_ids].sum()) + EPS
         ub_arcs = np.unique(arc_of_col[finite])
         row_of_arc = np.full(self.n_arcs, -1)
         row_of_arc[ub_arcs] = np.arange(len(ub_arcs))
@@ -261,6 +282,8 @@ class FlowNetwork:
         Walks each commodity from a pair's source along arcs with flow left to whichever of the
         commodity's sinks it reaches (flow into a sink belongs to the one pair ending there), cancelling
         any cycle met on the way."""
+        if sol.paths is not None:
+            return list(sol.paths)
         tol = 1e-9
         out: list[tuple[int, np.ndarray, float]] = []
         for grp, arcs, x in sol.commodities:

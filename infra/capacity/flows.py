@@ -499,7 +499,8 @@ def _route_all(net: FlowNetwork, router: Router) -> Settled:
     routing = Routing.from_paths(net, [(i, a, x) for i, ps in enumerate(pieces) for a, x in ps])
     if not any(left):
         return Settled("rerouted", routing.load, routing)
-    return by_program(net, routing, net.cap, {i for i, x in enumerate(left) if x > 0}, want_paths=True)
+    return by_program(net, routing, net.cap, {i for i, x in enumerate(left) if x > 0}, want_paths=True,
+                      router=router)
 
 
 def _changed(by_failure, halved: np.ndarray, j: int) -> np.ndarray:

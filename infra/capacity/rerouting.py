@@ -70,6 +70,22 @@ class Routing:
     def path(self, k: int) -> np.ndarray:
         return self.arcs[self.ptr[k]:self.ptr[k + 1]]
 
+    def keeping(self, keep: np.ndarray, more: list[tuple[int, np.ndarray, float]],
+                unrouted: np.ndarray | None = None) -> Routing:
+        """The paths where `keep` (a mask over paths) is true, and `more` paths."""
+        lens = np.diff(self.ptr)
+        entry_keep = np.repeat(keep, lens)
+        pair = np.concatenate([self.pair[keep], np.array([p for p, _, _ in more], dtype=np.int64)])
+        amount = np.concatenate([self.amount[keep], np.array([x for _, _, x in more], dtype=float)])
+        new_lens = np.concatenate([lens[keep], np.array([len(a) for _, a, _ in more], dtype=np.int64)])
+        arcs = np.concatenate([self.arcs[entry_keep]] + [a for _, a, _ in more]).astype(np.int64)
+        ptr = np.concatenate([[0], np.cumsum(new_lens)]).astype(np.int64)
+        load = np.bincount(arcs, weights=np.repeat(amount, new_lens), minlength=self.net.n_arcs)
+        if unrouted is None:
+            routed = np.bincount(pair, weights=amount, minlength=len(self.net.pairs))
+            unrouted = np.maximum(self.net.rate - routed, 0.0)
+        return Routing(self.net, pair, amount, ptr, arcs, load, unrouted)
+
     def paths(self) -> list[tuple[int, np.ndarray, float]]:
         return [(int(self.pair[k]), self.path(k), float(self.amount[k])) for k in range(len(self.pair))]
 
@@ -325,16 +341,20 @@ def settle(net: FlowNetwork, router: Router, routing: Routing, cap: np.ndarray, 
     if not len(over):
         return Settled("baseline", load, routing)
     affected = routing.through(over)
+    free = set(routing.pair[affected].tolist())
     if not (net.kind[over] == GATEWAY).any():  # a gateway is the only way into its site: no detour
-        done = _reroute(net, router, routing, cap, over, affected, want_paths)
+        done, partial = _reroute(net, router, routing, cap, over, affected, want_paths)
         if done is not None:
             return done
-    free = set(routing.pair[affected].tolist()) | set(np.nonzero(routing.unrouted > _TOL)[0].tolist())
-    return by_program(net, routing, cap, free, want_paths)
+        routing, free = partial
+    free |= set(np.nonzero(routing.unrouted > _TOL)[0].tolist())
+    return by_program(net, routing, cap, free, want_paths, router)
 
 
 def _reroute(net: FlowNetwork, router: Router, routing: Routing, cap: np.ndarray, over: np.ndarray,
-             affected: np.ndarray, want_paths: bool) -> Settled | None:
+             affected: np.ndarray, want_paths: bool) -> tuple[Settled | None, tuple[Routing, set[int]] | None]:
+    """Move the paths crossing over-full arcs: (settled, None) when every one finds room, else (None,
+    (the routing with the moves that fit, the pairs left for the program))."""
     starts, ends = routing.ptr[affected], routing.ptr[affected + 1]
     lens = ends - starts
     offsets = np.concatenate([[0], np.cumsum(lens)[:-1]])
@@ -368,19 +388,22 @@ def _reroute(net: FlowNetwork, router: Router, routing: Routing, cap: np.ndarray
         members[(a, b)].append(k)
     keys = sorted(requests, key=lambda key: -requests[key][2])
     pieces, left = router.route([requests[key] for key in keys], room)
-    if any(left):
-        return None
-    added = np.zeros(net.n_arcs)
-    for ps in pieces:
-        for a, x in ps:
-            np.add.at(added, a, x)
-    load = routing.load - removed + added
-    if not want_paths:
-        return Settled("rerouted", load)
+    fits = not any(left)
+    if fits and not want_paths:
+        added = np.zeros(net.n_arcs)
+        for ps in pieces:
+            for a, x in ps:
+                np.add.at(added, a, x)
+        return Settled("rerouted", routing.load - removed + added), None
+    # The routing after: paths the failure left alone, and the moved ones along their detours. When some
+    # detour found no room, the detours that did are kept and the pairs of the others go to the program.
+    failed = {int(routing.pair[affected[k]]) for key, x in zip(keys, left) if x > 0 for k in members[key]}
     keep = np.ones(len(routing.pair), dtype=bool)
     keep[affected] = False
-    paths = [(int(routing.pair[k]), routing.path(k), float(routing.amount[k])) for k in np.nonzero(keep)[0]]
-    for key, ps in zip(keys, pieces):
+    paths = []
+    for key, ps, x in zip(keys, pieces, left):
+        if x > 0:
+            continue
         total = requests[key][2]
         for k in members[key]:
             p = affected[k]
@@ -389,24 +412,38 @@ def _reroute(net: FlowNetwork, router: Router, routing: Routing, cap: np.ndarray
             share = float(routing.amount[p]) / total
             for a, x in ps:
                 paths.append((int(routing.pair[p]), np.concatenate([head, a, tail]), x * share))
-    return Settled("rerouted", load, Routing.from_paths(net, paths, routing.unrouted.copy()))
+    after = routing.keeping(keep, paths, routing.unrouted.copy())
+    if fits:
+        return Settled("rerouted", after.load, after), None
+    return None, (after, failed)
 
 
-def by_program(net: FlowNetwork, routing: Routing, cap: np.ndarray, free: set[int], want_paths: bool) -> Settled:
+def by_program(net: FlowNetwork, routing: Routing, cap: np.ndarray, free: set[int], want_paths: bool,
+               router: Router | None = None) -> Settled:
     """The program over the freed pairs, the others held, grown until its prices certify it."""
     all_pairs = set(range(len(net.pairs)))
     while True:
-        held = np.setdiff1d(np.arange(len(routing.pair)), routing.of_pairs(sorted(free)))
-        lens = routing.ptr[held + 1] - routing.ptr[held]
-        offsets = np.cumsum(lens) - lens
-        idx = np.repeat(routing.ptr[held], lens) + (np.arange(lens.sum()) - np.repeat(offsets, lens))
-        held_load = np.bincount(routing.arcs[idx], weights=np.repeat(routing.amount[held], lens),
+        freed = routing.of_pairs(sorted(free))
+        keep = np.ones(len(routing.pair), dtype=bool)
+        keep[freed] = False
+        held = np.nonzero(keep)[0]
+        lens = np.diff(routing.ptr)
+        entry_held = np.repeat(keep, lens)
+        held_load = np.bincount(routing.arcs[entry_held], weights=np.repeat(routing.amount, lens)[entry_held],
                                 minlength=net.n_arcs)
-        sol = net.solve(sorted(free), np.maximum(cap - held_load, 0.0))
+        room = np.maximum(cap - held_load, 0.0)
+        starts: dict[int, list[np.ndarray]] = defaultdict(list)
+        for k in freed.tolist():
+            starts[int(routing.pair[k])].append(routing.path(k))
+        sol = by_columns(net, router, sorted(free), room, starts, cap > _TOL) if router is not None else None
+        if sol is None:
+            sol = net.solve(sorted(free), room)
         how = "lp_full" if free == all_pairs else "lp_restricted"
         priced = sol.price > PRICE_TOL
-        on_priced = set(routing.pair[held[np.logical_or.reduceat(priced[routing.arcs[idx]], offsets)]].tolist()) \
-            if len(held) and sol.short > EPS else set()
+        on_priced: set[int] = set()
+        if len(held) and sol.short > EPS:
+            crossing = np.logical_or.reduceat(priced[routing.arcs] & entry_held, routing.ptr[:-1]) & keep
+            on_priced = set(routing.pair[crossing].tolist())
         if on_priced:
             free |= on_priced
             continue
@@ -415,8 +452,7 @@ def by_program(net: FlowNetwork, routing: Routing, cap: np.ndarray, free: set[in
         if sol.short > EPS:
             out.exact, out.component = sol, _component(net, sol, free, priced)
         if want_paths:
-            paths = [(int(routing.pair[k]), routing.path(k), float(routing.amount[k])) for k in held]
-            out.routing = Routing.from_paths(net, paths + net.decompose(sol), sol.unrouted.copy())
+            out.routing = routing.keeping(keep, net.decompose(sol), sol.unrouted.copy())
         return out
 
 
@@ -427,3 +463,95 @@ def _component(net: FlowNetwork, sol: LpSolution, free: set[int], priced: np.nda
         if priced[arcs].any():
             out.add(i)
     return tuple(sorted(out))
+
+
+START_CANDIDATES = 3
+"""Shortest routes (nothing failed) each pair starts the path program with; pricing adds the others."""
+
+COLUMN_ROUNDS = 40
+"""Pricing rounds of the path program before it gives way to the program over arcs."""
+
+
+def by_columns(net: FlowNetwork, router: Router, pair_ids: list[int], cap: np.ndarray,
+               starts: dict[int, list[np.ndarray]], usable: np.ndarray) -> LpSolution | None:
+    """The least rate the pairs leave unrouted within `cap`, as a program over paths (column generation).
+
+    Columns: each pair's own paths and its shortest routes with nothing failed, over `usable` arcs (those
+    the failure left, even when others already fill them: their price is part of the certificate). The
+    program (HiGHS) prices the capacities (y) and the pairs (pi); a pair's path of y-length below its pi
+    would lower the optimum, so Dijkstra (scipy) over the y-lengths adds each pair's shortest path until
+    none is shorter than its pi: then (pi, y) is a dual solution of the program over every path (an arc
+    the failure took has no capacity, so any price on it costs nothing), and the optimum is that
+    program's. None when that takes more than COLUMN_ROUNDS rounds."""
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    bounded = cap < float(net.rate[pair_ids].sum()) + EPS
+    row_of = {i: r for r, i in enumerate(pair_ids)}
+    cols: list[tuple[int, np.ndarray]] = []
+    seen: set[tuple[int, bytes]] = set()
+
+    def add(i: int, arcs: np.ndarray) -> bool:
+        key = (i, arcs.tobytes())
+        if key in seen or not usable[arcs].all():
+            return False
+        seen.add(key)
+        cols.append((i, arcs))
+        return True
+
+    for i in pair_ids:
+        for arcs in starts.get(i, []):
+            add(i, arcs)
+        if router._all is not None:
+            for arcs in router._candidates(int(net.pair_src[i]), int(net.pair_sink[i]))[:START_CANDIDATES]:
+                add(i, arcs)
+    k = len(pair_ids)
+    rate = net.rate[pair_ids]
+    for _ in range(COLUMN_ROUNDS):
+        n = len(cols)
+        lens = np.array([len(a) for _, a in cols], dtype=np.int64)
+        entries = np.concatenate([a for _, a in cols]) if cols else np.zeros(0, dtype=np.int64)
+        col_of_entry = np.repeat(np.arange(n), lens)
+        keep = bounded[entries]
+        rows_arcs, row_idx = np.unique(entries[keep], return_inverse=True)
+        a_ub = csr_matrix((np.ones(int(keep.sum())), (row_idx, col_of_entry[keep])), shape=(len(rows_arcs), n + k))
+        a_eq = csr_matrix((np.ones(n + k), (np.concatenate([[row_of[i] for i, _ in cols], np.arange(k)]).astype(int),
+                                            np.arange(n + k))), shape=(k, n + k))
+        c = np.concatenate([np.zeros(n), np.ones(k)])
+        res = linprog(c, A_ub=a_ub if len(rows_arcs) else None, b_ub=cap[rows_arcs] if len(rows_arcs) else None,
+                      A_eq=a_eq, b_eq=rate, bounds=(0, None), method="highs")
+        if res.status != 0:
+            return None
+        y = np.zeros(net.n_arcs)
+        if len(rows_arcs):
+            y[rows_arcs] = np.maximum(-res.ineqlin.marginals, 0.0)
+        pi = res.eqlin.marginals
+        # Pricing: each pair's shortest path by y (latency breaks ties), over arcs with any room.
+        router._graph.data[:] = np.where(usable[router.order], y[router.order] + 1e-9 * router.weight, np.inf)
+        sources = sorted({int(net.pair_src[i]) for i in pair_ids})
+        srow = {u: r for r, u in enumerate(sources)}
+        dist, pred = dijkstra(router._graph, indices=sources, return_predecessors=True)
+        added = False
+        for r, i in enumerate(pair_ids):
+            if pi[r] <= PRICE_TOL:
+                continue
+            u, w = int(net.pair_src[i]), int(net.pair_sink[i])
+            sr = srow[u]
+            if not np.isfinite(dist[sr, w]):
+                continue
+            nodes, v = [w], w
+            while v != u:
+                v = int(pred[sr, v])
+                nodes.append(v)
+            arcs = router.arcs_of(nodes[::-1])
+            if y[arcs].sum() < pi[r] - PRICE_TOL and add(i, arcs):
+                added = True
+        if not added:
+            x = np.maximum(res.x[:n], 0.0)
+            unrouted = np.zeros(len(net.pairs))
+            unrouted[pair_ids] = np.maximum(res.x[n:], 0.0)
+            load = np.bincount(entries, weights=np.repeat(x, lens), minlength=net.n_arcs)
+            paths = [(i, arcs, float(v)) for (i, arcs), v in zip(cols, x.tolist()) if v > _TOL]
+            return LpSolution(float(unrouted[pair_ids].sum()), unrouted, load, y, [], paths)
+    return None
