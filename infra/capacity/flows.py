@@ -26,24 +26,35 @@ Without ``stacks/fabric.yaml`` the carrier's network is not modelled: every peer
 one unbounded carrier node, so only circuits and gateways bound the demands, and spans, shared-risk
 groups and PoPs cannot fail.
 
-The flow problem is a multi-commodity flow, one commodity per destination site (exact for
-feasibility: flows to one sink are interchangeable), solved as one linear program with scipy's
-HiGHS (``linprog``), minimising the rate left unrouted, then latency. Failures (each alone): a span,
-a shared-risk group (every span in it), a PoP (its spans and the circuits at its location), a circuit,
-a peering location (its circuits, except ExpressRoute Metro circuits), one of a gateway's two
-instances (halves it; the two-instance model is DESIGN.md's, *unverified* in the docs). New fibre
-counts only from its in-service date, on the day the plan is for.
+The flow problem is a multi-commodity flow between pairs of sites (demands of one pair are
+interchangeable), minimising the rate left unrouted. Failures (each alone): a span, a shared-risk
+group (every span in it), a PoP (its spans and the circuits at its location), a circuit, a peering
+location (its circuits, except ExpressRoute Metro circuits), one of a gateway's two instances (halves
+it; the two-instance model is DESIGN.md's, *unverified* in the docs). New fibre counts only from its
+in-service date, on the day the plan is for.
 
-Speed: a failure that changes no arc carrying baseline flow is skipped; one whose reduced arcs still
-hold their baseline load is settled by the baseline; otherwise the flow on each reduced arc is
-re-routed around it by max-flow (scipy.sparse.csgraph.maximum_flow) in what the baseline leaves;
-then a linear program frees only the commodities on the reduced arcs, the others fixed; only when
-that fails is the full program solved, which is exact. A shortfall is only ever reported from the
-full program, with the resources it saturates (the capacity rows with a non-zero dual).
+How it is solved (infra/capacity/rerouting.py, flow_network.py), so that a fabric of hundreds of sites
+takes seconds: the routing with nothing failed is kept as paths per pair of sites, each pair along its
+least-latency path with room (the carrier's all-pairs shortest paths, scipy.sparse.csgraph, computed
+once). Per failure, only the paths crossing an arc it over-fills move: a path that lost a circuit is
+routed again from its site, one that lost spans or a transit PoP detours between the PoPs around the
+cut; a failure whose detours all find room is survivable, proven by the routing found. Otherwise a
+path program (column generation with scipy's HiGHS) frees the pairs whose detours found no room, holds
+the others where they are, and grows until its capacity prices certify it (no held path crosses a
+priced capacity): its optimum is then the least shortfall over every routing of every pair, by linear
+programming duality. A shortfall is only ever reported from such a proven optimum, with the resources
+it saturates (the capacities with a non-zero price).
 
-Critical demands must also fit after any two failures, with only critical traffic carried. Pairs
-are pruned exactly: a pair leaves the critical routing after its first failure intact unless the
-second failure reduces an arc that routing uses.
+Critical demands must also fit after any two failures, with only critical traffic carried. Pairs of
+failures are pruned exactly (see ``_two_failures``): over arcs that could carry all the critical
+traffic meant for them, a critical pair with three routes no single failure shares cannot be cut off
+by two failures; for the others, only pairs of failures that cut every such route are checked, and
+when that reasoning does not apply, a pair leaves the critical routing after its first failure intact
+unless the second failure lowers an arc that routing uses.
+
+Per-pair figures (``available_gbps``, ``worst_failure_gbps``) are exact: the cut at the two sites'
+circuits and gateway meets a routing inside the carrier's connected parts (``_PairFigures``), and
+scipy's max-flow decides where they do not meet.
 
 The outbound-bypasses-the-gateway statement comes from practitioners' notes (e.g.
 github.com/nyquist/memory2go, cloud/azure/architect/ExpressRoute.md: "Traffic from VNET to MSEE
@@ -336,7 +347,7 @@ class DemandFigures:
     saturated: tuple[Saturated, ...] = ()
     """What limits it where it is short (nothing failed, else the failure above)."""
     exact: bool = True
-    """False: available/worst are the bound the pair's circuits and gateway set (large fabrics)."""
+    """False: worst_failure_gbps is a lower bound (the max-flow budget, MAX_FLOWS, ran out)."""
 
 
 @dataclass(frozen=True)
@@ -381,6 +392,10 @@ class FlowReport:
     """Single failures analysed."""
     pairs: int = 0
     """Pairs of failures that had to be checked for the critical demands (the rest pruned exactly)."""
+    critical_pairs: int = 0
+    """Pairs of sites with critical demands between them."""
+    critical_immune: int = 0
+    """Of those, the pairs with three routes no single failure shares (no two failures cut them off)."""
     spans: list[ArcUse] = field(default_factory=list)
     """Carrier span use per direction: normal, and the worst over single failures."""
     stats: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -394,6 +409,7 @@ class FlowReport:
             "pending_spans": [{"span": s.name, "in_service": s.in_service.isoformat() if s.in_service else None}
                               for s in g.pending.values()],
             "failures": self.failures, "failure_pairs_checked": self.pairs,
+            "critical_site_pairs": self.critical_pairs, "critical_site_pairs_immune": self.critical_immune,
         }
 
 
@@ -799,11 +815,14 @@ def _two_failures(g: FabricGraph, failures: list[Failure], report: FlowReport) -
       it (a span: every critical demand together; a site's circuit or gateway: that site's critical
       traffic; a gateway that fails keeps half). If every critical pair of sites still has a path over
       ample arcs, routing each over such a path fits. So a pair of failures can only leave a critical
-      demand short if it cuts every ample path of some critical pair: one failure j cuts the pair's
-      ample path P0, the other cuts the pair's ample path after j. Those pairs are checked by the
-      connectivity of the ample arcs left (scipy's connected components); the few where a critical
-      pair is cut off, and every j after which a critical pair has no ample path left, are settled in
-      full (below).
+      demand short if it cuts every ample path of some critical pair.
+    - **immune pairs.** A critical pair with three ample paths, no failure cutting two of them (each
+      found once every arc of every failure cutting an earlier one is taken away), keeps one after any
+      two failures: nothing to check.
+    - **exposed pairs.** For the others: one failure j cuts the pair's ample path P0, the other cuts its
+      ample path after j. Those pairs of failures are checked by the connectivity of the ample arcs left
+      (scipy's connected components); the few where an exposed pair is cut off, and every j after which
+      an exposed pair has no ample path left, are settled in full (below).
     - **in full** (also when a critical pair has no ample path at all): the critical routing after j is
       settled and kept as paths; a second failure k matters only if it lowers an arc that routing
       uses beyond what it carries, and is then settled on top of it (re-route, else the exact program).
@@ -854,6 +873,8 @@ def _two_failures(g: FabricGraph, failures: list[Failure], report: FlowReport) -
         return np.nonzero(hit)[0].tolist()
 
     ample = _Ample(net, by_failure, by_arc, halved)
+    report.critical_pairs = len(net.pairs)
+    report.critical_immune = 0 if ample.paths is None else len(net.pairs) - len(ample.exposed)
     if ample.paths is None:  # some critical pair has no ample path: settle everything in full
         for j in np.nonzero(_touches(net, base.load, by_failure, halved))[0].tolist():
             if settled(j).exact is None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from infra.capacity.flow_network import EPS, GATEWAY, IN, OUT, SPAN, VIA, FlowNetwork, LpSolution
+from infra.capacity.flow_network import EPS, GATEWAY, IN, OUT, VIA, FlowNetwork, LpSolution
 
 ROUNDS = 6
 """Rounds of shortest paths (each on what the previous left) before a re-route gives up for the program."""
