@@ -405,14 +405,26 @@ class CarrierGraph:
         """Weighted by latency; searches set its data in place (inf: no room)."""
         self._components = None
 
+    def _graph_of(self, alive: np.ndarray):
+        from scipy.sparse import csr_matrix
+
+        m = alive[self.order]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(self.tails[m], minlength=self.n))]).astype(np.int32)
+        return csr_matrix((np.ones(int(m.sum())), self.heads[m], indptr), shape=(self.n, self.n))
+
+    def reaches(self, alive: np.ndarray, start: int, targets: np.ndarray) -> bool:
+        """Does every target (carrier ids) lie in the part of `start` over the arcs alive? (A breadth-first
+        search, cheaper than every part when the answer is mostly yes.)"""
+        from scipy.sparse.csgraph import breadth_first_order
+
+        seen = np.zeros(self.n, dtype=bool)
+        seen[breadth_first_order(self._graph_of(alive), start, directed=True, return_predecessors=False)] = True
+        return bool(seen[targets].all())
+
     def components(self, alive: np.ndarray) -> np.ndarray:
         """Labels of the carrier's nodes, connected over the arcs alive (a mask over every arc of the
         network). Spans are alive in both directions or neither, so strong components (scipy's Pearce
         algorithm, which needs no transpose) are the connected parts."""
-        from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import connected_components
 
-        m = alive[self.order]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(self.tails[m], minlength=self.n))]).astype(np.int32)
-        graph = csr_matrix((np.ones(int(m.sum())), self.heads[m], indptr), shape=(self.n, self.n))
-        return connected_components(graph, directed=True, connection="strong")[1]
+        return connected_components(self._graph_of(alive), directed=True, connection="strong")[1]

@@ -192,10 +192,12 @@ class FabricGraph:
     def pop_of(self, location: str) -> str:
         if self.carrier is None:
             return VIRTUAL_POP
-        for pop, loc in self.pops.items():
-            if loc == location:
-                return pop
-        raise KeyError(f"no PoP serves {location!r}")  # the loader's cross-check refuses such input
+        if "_pop_at" not in self.__dict__:  # frozen dataclass: cache the index once
+            object.__setattr__(self, "_pop_at", {loc: pop for pop, loc in reversed(self.pops.items()) if loc})
+        try:
+            return self.__dict__["_pop_at"][location]
+        except KeyError:
+            raise KeyError(f"no PoP serves {location!r}") from None  # the loader's cross-check refuses such input
 
     def srlgs(self) -> dict[str, tuple[str, ...]]:
         groups: dict[str, list[str]] = defaultdict(list)
@@ -209,10 +211,17 @@ class FabricGraph:
         out = [Failure("span", n, spans=frozenset({n})) for n in self.spans]
         out += [Failure("shared-risk group", g, spans=frozenset(m)) for g, m in self.srlgs().items()]
         if self.carrier is not None:
+            spans_at: dict[str, set[str]] = defaultdict(set)
+            for n, s in self.spans.items():
+                spans_at[s.a].add(n)
+                spans_at[s.z].add(n)
+            circuits_at: dict[str, set[CircuitKey]] = defaultdict(set)
+            for k, c in self.circuits.items():
+                if not c.metro:
+                    circuits_at[c.location].add(k)
             for pop, loc in self.pops.items():
-                spans = frozenset(n for n, s in self.spans.items() if pop in (s.a, s.z))
-                lost = frozenset(k for k, c in self.circuits.items() if c.location == loc and not c.metro)
-                out.append(Failure("PoP", pop, circuits=lost, spans=spans))
+                lost = frozenset(circuits_at.get(loc, ())) if loc is not None else frozenset()
+                out.append(Failure("PoP", pop, circuits=lost, spans=frozenset(spans_at.get(pop, ()))))
         out += [Failure("circuit", f"{s}/{c}", frozenset({(s, c)})) for (s, c) in self.circuits]
         by_location: dict[str, set[CircuitKey]] = defaultdict(set)
         for key, c in self.circuits.items():
@@ -610,7 +619,7 @@ class _PairFigures:
         self.src = np.array([index[s] for s, _ in net.pairs], dtype=np.int64)
         self.dst = np.array([index[t] for _, t in net.pairs], dtype=np.int64)
         cap = net.cap
-        u0 = self._bound(cap)
+        u0 = self._bound(cap, np.arange(len(net.pairs)))
         self.theta = float(u0.max()) if len(u0) else 0.0
         self.strong = ((net.kind == SPAN) & (cap >= self.theta - EPS)) | (net.kind == VIA)
         self.all_strong = bool(self.strong[net.kind == SPAN].all())
@@ -618,20 +627,22 @@ class _PairFigures:
         self.max_flows = 0
         self.exact = np.ones(len(net.pairs), dtype=bool)
 
-    def _bound(self, cap: np.ndarray) -> np.ndarray:
+    def _bound(self, cap: np.ndarray, ids: np.ndarray) -> np.ndarray:
         out = np.bincount(self.site_of, weights=cap[self.out], minlength=self.n_sites)
         into = np.bincount(self.site_of, weights=cap[self.into], minlength=self.n_sites)
-        return np.minimum(np.minimum(out[self.src], into[self.dst]), cap[self.gw][self.dst])
+        s, t = self.src[ids], self.dst[ids]
+        return np.minimum(np.minimum(out[s], into[t]), cap[self.gw][t])
 
     def _labels(self, cut: np.ndarray) -> np.ndarray:
         keep = self.strong.copy()
         keep[cut] = False
         return self.carrier.components(keep)
 
-    def _figures(self, cap: np.ndarray, labels: np.ndarray, worst: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(value, exact) per pair under `cap`: exact where the bounds meet or a max-flow ran; else the lower
-        bound, and only computed where it could beat `worst`."""
-        upper = self._bound(cap)
+    def _figures(self, cap: np.ndarray, labels: np.ndarray, worst: np.ndarray | None,
+                 ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(value, exact) for the pairs `ids` under `cap`: exact where the bounds meet or a max-flow ran;
+        else the lower bound, and only computed where it could beat `worst`."""
+        upper = self._bound(cap, ids)
         live_out, live_in = cap[self.out] > EPS, cap[self.into] > EPS
         lab = labels[self.pop].astype(np.int64)
         big = np.iinfo(np.int64).max
@@ -643,10 +654,11 @@ class _PairFigures:
                 lo[self.sites_with] = np.minimum.reduceat(np.where(live, lab, big), self.first)
                 hi[self.sites_with] = np.maximum.reduceat(np.where(live, lab, -1), self.first)
             comp.append(np.where(lo == hi, hi, np.where(hi < 0, -1, -2)))
-        c_out, c_in = comp[0][self.src], comp[1][self.dst]
+        c_out, c_in = comp[0][self.src[ids]], comp[1][self.dst[ids]]
         value = upper.copy()
         exact = (upper <= EPS) | ((c_out >= 0) & (c_out == c_in))
-        for i in np.nonzero(~exact)[0].tolist():
+        for k in np.nonzero(~exact)[0].tolist():
+            i = int(ids[k])
             s, t = self.src[i], self.dst[i]
             mine = self.site_of == s
             theirs = self.site_of == t
@@ -655,42 +667,84 @@ class _PairFigures:
                 lower += min(cap[self.out[mine & live_out & (lab == c)]].sum(),
                              cap[self.into[theirs & live_in & (lab == c)]].sum())
             lower = min(lower, cap[self.gw[t]])
-            if lower >= upper[i] - EPS or self.all_strong:
-                value[i], exact[i] = lower, True
+            if lower >= upper[k] - EPS or self.all_strong:
+                value[k], exact[k] = lower, True
                 continue
-            value[i] = lower
+            value[k] = lower
             if worst is not None and lower >= worst[i] - EPS:
-                exact[i] = True  # cannot be the worst: its exact figure is not needed
+                exact[k] = True  # cannot be the worst: its exact figure is not needed
                 continue
             if self.max_flows < MAX_FLOWS:
                 self.max_flows += 1
-                value[i] = self.net.max_flow(cap, int(self.net.pair_src[i]), int(self.net.pair_sink[i]))
-                exact[i] = True
+                value[k] = self.net.max_flow(cap, int(self.net.pair_src[i]), int(self.net.pair_sink[i]))
+                exact[k] = True
         return value, exact
 
+    def _still_one(self, cut: np.ndarray, cap: np.ndarray) -> bool:
+        """With nothing failed the live circuits' PoPs are in one part, and still are without the arcs cut."""
+        live = self.pop[(cap[self.out] > EPS) | (cap[self.into] > EPS)]
+        if not len(live) or len(np.unique(self.base_labels[live])) != 1:
+            return False
+        keep = self.strong.copy()
+        keep[cut] = False
+        return self.carrier.reaches(keep, int(live[0]), live)
+
+    def _splits(self, labels: np.ndarray, cap: np.ndarray) -> bool:
+        """Do the carrier's parts under `labels` group the PoPs of live circuits otherwise than nothing failed?"""
+        live = (cap[self.out] > EPS) | (cap[self.into] > EPS)
+        if not live.any():
+            return False
+        before, after = self.base_labels[self.pop[live]], labels[self.pop[live]]
+        n = len(np.unique(before))
+        both = before.astype(np.int64) * (int(after.max()) + 1) + after
+        return len(np.unique(after)) != n or len(np.unique(both)) != n
+
     def available(self) -> np.ndarray:
-        value, exact = self._figures(self.net.cap, self.base_labels, None)
+        ids = np.arange(len(self.net.pairs))
+        value, exact = self._figures(self.net.cap, self.base_labels, None, ids)
         self.exact &= exact
         self._available = value
         return value
 
     def worst(self) -> tuple[np.ndarray, list[Failure | None], np.ndarray]:
         """Per pair: the least it can carry after a single failure, which failure (the first in order
-        that leaves that least; None: no failure lowers it), and whether the figure is exact."""
+        that leaves that least; None: no failure lowers it), and whether the figure is exact.
+
+        A failure that splits no part of the carrier changes only the pairs of the sites it touches."""
         net = self.net
         by_failure, _, halved = net.failure_index(self.failures)
         worst = self._available.copy()
         worst_by = np.full(len(net.pairs), -1)
+        everyone = np.arange(len(net.pairs))
+        site_of_arc = np.full(net.n_arcs, -1)
+        site_of_arc[self.out], site_of_arc[self.into], site_of_arc[self.gw] = self.site_of, self.site_of, \
+            np.arange(self.n_sites)
+        touching = [[] for _ in range(self.n_sites)]
+        for i, (s, t) in enumerate(zip(self.src.tolist(), self.dst.tolist())):
+            touching[s].append(i)
+            if t != s:
+                touching[t].append(i)
+        touching = [np.array(x, dtype=np.int64) for x in touching]
         for j in range(len(self.failures)):
             cut = by_failure.indices[by_failure.indptr[j]:by_failure.indptr[j + 1]]
             if not len(cut) and halved[j] < 0:
                 continue
             cap = _cap_with(net, by_failure, halved, j)
-            labels = self._labels(cut) if self.strong[cut].any() else self.base_labels
-            value, exact = self._figures(cap, labels, worst)
-            self.exact &= exact
-            better = np.nonzero(value < worst - EPS)[0]
-            worst[better], worst_by[better] = value[better], j
+            labels = self.base_labels
+            if self.strong[cut].any() and not self._still_one(cut, cap):
+                labels = self._labels(cut)
+            if labels is not self.base_labels and self._splits(labels, cap):
+                ids = everyone
+            else:
+                sites = np.unique(site_of_arc[np.append(cut, halved[j]) if halved[j] >= 0 else cut])
+                sites = sites[sites >= 0]
+                if not len(sites):
+                    continue
+                ids = np.unique(np.concatenate([touching[s] for s in sites.tolist()]))
+            value, exact = self._figures(cap, labels, worst, ids)
+            self.exact[ids] &= exact
+            better = value < worst[ids] - EPS
+            worst[ids[better]], worst_by[ids[better]] = value[better], j
         return worst, [self.failures[j] if j >= 0 else None for j in worst_by], self.exact.copy()
 
 

@@ -151,7 +151,7 @@ class Router:
 
             self._all = dijkstra(self._carrier, directed=True, return_predecessors=True)
         self._paths: dict[tuple[int, int], np.ndarray] = {}
-        self._cands: dict[tuple[int, int], list[np.ndarray]] = {}
+        self._cands: dict[tuple[int, int], tuple[list[int], list[np.ndarray]]] = {}
         # Per site: its circuits' arcs (with any via arc) to and from the carrier, and the PoP of each.
         self._out: dict[int, tuple[np.ndarray, list[np.ndarray], np.ndarray]] = {}
         self._in: dict[int, tuple[np.ndarray, list[np.ndarray], np.ndarray, int]] = {}
@@ -210,22 +210,26 @@ class Router:
             nodes.append(v)
         return self.arcs_of(self.carrier_nodes[nodes[::-1]].tolist()) if len(nodes) > 1 else np.zeros(0, dtype=np.int64)
 
-    def _candidates(self, u: int, w: int) -> list[np.ndarray]:
+    def _candidates(self, u: int, w: int):
         """The CANDIDATES shortest whole paths from source u to sink w with nothing failed, one per pair of
-        circuits (out, in), in order of latency."""
+        circuits (out, in), in order of latency; each built when first asked for."""
         key = (u, w)
         if key not in self._cands:
-            outs, chains_out, pops_out = self._out[u]
-            ins, chains_in, pops_in, gw = self._in[w]
+            pops_out = self._out[u][2]
+            pops_in = self._in[w][2]
             cost = self._all[0][pops_out[:, None], pops_in[None, :]]
-            found = []
-            for f in np.argsort(cost, axis=None, kind="stable")[:self.CANDIDATES].tolist():
-                o, i = divmod(f, len(ins))
-                if np.isfinite(cost[o, i]):
-                    mid = self._carrier_path(int(pops_out[o]), int(pops_in[i]))
-                    found.append(np.concatenate([chains_out[o], mid, chains_in[i], [gw]]).astype(np.int64))
-            self._cands[key] = found
-        return self._cands[key]
+            order = [f for f in np.argsort(cost, axis=None, kind="stable")[:self.CANDIDATES].tolist()
+                     if np.isfinite(cost.flat[f])]
+            self._cands[key] = (order, [])
+        order, built = self._cands[key]
+        for k in range(len(order)):
+            if k == len(built):
+                outs, chains_out, pops_out = self._out[u]
+                ins, chains_in, pops_in, gw = self._in[w]
+                o, i = divmod(order[k], len(ins))
+                mid = self._carrier_path(int(pops_out[o]), int(pops_in[i]))
+                built.append(np.concatenate([chains_out[o], mid, chains_in[i], [gw]]).astype(np.int64))
+            yield built[k]
 
     def _whole(self, u: int, w: int, x: float, room: np.ndarray) -> np.ndarray | None:
         """A path from a site's source to a site's sink with room for x, or None."""
@@ -504,7 +508,8 @@ def by_columns(net: FlowNetwork, router: Router, pair_ids: list[int], cap: np.nd
         for arcs in starts.get(i, []):
             add(i, arcs)
         if router._all is not None:
-            for arcs in router._candidates(int(net.pair_src[i]), int(net.pair_sink[i]))[:START_CANDIDATES]:
+            for _, arcs in zip(range(START_CANDIDATES), router._candidates(int(net.pair_src[i]),
+                                                                           int(net.pair_sink[i]))):
                 add(i, arcs)
     k = len(pair_ids)
     rate = net.rate[pair_ids]
