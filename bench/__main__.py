@@ -7,8 +7,13 @@
 2. A synthetic fabric at growing sizes (2,000+ resources), in process: seconds per resource for
    the engine, the floor, and the engine with aliases kept (what the SDK costs without our
    transformation), to show the cost is linear.
-3. The fabric failure analysis over a synthetic carrier network, growing to 200 sites, 400 PoPs,
-   1,000 spans, 2,000 circuits and 5,000 demands (bench/failures.py).
+3. The fabric failure analysis over a synthetic carrier network, growing to the full size of issue 13
+   (200 sites, 400 PoPs, 1,000 spans, 300 shared-risk groups, 2,000 circuits, 5,000 demands, 50
+   critical), a designed fabric and a tight one (bench/failures.py): CPU and wall-clock seconds of the
+   single-failure and two-failure analyses per size, how they grow, and the targets at full size.
+
+Each step says when it starts and what it found; the last line is how long it all took.
+`python -m bench --failures-only` runs step 3 alone; `--failure-scales` and `--tight-scales` pick sizes.
 """
 
 from __future__ import annotations
@@ -102,10 +107,10 @@ def synthetic_scaling(site_counts: list[int], with_aliases_at: int | None) -> li
     return rows
 
 
-def failures_scales() -> tuple[float, ...]:
-    from bench.failures import SCALES
+def failures_scales() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    from bench.failures import SCALES, TIGHT_SCALES
 
-    return SCALES
+    return SCALES, TIGHT_SCALES
 
 
 def main() -> int:
@@ -114,19 +119,50 @@ def main() -> int:
     parser.add_argument("--sites", type=int, nargs="*", default=[12, 25, 50, 100],
                         help="synthetic fabric sizes (sites)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
-    parser.add_argument("--failure-scales", type=float, nargs="*", default=list(failures_scales()),
-                        help="sizes of the synthetic carrier fabric, as fractions of the full size")
+    designed, tight = failures_scales()
+    parser.add_argument("--failure-scales", type=float, nargs="*", default=list(designed),
+                        help="sizes of the designed synthetic carrier fabric, as fractions of the full size "
+                             "(default: %(default)s; 1 is 200 sites)")
+    parser.add_argument("--tight-scales", type=float, nargs="*", default=list(tight),
+                        help="sizes of the tight synthetic carrier fabric (default: %(default)s)")
+    parser.add_argument("--failures-only", action="store_true", help="only the failure analysis (step 3)")
     args = parser.parse_args()
     figures: dict = {}
+    start, cpu_start = time.perf_counter(), time.process_time()
+    if not args.failures_only:
+        _engine(args, figures)
 
+    try:
+        from bench import failures
+    except ImportError:
+        print("failure analysis benchmark: not available")
+    else:
+        print("3. the failure analysis over a synthetic carrier network, growing to 200 sites, 400 PoPs, 1,000 "
+              "spans, 300 shared-risk groups, 2,000 circuits, 5,000 demands (50 critical), in two designs ...",
+              flush=True)
+        figures["failures"] = failures.run(tuple(args.failure_scales), tuple(args.tight_scales))
+
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    wall = time.perf_counter() - start
+    print(f"make bench took {wall / 60:.1f} min wall-clock ({wall:.0f} s; this process's own CPU time "
+          f"{time.process_time() - cpu_start:.0f} s, the timed plan subprocesses not included)", flush=True)
+    return 0
+
+
+def _engine(args: argparse.Namespace, figures: dict) -> None:
+    """Steps 1 and 2: the offline engine against the bare-SDK floor."""
+    print(f"1. the largest shipped stack, whole process, {args.runs} alternating runs of plan and floor ...",
+          flush=True)
     big = largest_stack(args.runs)
     figures["largest_stack"] = big
     print(f"largest shipped stack {big['stack']}: {big['resources']} resources ({big['registered']} registered "
           f"with its peers); whole process, median of {big['runs']} alternating runs: plan {big['plan_s']:.2f} s, "
           f"bare-SDK floor {big['floor_s']:.2f} s, ratio {big['ratio']:.2f}x (target <= 2x; "
           f"run by run {big['paired_ratio_min']:.2f}x to {big['paired_ratio_max']:.2f}x); CPU time: plan "
-          f"{big['plan_cpu_s']:.2f} s, floor {big['floor_cpu_s']:.2f} s, ratio {big['cpu_ratio']:.2f}x")
+          f"{big['plan_cpu_s']:.2f} s, floor {big['floor_cpu_s']:.2f} s, ratio {big['cpu_ratio']:.2f}x", flush=True)
 
+    print(f"2. a synthetic fabric of {', '.join(map(str, args.sites))} sites, planned in process ...", flush=True)
     rows = synthetic_scaling(args.sites, with_aliases_at=args.sites[min(2, len(args.sites) - 1)])
     figures["synthetic"] = rows
     print("synthetic fabric (in process):")
@@ -134,20 +170,7 @@ def main() -> int:
     for r in rows:
         kept = f"{r['with_aliases_s']:.2f}" if "with_aliases_s" in r else ""
         print(f"  {r['sites']:>5} {r['resources']:>9} {r['plan_s']:>8.2f} {r['plan_ms_per_resource']:>7.2f} "
-              f"{r['floor_s']:>8.2f} {r['ratio']:>6.2f} {kept:>15}")
-
-    try:
-        from bench import failures
-    except ImportError:
-        print("failure analysis benchmark: not available")
-    else:
-        print("failure analysis over a synthetic carrier network (growing to 200 sites, 400 PoPs, 1,000 spans, "
-              "300 shared-risk groups, 2,000 circuits, 5,000 demands, 50 critical):", flush=True)
-        figures["failures"] = failures.run(tuple(args.failure_scales))
-
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    return 0
+              f"{r['floor_s']:>8.2f} {r['ratio']:>6.2f} {kept:>15}", flush=True)
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def _with_fabric_figures(cap: StackCapacity, spec: FabricSpec, report: FlowRepor
             paths=tuple(p.to_json() for p in fig.paths),
             short_gbps=fig.short_gbps, worst_shortfall_gbps=fig.worst_shortfall_gbps,
             worst_shortfall_failure=None if fig.worst_shortfall_failure is None else str(fig.worst_shortfall_failure),
-            saturated=tuple(s.to_json() for s in fig.saturated),
+            saturated=tuple(s.to_json() for s in fig.saturated), exact=fig.exact,
         ))
     ic = replace(
         cap.interconnect,

@@ -26,24 +26,35 @@ Without ``stacks/fabric.yaml`` the carrier's network is not modelled: every peer
 one unbounded carrier node, so only circuits and gateways bound the demands, and spans, shared-risk
 groups and PoPs cannot fail.
 
-The flow problem is a multi-commodity flow, one commodity per destination site (exact for
-feasibility: flows to one sink are interchangeable), solved as one linear program with scipy's
-HiGHS (``linprog``), minimising the rate left unrouted, then latency. Failures (each alone): a span,
-a shared-risk group (every span in it), a PoP (its spans and the circuits at its location), a circuit,
-a peering location (its circuits, except ExpressRoute Metro circuits), one of a gateway's two
-instances (halves it; the two-instance model is DESIGN.md's, *unverified* in the docs). New fibre
-counts only from its in-service date, on the day the plan is for.
+The flow problem is a multi-commodity flow between pairs of sites (demands of one pair are
+interchangeable), minimising the rate left unrouted. Failures (each alone): a span, a shared-risk
+group (every span in it), a PoP (its spans and the circuits at its location), a circuit, a peering
+location (its circuits, except ExpressRoute Metro circuits), one of a gateway's two instances (halves
+it; the two-instance model is DESIGN.md's, *unverified* in the docs). New fibre counts only from its
+in-service date, on the day the plan is for.
 
-Speed: a failure that changes no arc carrying baseline flow is skipped; one whose reduced arcs still
-hold their baseline load is settled by the baseline; otherwise the flow on each reduced arc is
-re-routed around it by max-flow (scipy.sparse.csgraph.maximum_flow) in what the baseline leaves;
-then a linear program frees only the commodities on the reduced arcs, the others fixed; only when
-that fails is the full program solved, which is exact. A shortfall is only ever reported from the
-full program, with the resources it saturates (the capacity rows with a non-zero dual).
+How it is solved (infra/capacity/rerouting.py, flow_network.py), so that a fabric of hundreds of sites
+takes seconds: the routing with nothing failed is kept as paths per pair of sites, each pair along its
+least-latency path with room (the carrier's all-pairs shortest paths, scipy.sparse.csgraph, computed
+once). Per failure, only the paths crossing an arc it over-fills move: a path that lost a circuit is
+routed again from its site, one that lost spans or a transit PoP detours between the PoPs around the
+cut; a failure whose detours all find room is survivable, proven by the routing found. Otherwise a
+path program (column generation with scipy's HiGHS) frees the pairs whose detours found no room, holds
+the others where they are, and grows until its capacity prices certify it (no held path crosses a
+priced capacity): its optimum is then the least shortfall over every routing of every pair, by linear
+programming duality. A shortfall is only ever reported from such a proven optimum, with the resources
+it saturates (the capacities with a non-zero price).
 
-Critical demands must also fit after any two failures, with only critical traffic carried. Pairs
-are pruned exactly: a pair leaves the critical routing after its first failure intact unless the
-second failure reduces an arc that routing uses.
+Critical demands must also fit after any two failures, with only critical traffic carried. Pairs of
+failures are pruned exactly (see ``_two_failures``): over arcs that could carry all the critical
+traffic meant for them, a critical pair with three routes no single failure shares cannot be cut off
+by two failures; for the others, only pairs of failures that cut every such route are checked, and
+when that reasoning does not apply, a pair leaves the critical routing after its first failure intact
+unless the second failure lowers an arc that routing uses.
+
+Per-pair figures (``available_gbps``, ``worst_failure_gbps``) are exact: the cut at the two sites'
+circuits and gateway meets a routing inside the carrier's connected parts (``_PairFigures``), and
+scipy's max-flow decides where they do not meet.
 
 The outbound-bypasses-the-gateway statement comes from practitioners' notes (e.g.
 github.com/nyquist/memory2go, cloud/azure/architect/ExpressRoute.md: "Traffic from VNET to MSEE
@@ -61,14 +72,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from infra.capacity import network
+from infra.capacity.flow_network import EPS, SPAN, VIA, FlowNetwork
+from infra.capacity.rerouting import PRICE_TOL, Router, Routing, Settled, by_program, settle
 from infra.capacity.report import Violation
 from infra.spec import FabricSpec, ReplicationDemand
 
 CircuitKey = tuple[str, str]
 """(stack, circuit name)."""
-
-EPS = 1e-6
-"""Gb/s below which a shortfall is rounding, not a shortfall."""
 
 VIRTUAL_POP = "(carrier)"
 """The one unbounded carrier node used when no carrier network is declared."""
@@ -182,10 +192,12 @@ class FabricGraph:
     def pop_of(self, location: str) -> str:
         if self.carrier is None:
             return VIRTUAL_POP
-        for pop, loc in self.pops.items():
-            if loc == location:
-                return pop
-        raise KeyError(f"no PoP serves {location!r}")  # the loader's cross-check refuses such input
+        if "_pop_at" not in self.__dict__:  # frozen dataclass: cache the index once
+            object.__setattr__(self, "_pop_at", {loc: pop for pop, loc in reversed(self.pops.items()) if loc})
+        try:
+            return self.__dict__["_pop_at"][location]
+        except KeyError:
+            raise KeyError(f"no PoP serves {location!r}") from None  # the loader's cross-check refuses such input
 
     def srlgs(self) -> dict[str, tuple[str, ...]]:
         groups: dict[str, list[str]] = defaultdict(list)
@@ -199,10 +211,17 @@ class FabricGraph:
         out = [Failure("span", n, spans=frozenset({n})) for n in self.spans]
         out += [Failure("shared-risk group", g, spans=frozenset(m)) for g, m in self.srlgs().items()]
         if self.carrier is not None:
+            spans_at: dict[str, set[str]] = defaultdict(set)
+            for n, s in self.spans.items():
+                spans_at[s.a].add(n)
+                spans_at[s.z].add(n)
+            circuits_at: dict[str, set[CircuitKey]] = defaultdict(set)
+            for k, c in self.circuits.items():
+                if not c.metro:
+                    circuits_at[c.location].add(k)
             for pop, loc in self.pops.items():
-                spans = frozenset(n for n, s in self.spans.items() if pop in (s.a, s.z))
-                lost = frozenset(k for k, c in self.circuits.items() if c.location == loc and not c.metro)
-                out.append(Failure("PoP", pop, circuits=lost, spans=spans))
+                lost = frozenset(circuits_at.get(loc, ())) if loc is not None else frozenset()
+                out.append(Failure("PoP", pop, circuits=lost, spans=frozenset(spans_at.get(pop, ()))))
         out += [Failure("circuit", f"{s}/{c}", frozenset({(s, c)})) for (s, c) in self.circuits]
         by_location: dict[str, set[CircuitKey]] = defaultdict(set)
         for key, c in self.circuits.items():
@@ -337,7 +356,7 @@ class DemandFigures:
     saturated: tuple[Saturated, ...] = ()
     """What limits it where it is short (nothing failed, else the failure above)."""
     exact: bool = True
-    """False: available/worst are the bound the pair's circuits and gateway set (large fabrics)."""
+    """False: worst_failure_gbps is a lower bound (the max-flow budget, MAX_FLOWS, ran out)."""
 
 
 @dataclass(frozen=True)
@@ -382,6 +401,10 @@ class FlowReport:
     """Single failures analysed."""
     pairs: int = 0
     """Pairs of failures that had to be checked for the critical demands (the rest pruned exactly)."""
+    critical_pairs: int = 0
+    """Pairs of sites with critical demands between them."""
+    critical_immune: int = 0
+    """Of those, the pairs with three routes no single failure shares (no two failures cut them off)."""
     spans: list[ArcUse] = field(default_factory=list)
     """Carrier span use per direction: normal, and the worst over single failures."""
     stats: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -395,348 +418,8 @@ class FlowReport:
             "pending_spans": [{"span": s.name, "in_service": s.in_service.isoformat() if s.in_service else None}
                               for s in g.pending.values()],
             "failures": self.failures, "failure_pairs_checked": self.pairs,
+            "critical_site_pairs": self.critical_pairs, "critical_site_pairs_immune": self.critical_immune,
         }
-
-
-# ------------------------------------------------------------------------------------------------
-# The network: nodes, arcs, the linear program
-# ------------------------------------------------------------------------------------------------
-
-
-class _Network:
-    def __init__(self, g: FabricGraph, demands: Sequence[DemandEdge] | None = None):
-        self.g = g
-        demands = g.demands if demands is None else demands
-        self.node: dict[tuple, int] = {}
-        for pop in g.pops:
-            self._node(("pop", pop))
-        self.n_pops = len(self.node)
-        for s in g.sites:
-            self._node(("src", s)); self._node(("gate", s)); self._node(("sink", s))
-        tails, heads, caps, costs, labels, kinds = [], [], [], [], [], []
-
-        def arc(t: tuple, h: tuple, cap: float, cost: float, label: str, kind: str) -> int:
-            tails.append(self.node[t]); heads.append(self.node[h]); caps.append(cap); costs.append(cost)
-            labels.append(label); kinds.append(kind)
-            return len(tails) - 1
-
-        self.out_arc: dict[CircuitKey, int] = {}
-        self.in_arc: dict[CircuitKey, int] = {}
-        for key, c in g.circuits.items():
-            pop = ("pop", g.pop_of(c.location))
-            self.out_arc[key] = arc(("src", key[0]), pop, c.gbps, 0.0, f"circuit {key[0]}/{key[1]} (out)", "out")
-            self.in_arc[key] = arc(pop, ("gate", key[0]), c.gbps, 0.0, f"circuit {key[0]}/{key[1]} (in)", "in")
-        self.span_arcs: dict[str, tuple[int, int]] = {}
-        for name, s in g.spans.items():
-            cost = 1e-6 * (1.0 + s.latency_ms)
-            self.span_arcs[name] = (arc(("pop", s.a), ("pop", s.z), s.gbps, cost, f"span {name} ({s.a}->{s.z})", "span"),
-                                    arc(("pop", s.z), ("pop", s.a), s.gbps, cost, f"span {name} ({s.z}->{s.a})", "span"))
-        self.gw_arc: dict[str, int] = {}
-        for s, site in g.sites.items():
-            cap = math.inf if site.fastpath else site.gateway_gbps
-            self.gw_arc[s] = arc(("gate", s), ("sink", s), cap, 0.0, f"gateway {s}", "gateway")
-        self.tail, self.head = np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64)
-        self.cap, self.cost = np.array(caps, dtype=float), np.array(costs, dtype=float)
-        self.labels, self.kinds = labels, kinds
-        self.n_nodes, self.n_arcs = len(self.node), len(tails)
-        self.span_arc_ids = np.array([a for pair in self.span_arcs.values() for a in pair], dtype=np.int64)
-        # Commodities: one per destination; rates per (source, destination) pair of sites.
-        rate: dict[tuple[str, str], float] = defaultdict(float)
-        self.pair_demands: dict[tuple[str, str], list[DemandEdge]] = defaultdict(list)
-        for d in demands:
-            rate[(d.stack, d.to_stack)] += d.gbps
-            self.pair_demands[(d.stack, d.to_stack)].append(d)
-        self.pairs = sorted(rate)
-        self.rate = np.array([rate[p] for p in self.pairs])
-        self.pair_index = {p: i for i, p in enumerate(self.pairs)}
-        self.dests = sorted({t for _, t in self.pairs})
-        self.sources_of: dict[str, list[int]] = defaultdict(list)
-        for i, (_, t) in enumerate(self.pairs):
-            self.sources_of[t].append(i)
-        self.site_out = {s: [self.out_arc[(s, c)] for c in site.circuits] for s, site in g.sites.items()}
-        self.site_in = {s: [self.in_arc[(s, c)] for c in site.circuits] for s, site in g.sites.items()}
-        self.has_row = np.ones(self.n_nodes, dtype=bool)
-        for s in g.sites:
-            self.has_row[self.node[("sink", s)]] = False
-        self._csr = None
-
-    def arcs_between(self) -> dict[tuple[int, int], list[int]]:
-        if not hasattr(self, "_between"):
-            self._between: dict[tuple[int, int], list[int]] = defaultdict(list)
-            for arc, (u, v) in enumerate(zip(self.tail.tolist(), self.head.tolist())):
-                self._between[(u, v)].append(arc)
-        return self._between
-
-    def arcs_out_of(self) -> list[np.ndarray]:
-        if not hasattr(self, "_out_of"):
-            order = np.argsort(self.tail, kind="stable")
-            bounds = np.searchsorted(self.tail[order], np.arange(self.n_nodes + 1))
-            self._out_of = [order[bounds[v]:bounds[v + 1]] for v in range(self.n_nodes)]
-        return self._out_of
-
-    def _node(self, key: tuple) -> int:
-        return self.node.setdefault(key, len(self.node))
-
-    def arcs_of(self, t: str, sources: Sequence[int]) -> np.ndarray:
-        """Arcs commodity t may use: every span, the out arcs of its sources, its in arcs and gateway."""
-        parts = [self.span_arc_ids, np.array(self.site_in[t] + [self.gw_arc[t]], dtype=np.int64)]
-        for i in sources:
-            parts.append(np.array(self.site_out[self.pairs[i][0]], dtype=np.int64))
-        return np.unique(np.concatenate(parts))
-
-    def changes(self, f: Failure) -> dict[int, float]:
-        """Arc -> capacity under the failure, for every arc it changes."""
-        out: dict[int, float] = {}
-        for key in f.circuits:
-            out[self.out_arc[key]] = 0.0
-            out[self.in_arc[key]] = 0.0
-        for name in f.spans:
-            if name in self.span_arcs:
-                a, b = self.span_arcs[name]
-                out[a] = out[b] = 0.0
-        if f.gateway is not None and math.isfinite(self.cap[self.gw_arc[f.gateway]]):
-            a = self.gw_arc[f.gateway]
-            out[a] = self.cap[a] / 2
-        return out
-
-    # -------------------------------------------------------------------- the linear program
-
-    def solve(self, pair_ids: Sequence[int], cap: np.ndarray) -> _Solution:
-        """Route the pairs within `cap` (per arc), minimising the rate left unrouted, then latency."""
-        from scipy.optimize import linprog
-        from scipy.sparse import csr_matrix
-
-        pair_ids = list(pair_ids)
-        by_dest: dict[str, list[int]] = defaultdict(list)
-        for i in pair_ids:
-            by_dest[self.pairs[i][1]].append(i)
-        cols_arc, cols_dest, eq_r, eq_c, eq_v = [], [], [], [], []
-        col = 0
-        dests = sorted(by_dest)
-        for k, t in enumerate(dests):
-            arcs = self.arcs_of(t, by_dest[t])
-            n = len(arcs)
-            cols = np.arange(col, col + n)
-            base = k * self.n_nodes
-            for nodes, sign in ((self.tail[arcs], 1.0), (self.head[arcs], -1.0)):
-                keep = self.has_row[nodes]
-                eq_r.append(base + nodes[keep]); eq_c.append(cols[keep]); eq_v.append(np.full(keep.sum(), sign))
-            cols_arc.append(arcs); cols_dest.append(np.full(n, k))
-            col += n
-        arc_of_col = np.concatenate(cols_arc) if cols_arc else np.zeros(0, dtype=np.int64)
-        n_x = col
-        # Unrouted rate per pair: enters its source's conservation row.
-        b_eq = np.zeros(len(dests) * self.n_nodes)
-        k_of = {t: k for k, t in enumerate(dests)}
-        u_rows = []
-        for j, i in enumerate(pair_ids):
-            s, t = self.pairs[i]
-            r = k_of[t] * self.n_nodes + self.node[("src", s)]
-            b_eq[r] += self.rate[i]
-            u_rows.append(r)
-        eq_r.append(np.array(u_rows, dtype=np.int64)); eq_c.append(n_x + np.arange(len(pair_ids)))
-        eq_v.append(np.ones(len(pair_ids)))
-        n_var = n_x + len(pair_ids)
-        a_eq = csr_matrix((np.concatenate(eq_v), (np.concatenate(eq_r), np.concatenate(eq_c))),
-                          shape=(len(b_eq), n_var))
-        finite = np.isfinite(cap[arc_of_col])
-        ub_arcs = np.unique(arc_of_col[finite])
-        row_of_arc = np.full(self.n_arcs, -1)
-        row_of_arc[ub_arcs] = np.arange(len(ub_arcs))
-        ub_cols = np.nonzero(finite)[0]
-        a_ub = csr_matrix((np.ones(len(ub_cols)), (row_of_arc[arc_of_col[ub_cols]], ub_cols)),
-                          shape=(len(ub_arcs), n_var))
-        b_ub = np.maximum(cap[ub_arcs], 0.0)
-        c = np.concatenate([self.cost[arc_of_col], np.ones(len(pair_ids))])
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if res.status != 0:
-            raise RuntimeError(f"the flow program did not solve: {res.message}")
-        x = res.x[:n_x]
-        unrouted = np.zeros(len(self.pairs))
-        unrouted[pair_ids] = res.x[n_x:]
-        load = np.bincount(arc_of_col, weights=x, minlength=self.n_arcs)
-        flows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        dest_of_col = np.concatenate(cols_dest) if cols_dest else np.zeros(0, dtype=np.int64)
-        used = x > 1e-9
-        for k, t in enumerate(dests):
-            m = used & (dest_of_col == k)
-            flows[t] = (arc_of_col[m], x[m])
-        duals = np.zeros(self.n_arcs)
-        if len(ub_arcs):
-            duals[ub_arcs] = res.ineqlin.marginals
-        short = float(unrouted.sum())
-        return _Solution(short, unrouted, load, flows, duals)
-
-    # -------------------------------------------------------------------- max-flow (scipy)
-
-    def csr_structure(self):
-        """The arc structure as a CSR matrix once (parallel arcs share one entry, their "slot");
-        each max-flow copies it and only sets the capacities."""
-        if self._csr is None:
-            from scipy.sparse import csr_matrix
-
-            keys = self.tail * self.n_nodes + self.head
-            uniq, slot = np.unique(keys, return_inverse=True)
-            rows, cols = uniq // self.n_nodes, uniq % self.n_nodes
-            m = csr_matrix((np.ones(len(uniq), dtype=np.int32), (rows, cols)), shape=(self.n_nodes, self.n_nodes))
-            m.sort_indices()
-            # Parallel arcs of one slot, in arc order: the flow of a slot fills them one after another.
-            order = np.argsort(slot, kind="stable")
-            self._csr = (m, slot, uniq, order)
-        return self._csr
-
-    def max_flow(self, cap: np.ndarray, source: int, sink: int) -> tuple[float, np.ndarray]:
-        """Max flow from node to node within `cap` (Gb/s, rounded down to Mb/s): value and flow per arc."""
-        from scipy.sparse.csgraph import maximum_flow
-
-        m, slot, uniq, order = self.csr_structure()
-        ints = np.where(np.isfinite(cap), np.floor(np.maximum(cap, 0.0) * _MBPS), _INT_INF)
-        g = m.copy()
-        g.data = np.minimum(np.bincount(slot, weights=ints, minlength=len(uniq)), _INT_INF).astype(np.int32)
-        res = maximum_flow(g, source, sink, method="dinic")
-        fl = res.flow.tocsr() if hasattr(res.flow, "tocsr") else res.flow
-        fl.sort_indices()
-        # The flow on each slot: look its (row, col) up among the flow matrix's sorted entries.
-        rows = np.repeat(np.arange(fl.shape[0]), np.diff(fl.indptr))
-        fkeys = rows * self.n_nodes + fl.indices
-        pos = np.searchsorted(fkeys, uniq)
-        pos = np.minimum(pos, len(fkeys) - 1) if len(fkeys) else pos
-        found = (len(fkeys) > 0) & (fkeys[pos] == uniq) if len(fkeys) else np.zeros(len(uniq), dtype=bool)
-        per_slot = np.where(found, np.asarray(fl.data)[pos] if len(fkeys) else 0, 0).astype(float)
-        per_slot = np.maximum(per_slot, 0.0)
-        # Split a slot's flow over its parallel arcs, each up to its capacity, in arc order.
-        caps = ints[order]
-        slots = slot[order]
-        cum = np.cumsum(caps)
-        first = np.r_[True, slots[1:] != slots[:-1]]
-        base = np.maximum.accumulate(np.where(first, cum - caps, 0))
-        before = cum - caps - base
-        take = np.clip(per_slot[slots] - before, 0, caps)
-        flow = np.zeros(self.n_arcs)
-        flow[order] = take / _MBPS
-        return res.flow_value / _MBPS, flow
-
-
-@dataclass
-class _Solution:
-    short: float
-    unrouted: np.ndarray
-    load: np.ndarray
-    flows: dict[str, tuple[np.ndarray, np.ndarray]]
-    duals: np.ndarray
-
-
-# ------------------------------------------------------------------------------------------------
-# Settling one failure (or two): skip, baseline, re-route, restricted LP, full LP
-# ------------------------------------------------------------------------------------------------
-
-
-def _settle(net: _Network, pair_ids: list[int], base: _Solution | None, load: np.ndarray,
-            cap_f: np.ndarray, changed: dict[int, float], stats: dict[str, int]) -> tuple[np.ndarray, _Solution | None]:
-    """Loads that carry every pair under `cap_f`, or the exact solution when none exists.
-
-    Returns (loads, None) when a routing is found without the full program, else (loads, solution)."""
-    over = [a for a in changed if load[a] > cap_f[a] + EPS]
-    if not any(load[a] > EPS for a in changed):
-        stats["skipped"] += 1
-        return load, None
-    if not over:
-        stats["baseline"] += 1
-        return load, None
-    rerouted = _reroute(net, load, cap_f, over)
-    if rerouted is not None:
-        stats["rerouted"] += 1
-        return rerouted, None
-    if base is not None and base.flows:
-        sol = _restricted(net, pair_ids, base, cap_f, changed)
-        if sol is not None:
-            stats["lp_restricted"] += 1
-            return sol, None
-    stats["lp_full"] += 1
-    sol = net.solve(pair_ids, cap_f)
-    return sol.load, sol
-
-
-def _reroute(net: _Network, load: np.ndarray, cap: np.ndarray, over: list[int]) -> np.ndarray | None:
-    """Send each over-full arc's excess around it in what is left (any commodity: all of an arc's
-    flow goes from its tail to its head, so a detour from tail to head carries it): first along one
-    shortest detour with room for all of it (breadth-first search, scipy.sparse.csgraph), else split
-    by max-flow."""
-    load = load.copy()
-    out_of = net.arcs_out_of()
-    for a in over:
-        excess = load[a] - cap[a]
-        if net.kinds[a] == "gateway":
-            return None  # the only way into the site's VNet
-        head = int(net.head[a])
-        if net.kinds[a] != "in" and cap[out_of[head]].sum() <= EPS:
-            return None  # the arc leads into a dead PoP: no detour reaches it
-        left = cap - load
-        left[a] = 0.0
-        # Detours one after another (fewest hops first, each as full as its narrowest arc allows),
-        # a few at most; then max-flow for what is still left.
-        need = excess
-        for _ in range(DETOURS):
-            path = _detour(net, left, int(net.tail[a]), head, 1e-3)
-            if path is None:
-                break
-            push = min(need, float(left[path].min()))
-            load[path] += push
-            left[path] -= push
-            need -= push
-            if need <= EPS:
-                break
-        if need > EPS:
-            got, flow = net.max_flow(np.maximum(left, 0.0), int(net.tail[a]), head)
-            if got < need - EPS:
-                return None
-            load += flow * (need / got)
-        load[a] -= excess
-    return load
-
-
-DETOURS = 4
-"""Detours tried one after another for one over-full arc before max-flow."""
-
-
-def _detour(net: _Network, left: np.ndarray, source: int, sink: int, amount: float) -> np.ndarray | None:
-    """Arcs of a fewest-hop path from source to sink on arcs with `amount` left, or None."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import breadth_first_order
-
-    ok = np.nonzero(left >= amount - EPS)[0]
-    if not len(ok):
-        return None
-    g = csr_matrix((np.ones(len(ok)), (net.tail[ok], net.head[ok])), shape=(net.n_nodes, net.n_nodes))
-    _, pred = breadth_first_order(g, source, directed=True, return_predecessors=True)
-    if sink != source and pred[sink] < 0:
-        return None
-    # Each hop: of the parallel arcs between the two nodes, the one with the most left.
-    between = net.arcs_between()
-    arcs, v = [], sink
-    while v != source:
-        u = int(pred[v])
-        arcs.append(max(between[(u, v)], key=lambda arc: left[arc]))
-        v = u
-    return np.array(arcs, dtype=np.int64)
-
-
-def _restricted(net: _Network, pair_ids: list[int], base: _Solution, cap_f: np.ndarray,
-                changed: dict[int, float]) -> np.ndarray | None:
-    """Free the commodities that use a reduced arc; keep the others where the baseline put them."""
-    touched = np.array(list(changed), dtype=np.int64)
-    free_dests = [t for t, (arcs, _) in base.flows.items() if np.isin(arcs, touched).any()]
-    if len(free_dests) >= len(base.flows):
-        return None
-    fixed = base.load.copy()
-    for t in free_dests:
-        arcs, x = base.flows[t]
-        np.subtract.at(fixed, arcs, x)
-    free = [i for i in pair_ids if net.pairs[i][1] in set(free_dests)]
-    sol = net.solve(free, cap_f - fixed)
-    if sol.short > EPS:
-        return None
-    return fixed + sol.load
 
 
 # ------------------------------------------------------------------------------------------------
@@ -752,87 +435,127 @@ def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None
     clock = _Clock(timings)
     g = build(specs, carrier, on)
     report = FlowReport(g)
-    if not g.demands:
-        report.demands, report.sites = {}, _site_figures(g, g.failures(), None, {})
-        report.failures = len(g.failures())
-        report.spans = []
-        return report
-    net = _Network(g)
     failures = g.failures()
     report.failures = len(failures)
-    all_pairs = list(range(len(net.pairs)))
-
-    base = net.solve(all_pairs, net.cap)
-    clock.lap("baseline")
-    exact = len(net.pairs) <= EXACT_FIGURES_PAIRS
-    alone = _alone_figures(net) if exact else _alone_bounds(net)
+    if not g.demands:
+        report.sites = _site_figures(g, failures, {})
+        return report
+    net_all = FlowNetwork(g)
+    figures = _PairFigures(net_all, failures)
+    available = figures.available()
     clock.lap("figures")
-    report.unroutable = [d for i, p in enumerate(net.pairs) if alone[i][0] <= EPS for d in net.pair_demands[p]]
-    unroutable_pairs = {i for i, p in enumerate(net.pairs) if alone[i][0] <= EPS}
-    if base.short > EPS:
-        # Pairs without any path are reported as such, not as a shortfall of everyone.
-        if base.short - sum(net.rate[i] for i in unroutable_pairs) > EPS:
-            report.shortfalls.append(_shortfall(net, None, None, base, all_pairs, unroutable_pairs))
+    # Pairs without any path are reported as such, and routed by no one.
+    unroutable = {net_all.pairs[i] for i in range(len(net_all.pairs)) if available[i] <= EPS}
+    report.unroutable = [d for p in sorted(unroutable) for d in net_all.pair_demands[p]]
+    net = net_all if not unroutable else FlowNetwork(g, [d for d in g.demands if (d.stack, d.to_stack) not in unroutable])
+    router = Router(net)
+    base = _route_all(net, router)
+    clock.lap("baseline")
+    base_ok = base.exact is None
+    if not base_ok:
+        report.shortfalls.append(_shortfall(net, None, None, base))
     normal = base.load
-    worst_load, worst_by = normal.copy(), [None] * net.n_arcs
-    per_pair_short: dict[int, tuple[float, Failure, tuple[Saturated, ...]]] = {}
-    routable = [i for i in all_pairs if i not in unroutable_pairs]
-    base_ok = base.short - sum(net.rate[i] for i in unroutable_pairs) <= EPS
-    for f in failures:
-        changed = net.changes(f)
-        if not changed:
+    worst_load, worst_by = normal.copy(), np.full(net.n_arcs, -1)
+    per_pair_short: dict[tuple[str, str], tuple[float, Failure, tuple[Saturated, ...]]] = {}
+    by_failure, _, halved = net.failure_index(failures)
+    touched = _touches(net, base.load, by_failure, halved) if base_ok and net.pairs else np.zeros(len(failures), bool)
+    for j, f in enumerate(failures):
+        changed = _changed(by_failure, halved, j)
+        if not len(changed):
             report.stats["skipped"] += 1
             continue
-        cap_f = net.cap.copy()
-        for a, c in changed.items():
-            cap_f[a] = c
         if not base_ok:
             continue  # the baseline is already short: failures only repeat it
-        load_f, sol = _settle(net, routable, base, normal, cap_f, changed, report.stats)
-        if sol is not None and sol.short > EPS:
-            sf = _shortfall(net, f, None, sol, routable, unroutable_pairs)
+        if not touched[j]:
+            report.stats["skipped"] += 1
+            continue
+        st = settle(net, router, base.routing, _cap_with(net, by_failure, halved, j), changed)
+        report.stats[st.how] += 1
+        if st.exact is not None:
+            sf = _shortfall(net, f, None, st)
             report.shortfalls.append(sf)
             for d, s in sf.short_by_demand:
-                i = net.pair_index[(d.stack, d.to_stack)]
-                if s > per_pair_short.get(i, (0.0,))[0]:
-                    per_pair_short[i] = (s, f, sf.saturated)
-        worse = load_f > worst_load + EPS
-        for a in np.nonzero(worse)[0]:
-            worst_load[a], worst_by[a] = load_f[a], f
+                key = (d.stack, d.to_stack)
+                if s > per_pair_short.get(key, (0.0,))[0]:
+                    per_pair_short[key] = (s, f, sf.saturated)
+        worse = np.nonzero(st.load > worst_load + EPS)[0]
+        worst_load[worse], worst_by[worse] = st.load[worse], j
     clock.lap("single")
-    report.spans = [
-        ArcUse(net.labels[a], "span", net.cap[a], normal[a], worst_load[a], worst_by[a])
-        for name in g.spans for a in net.span_arcs[name]
-    ]
-    report.demands = _demand_figures(net, failures, base, alone, per_pair_short, exact)
-    report.sites = _site_figures(g, failures, net, report.demands)
+    span_loads = {}
+    for name in g.spans:
+        for k, a in enumerate(net.span_arcs[name]):
+            span_loads[(name, k)] = (net.labels[a], net.cap[a], normal[a], worst_load[a],
+                                     failures[worst_by[a]] if worst_by[a] >= 0 else None)
+    report.spans = [ArcUse(label, "span", cap, n, w, f) for label, cap, n, w, f in span_loads.values()]
+    worst = figures.worst()
+    report.demands = _demand_figures(net_all, net, base, available, worst, per_pair_short)
+    report.sites = _site_figures(g, failures, report.demands)
     clock.lap("figures")
     if base_ok:
-        _two_failures(net, failures, report)
+        _two_failures(g, failures, report)
     clock.lap("two")
     return report
 
 
 class _Clock:
-    """Adds the seconds since the last lap to a phase (for the bench)."""
+    """Adds the seconds since the last lap to a phase (for the bench): wall-clock under the phase's name,
+    CPU time of this process under ``<phase>_cpu``."""
 
     def __init__(self, out: dict[str, float] | None):
         import time
 
-        self.out, self.now, self.t = out, time.perf_counter, time.perf_counter()
+        self.out, self.now, self.cpu = out, time.perf_counter, time.process_time
+        self.t, self.c = self.now(), self.cpu()
 
     def lap(self, phase: str) -> None:
         if self.out is not None:
-            t = self.now()
+            t, c = self.now(), self.cpu()
             self.out[phase] = self.out.get(phase, 0.0) + t - self.t
-            self.t = t
+            self.out[phase + "_cpu"] = self.out.get(phase + "_cpu", 0.0) + c - self.c
+            self.t, self.c = t, c
 
 
-def _shortfall(net: _Network, f: Failure | None, second: Failure | None, sol: _Solution, pair_ids: Sequence[int],
-               skip: set[int] = frozenset(), critical_only: bool = False) -> Shortfall:
-    ids = [i for i in pair_ids if i not in skip]
+def _route_all(net: FlowNetwork, router: Router) -> Settled:
+    """The routing with nothing failed: every pair along its least-latency path with room, one after
+    another (scipy's Dijkstra); what that leaves unrouted goes to the exact program."""
+    room = net.cap.copy()
+    requests = [[int(net.pair_src[i]), int(net.pair_sink[i]), float(net.rate[i])] for i in range(len(net.pairs))]
+    pieces, left = router.route(requests, room)
+    routing = Routing.from_paths(net, [(i, a, x) for i, ps in enumerate(pieces) for a, x in ps])
+    if not any(left):
+        return Settled("rerouted", routing.load, routing)
+    return by_program(net, routing, net.cap, {i for i, x in enumerate(left) if x > 0}, want_paths=True,
+                      router=router)
+
+
+def _changed(by_failure, halved: np.ndarray, j: int) -> np.ndarray:
+    cut = by_failure.indices[by_failure.indptr[j]:by_failure.indptr[j + 1]]
+    return np.append(cut, halved[j]).astype(np.int64) if halved[j] >= 0 else cut.astype(np.int64)
+
+
+def _cap_with(net: FlowNetwork, by_failure, halved: np.ndarray, *js: int) -> np.ndarray:
+    cap = net.cap.copy()
+    for j in js:
+        cap[by_failure.indices[by_failure.indptr[j]:by_failure.indptr[j + 1]]] = 0.0
+        if halved[j] >= 0:
+            cap[halved[j]] = min(cap[halved[j]], net.cap[halved[j]] / 2)
+    return cap
+
+
+def _touches(net: FlowNetwork, load: np.ndarray, by_failure, halved: np.ndarray) -> np.ndarray:
+    """Per failure: does it lower an arc that carries traffic?"""
+    out = np.asarray(by_failure @ (load > EPS).astype(np.float64)).ravel() > 0
+    has = halved >= 0
+    out[has] |= load[halved[has]] > EPS
+    return out
+
+
+def _shortfall(net: FlowNetwork, f: Failure | None, second: Failure | None, st: Settled) -> Shortfall:
+    sol = st.exact
+    assert sol is not None
+    ids = list(st.component)
     short_pairs = [i for i in ids if sol.unrouted[i] > EPS / max(1, len(ids))]
-    demands_of = lambda i: [d for d in net.pair_demands[net.pairs[i]] if d.critical or not critical_only]
+    demands_of = lambda i: net.pair_demands[net.pairs[i]]
     short_demands = tuple(d for i in short_pairs for d in demands_of(i))
     component = tuple(d for i in ids for d in demands_of(i))
     by_demand = []
@@ -840,152 +563,251 @@ def _shortfall(net: _Network, f: Failure | None, second: Failure | None, sol: _S
         ds = demands_of(i)
         total = sum(d.gbps for d in ds) or 1.0
         by_demand += [(d, sol.unrouted[i] * d.gbps / total) for d in ds]
-    # Binding capacity rows (non-zero dual); an arc the failure took away is the failure, not a saturation.
+    changes = [net.changes(x) for x in (f, second) if x is not None]
+    cap = net.cap_under(*changes)
+    # Priced capacities; an arc the failure took away is the failure, not a saturation.
     saturated = tuple(sorted(
-        (s for s in (Saturated(net.labels[a], sol.load[a], _cap_under(net, a, f, second))
-                     for a in np.nonzero(sol.duals < -1e-9)[0]) if s.capacity_gbps > EPS),
+        (s for s in (Saturated(net.labels[a], sol.load[a], cap[a]) for a in np.nonzero(sol.price > PRICE_TOL)[0])
+         if s.capacity_gbps > EPS),
         key=lambda s: s.resource,
     ))
-    short = float(sum(sol.unrouted[i] for i in ids))
-    return Shortfall(f, short, short_demands or component, float(sum(net.rate[i] for i in ids)), component,
-                     saturated, second, tuple(by_demand))
+    return Shortfall(f, float(sol.short), short_demands or component, float(sum(net.rate[i] for i in ids)),
+                     component, saturated, second, tuple(by_demand))
 
 
-def _cap_under(net: _Network, a: int, *failures: Failure | None) -> float:
-    cap = net.cap[a]
-    for f in failures:
-        if f is not None:
-            cap = min(cap, net.changes(f).get(a, cap))
-    return cap
+# ------------------------------------------------------------------------------------------------
+# Per pair of sites: the most the fabric carries between them alone
+# ------------------------------------------------------------------------------------------------
+
+MAX_FLOWS = 2000
+"""scipy max-flows the per-pair figures may run (milliseconds each); beyond, a pair's worst-failure figure
+is the lower bound below and marked not exact."""
 
 
-EXACT_FIGURES_PAIRS = 100
-"""Pairs of sites up to which each pair's own figures (available, worst failure) are exact max-flows;
-beyond, they are the bound its circuits and gateway set (scipy's max-flow costs milliseconds a call)."""
+class _PairFigures:
+    """For each pair of sites, the most the fabric carries from one to the other with nothing else on it,
+    with nothing failed and after each single failure, exactly and mostly without a max-flow:
+
+    - at most U = min(live circuits out of A, live circuits into B, B's gateway): a cut;
+    - at least, per connected part C of the carrier over spans of at least theta (the largest U over all
+      pairs, nothing failed), min(A's live circuits in C, B's live circuits in C), summed over the parts
+      and capped by the gateway: flow routed inside a part crosses each span of a spanning tree with at
+      most U <= theta, so it fits.
+
+    When the two bounds meet (always, when no span is narrower than theta) the figure is exact;
+    otherwise scipy's max-flow decides, only where the lower bound could still be the worst."""
+
+    def __init__(self, net: FlowNetwork, failures: list[Failure]):
+        self.net, self.failures = net, failures
+        g = net.g
+        sites = list(g.sites)
+        index = {s: k for k, s in enumerate(sites)}
+        out, into, site_of = [], [], []
+        for s in sites:
+            for a, b in zip(net.site_out[s], net.site_in[s]):
+                out.append(a); into.append(b); site_of.append(index[s])
+        self.out = np.array(out, dtype=np.int64)
+        self.into = np.array(into, dtype=np.int64)
+        self.site_of = np.array(site_of, dtype=np.int64)
+        self.n_sites = len(sites)
+        self.carrier = net.carrier()
+        self.pop = self.carrier.index[np.array([net.circuit_pop[a] for a in out], dtype=np.int64)]
+        # Circuits are listed site by site: per-site reductions over the sites that have any.
+        self.sites_with = np.unique(self.site_of)
+        self.first = np.searchsorted(self.site_of, self.sites_with)
+        self.gw = np.array([net.gw_arc[s] for s in sites], dtype=np.int64)
+        self.src = np.array([index[s] for s, _ in net.pairs], dtype=np.int64)
+        self.dst = np.array([index[t] for _, t in net.pairs], dtype=np.int64)
+        cap = net.cap
+        u0 = self._bound(cap, np.arange(len(net.pairs)))
+        self.theta = float(u0.max()) if len(u0) else 0.0
+        self.strong = ((net.kind == SPAN) & (cap >= self.theta - EPS)) | (net.kind == VIA)
+        self.all_strong = bool(self.strong[net.kind == SPAN].all())
+        self.base_labels = self._labels(np.zeros(0, dtype=np.int64))
+        self.max_flows = 0
+        self.exact = np.ones(len(net.pairs), dtype=bool)
+
+    def _bound(self, cap: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        out = np.bincount(self.site_of, weights=cap[self.out], minlength=self.n_sites)
+        into = np.bincount(self.site_of, weights=cap[self.into], minlength=self.n_sites)
+        s, t = self.src[ids], self.dst[ids]
+        return np.minimum(np.minimum(out[s], into[t]), cap[self.gw][t])
+
+    def _labels(self, cut: np.ndarray) -> np.ndarray:
+        keep = self.strong.copy()
+        keep[cut] = False
+        return self.carrier.components(keep)
+
+    def _figures(self, cap: np.ndarray, labels: np.ndarray, worst: np.ndarray | None,
+                 ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(value, exact) for the pairs `ids` under `cap`: exact where the bounds meet or a max-flow ran;
+        else the lower bound, and only computed where it could beat `worst`."""
+        upper = self._bound(cap, ids)
+        live_out, live_in = cap[self.out] > EPS, cap[self.into] > EPS
+        lab = labels[self.pop].astype(np.int64)
+        big = np.iinfo(np.int64).max
+        comp = []
+        for live in (live_out, live_in):
+            lo = np.full(self.n_sites, big)
+            hi = np.full(self.n_sites, -1)
+            if len(self.first):
+                lo[self.sites_with] = np.minimum.reduceat(np.where(live, lab, big), self.first)
+                hi[self.sites_with] = np.maximum.reduceat(np.where(live, lab, -1), self.first)
+            comp.append(np.where(lo == hi, hi, np.where(hi < 0, -1, -2)))
+        c_out, c_in = comp[0][self.src[ids]], comp[1][self.dst[ids]]
+        value = upper.copy()
+        exact = (upper <= EPS) | ((c_out >= 0) & (c_out == c_in))
+        for k in np.nonzero(~exact)[0].tolist():
+            i = int(ids[k])
+            s, t = self.src[i], self.dst[i]
+            mine = self.site_of == s
+            theirs = self.site_of == t
+            lower = 0.0
+            for c in set(lab[mine & live_out].tolist()) & set(lab[theirs & live_in].tolist()):
+                lower += min(cap[self.out[mine & live_out & (lab == c)]].sum(),
+                             cap[self.into[theirs & live_in & (lab == c)]].sum())
+            lower = min(lower, cap[self.gw[t]])
+            if lower >= upper[k] - EPS or self.all_strong:
+                value[k], exact[k] = lower, True
+                continue
+            value[k] = lower
+            if worst is not None and lower >= worst[i] - EPS:
+                exact[k] = True  # cannot be the worst: its exact figure is not needed
+                continue
+            if self.max_flows < MAX_FLOWS:
+                self.max_flows += 1
+                value[k] = self.net.max_flow(cap, int(self.net.pair_src[i]), int(self.net.pair_sink[i]))
+                exact[k] = True
+        return value, exact
+
+    def _still_one(self, cut: np.ndarray, cap: np.ndarray) -> bool:
+        """With nothing failed the live circuits' PoPs are in one part, and still are without the arcs cut."""
+        live = self.pop[(cap[self.out] > EPS) | (cap[self.into] > EPS)]
+        if not len(live) or len(np.unique(self.base_labels[live])) != 1:
+            return False
+        keep = self.strong.copy()
+        keep[cut] = False
+        return self.carrier.reaches(keep, int(live[0]), live)
+
+    def _splits(self, labels: np.ndarray, cap: np.ndarray) -> bool:
+        """Do the carrier's parts under `labels` group the PoPs of live circuits otherwise than nothing failed?"""
+        live = (cap[self.out] > EPS) | (cap[self.into] > EPS)
+        if not live.any():
+            return False
+        before, after = self.base_labels[self.pop[live]], labels[self.pop[live]]
+        n = len(np.unique(before))
+        both = before.astype(np.int64) * (int(after.max()) + 1) + after
+        return len(np.unique(after)) != n or len(np.unique(both)) != n
+
+    def available(self) -> np.ndarray:
+        ids = np.arange(len(self.net.pairs))
+        value, exact = self._figures(self.net.cap, self.base_labels, None, ids)
+        self.exact &= exact
+        self._available = value
+        return value
+
+    def worst(self) -> tuple[np.ndarray, list[Failure | None], np.ndarray]:
+        """Per pair: the least it can carry after a single failure, which failure (the first in order
+        that leaves that least; None: no failure lowers it), and whether the figure is exact.
+
+        A failure that splits no part of the carrier changes only the pairs of the sites it touches."""
+        net = self.net
+        by_failure, _, halved = net.failure_index(self.failures)
+        worst = self._available.copy()
+        worst_by = np.full(len(net.pairs), -1)
+        everyone = np.arange(len(net.pairs))
+        site_of_arc = np.full(net.n_arcs, -1)
+        site_of_arc[self.out], site_of_arc[self.into], site_of_arc[self.gw] = self.site_of, self.site_of, \
+            np.arange(self.n_sites)
+        touching = [[] for _ in range(self.n_sites)]
+        for i, (s, t) in enumerate(zip(self.src.tolist(), self.dst.tolist())):
+            touching[s].append(i)
+            if t != s:
+                touching[t].append(i)
+        touching = [np.array(x, dtype=np.int64) for x in touching]
+        for j in range(len(self.failures)):
+            cut = by_failure.indices[by_failure.indptr[j]:by_failure.indptr[j + 1]]
+            if not len(cut) and halved[j] < 0:
+                continue
+            cap = _cap_with(net, by_failure, halved, j)
+            labels = self.base_labels
+            if self.strong[cut].any() and not self._still_one(cut, cap):
+                labels = self._labels(cut)
+            if labels is not self.base_labels and self._splits(labels, cap):
+                ids = everyone
+            else:
+                sites = np.unique(site_of_arc[np.append(cut, halved[j]) if halved[j] >= 0 else cut])
+                sites = sites[sites >= 0]
+                if not len(sites):
+                    continue
+                ids = np.unique(np.concatenate([touching[s] for s in sites.tolist()]))
+            value, exact = self._figures(cap, labels, worst, ids)
+            self.exact[ids] &= exact
+            better = value < worst[ids] - EPS
+            worst[ids[better]], worst_by[ids[better]] = value[better], j
+        return worst, [self.failures[j] if j >= 0 else None for j in worst_by], self.exact.copy()
 
 
-def _alone_bounds(net: _Network) -> list[tuple[float, None]]:
-    """Per pair: what its circuits (out of A, into B) and B's gateway allow, an upper bound."""
-    out = []
-    for s, t in net.pairs:
-        bound = min(net.cap[net.site_out[s]].sum(), net.cap[net.site_in[t]].sum(), net.cap[net.gw_arc[t]])
-        out.append((float(bound), None))
-    return out
-
-
-def _alone_figures(net: _Network) -> list[tuple[float, np.ndarray]]:
-    """Per pair of sites: the most the fabric carries between them with nothing else on it."""
-    out = []
-    for s, t in net.pairs:
-        out.append(net.max_flow(net.cap, net.node[("src", s)], net.node[("sink", t)]))
-    return out
-
-
-def _demand_figures(net: _Network, failures: list[Failure], base: _Solution,
-                    alone: list[tuple[float, np.ndarray]],
-                    short: dict[int, tuple[float, Failure, tuple[Saturated, ...]]],
-                    exact: bool = True) -> dict[tuple[str, str], DemandFigures]:
-    changes = [net.changes(f) for f in failures]
+def _demand_figures(net_all: FlowNetwork, net: FlowNetwork, base: Settled, available: np.ndarray, worst,
+                    short: dict[tuple[str, str], tuple[float, Failure, tuple[Saturated, ...]]]
+                    ) -> dict[tuple[str, str], DemandFigures]:
+    worst_gbps, worst_f, exact = worst
+    routing = base.routing
     out: dict[tuple[str, str], DemandFigures] = {}
-    for i, (s, t) in enumerate(net.pairs):
-        v0, flow = alone[i]
-        if flow is None:  # bounds only: the endpoint failures' effect on the same bound
-            worst, worst_f = v0, None
-            for j, ch in enumerate(changes):
-                cap_f = None
-                for a in ch:
-                    if a in net.site_out[s] or a in net.site_in[t] or a == net.gw_arc[t]:
-                        cap_f = cap_f if cap_f is not None else net.cap.copy()
-                        cap_f[a] = ch[a]
-                if cap_f is not None:
-                    b = min(cap_f[net.site_out[s]].sum(), cap_f[net.site_in[t]].sum(), cap_f[net.gw_arc[t]])
-                    if b < worst - EPS:
-                        worst, worst_f = float(b), failures[j]
-            cands = []
-        # Failures that reduce an arc this pair's max-flow uses, most damaging bound first. The flow
-        # left after removing what crosses the reduced arcs is a lower bound: once it cannot beat the
-        # worst found, no later candidate can.
-        else:
-            cands = []
-            for j, ch in enumerate(changes):
-                lost = sum(max(0.0, flow[a] - c) for a, c in ch.items())
-                if lost > EPS:
-                    cands.append((v0 - lost, j))
-            worst, worst_f = v0, None
-        for bound, j in sorted(cands):
-            if bound >= worst - EPS:
-                break
-            cap_f = net.cap.copy()
-            for a, c in changes[j].items():
-                cap_f[a] = c
-            got = net.max_flow(cap_f, net.node[("src", s)], net.node[("sink", t)])[0]
-            if got < worst - EPS:
-                worst, worst_f = got, failures[j]
-        paths = tuple(_decompose(net, base, i))
-        sp = short.get(i)
-        for d in net.pair_demands[(s, t)]:
-            share = d.gbps / net.rate[i]
+    for i, pair in enumerate(net_all.pairs):
+        j = net.pair_index.get(pair)
+        paths = tuple(_pieces(net, routing, j)) if j is not None and routing is not None else ()
+        unrouted = float(routing.unrouted[j]) if j is not None and routing is not None else float(net_all.rate[i])
+        sp = short.get(pair)
+        for d in net_all.pair_demands[pair]:
+            share = d.gbps / net_all.rate[i]
             out[(d.stack, d.name)] = DemandFigures(
-                d, v0, worst, worst_f, paths, float(base.unrouted[i] * share),
+                d, float(available[i]), float(worst_gbps[i]), worst_f[i], paths, unrouted * share,
                 0.0 if sp is None else sp[0] * share, None if sp is None else sp[1], () if sp is None else sp[2],
-                exact,
+                bool(exact[i]),
             )
     return out
 
 
-def _decompose(net: _Network, sol: _Solution, i: int, limit: int = 8) -> list[PathPiece]:
-    """The pieces of pair i's routing: walk the destination's flow from the source, largest arcs first."""
-    s, t = net.pairs[i]
-    if t not in sol.flows:
-        return []
-    arcs, x = sol.flows[t]
-    left = defaultdict(float)
-    for a, v in zip(arcs.tolist(), x.tolist()):
-        left[a] += v
-    out_of: dict[int, list[int]] = defaultdict(list)
-    for a in left:
-        out_of[int(net.tail[a])].append(a)
-    need = net.rate[i] - sol.unrouted[i]
-    src, sink = net.node[("src", s)], net.node[("sink", t)]
-    circuit_of = {a: k for k, a in net.out_arc.items()} | {a: k for k, a in net.in_arc.items()}
-    span_of = {a: name for name, pair in net.span_arcs.items() for a in pair}
-    pieces: list[PathPiece] = []
-    while need > EPS and len(pieces) < limit:
-        node, path, seen = src, [], {src}
-        while node != sink:
-            options = [a for a in out_of[node] if left[a] > EPS and int(net.head[a]) not in seen]
-            if not options:
-                break
-            a = max(options, key=lambda a: left[a])
-            path.append(a)
-            node = int(net.head[a])
-            seen.add(node)
-        if node != sink:
-            break
-        amount = min(need, *(left[a] for a in path))
-        for a in path:
-            left[a] -= amount
-        need -= amount
-        pieces.append(PathPiece(amount, circuit_of[path[0]], tuple(span_of[a] for a in path if a in span_of),
-                                circuit_of[path[-2]]))
-    return pieces
+def _pieces(net: FlowNetwork, routing: Routing, i: int, limit: int = 8) -> list[PathPiece]:
+    """Pair i's paths in the baseline, largest first, alike paths merged."""
+    merged: dict[tuple[int, ...], float] = defaultdict(float)
+    for k in routing.of_pairs([i]).tolist():
+        merged[tuple(routing.path(k).tolist())] += float(routing.amount[k])
+    out = []
+    for arcs, gbps in sorted(merged.items(), key=lambda kv: -kv[1])[:limit]:
+        circuits = [net.circuit_of[a] for a in arcs if a in net.circuit_of]
+        out.append(PathPiece(gbps, circuits[0], tuple(net.span_of[a] for a in arcs if a in net.span_of), circuits[-1]))
+    return out
 
 
-def _site_figures(g: FabricGraph, failures: list[Failure], net: _Network | None,
-                  demands: dict[tuple[str, str], DemandFigures]) -> dict[str, SiteFigures]:
+def _site_figures(g: FabricGraph, failures: list[Failure], demands: dict[tuple[str, str], DemandFigures]
+                  ) -> dict[str, SiteFigures]:
     out: dict[str, SiteFigures] = {}
     into: dict[str, list[tuple[CircuitKey, CircuitKey]]] = defaultdict(list)
     for link in g.links:
         for src, dst in ((link.a, link.b), (link.b, link.a)):
             into[dst[0]].append((src, dst))
+    lost_at: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    """Per site: (Gb/s of its circuits lost, failure index) for each failure that touches it."""
+    for j, f in enumerate(failures):
+        lost: dict[str, float] = defaultdict(float)
+        for k in f.circuits:
+            lost[k[0]] += g.circuits[k].gbps
+        if f.gateway is not None:
+            lost.setdefault(f.gateway, 0.0)
+        for s, x in lost.items():
+            lost_at[s].append((x, j))
+    mine: dict[str, list[DemandFigures]] = defaultdict(list)
+    for (stack, _), fig in demands.items():
+        if fig.worst_shortfall_failure is not None:
+            mine[stack].append(fig)
     for s, site in g.sites.items():
         total = sum(g.circuits[(s, c)].gbps for c in site.circuits)
         gw = None if site.fastpath else site.gateway_gbps
         worst, worst_f = min(total, gw if gw is not None else math.inf), None
-        for f in failures:
-            lost = sum(g.circuits[k].gbps for k in f.circuits if k[0] == s)
-            if not lost and f.gateway != s:
-                continue
+        for lost, j in lost_at[s]:
+            f = failures[j]
             left = total - lost
             if gw is not None:
                 left = min(left, gw / 2 if f.gateway == s else gw)
@@ -994,11 +816,11 @@ def _site_figures(g: FabricGraph, failures: list[Failure], net: _Network | None,
         paths = into.get(s, [])
         gr = _global_reach(g, paths, s, None)
         gr_worst = gr
-        for f in failures:
-            if f.gateway == s or any(k in f.circuits for p in paths for k in p):
-                gr_worst = min(gr_worst, _global_reach(g, paths, s, f))
-        mine = [fig for (stack, _), fig in demands.items() if stack == s and fig.worst_shortfall_failure is not None]
-        worst_demand = max(mine, key=lambda fig: fig.worst_shortfall_gbps).worst_shortfall_failure if mine else None
+        if paths:
+            for f in failures:
+                if f.gateway == s or any(k in f.circuits for p in paths for k in p):
+                    gr_worst = min(gr_worst, _global_reach(g, paths, s, f))
+        worst_demand = max(mine[s], key=lambda fig: fig.worst_shortfall_gbps).worst_shortfall_failure if mine[s] else None
         out[s] = SiteFigures(s, max(0.0, worst), worst_f, gr, gr_worst, worst_demand)
     return out
 
@@ -1038,46 +860,254 @@ def _global_reach(g: FabricGraph, paths: list[tuple[CircuitKey, CircuitKey]], s:
 # ------------------------------------------------------------------------------------------------
 
 
-def _two_failures(net_all: _Network, failures: list[Failure], report: FlowReport) -> None:
-    critical = [d for d in net_all.g.demands if d.critical]
+def _two_failures(g: FabricGraph, failures: list[Failure], report: FlowReport) -> None:
+    """Every pair of single failures after which the critical demands (alone) do not fit.
+
+    A pair matters only if it could leave a critical demand short, found without trying them all:
+
+    - **ample capacity.** An arc is ample when it could carry all the critical traffic that may ever use
+      it (a span: every critical demand together; a site's circuit or gateway: that site's critical
+      traffic; a gateway that fails keeps half). If every critical pair of sites still has a path over
+      ample arcs, routing each over such a path fits. So a pair of failures can only leave a critical
+      demand short if it cuts every ample path of some critical pair.
+    - **immune pairs.** A critical pair with three ample paths, no failure cutting two of them (each
+      found once every arc of every failure cutting an earlier one is taken away), keeps one after any
+      two failures: nothing to check.
+    - **exposed pairs.** For the others: one failure j cuts the pair's ample path P0, the other cuts its
+      ample path after j. Those pairs of failures are checked by the connectivity of the ample arcs left
+      (scipy's connected components); the few where an exposed pair is cut off, and every j after which
+      an exposed pair has no ample path left, are settled in full (below).
+    - **in full** (also when a critical pair has no ample path at all): the critical routing after j is
+      settled and kept as paths; a second failure k matters only if it lowers an arc that routing
+      uses beyond what it carries, and is then settled on top of it (re-route, else the exact program).
+    """
+    critical = [d for d in g.demands if d.critical]
     if not critical:
         return
-    net = _Network(net_all.g, critical)
-    ids = list(range(len(net.pairs)))
-    base = net.solve(ids, net.cap)
-    if base.short > EPS:
-        return  # the single-failure analysis reports it (demands-fit)
-    changes = [net.changes(f) for f in failures]
+    net = FlowNetwork(g, critical)
+    router = Router(net)
+    base = _route_all(net, router)
+    if base.exact is not None:
+        return  # short with nothing failed: the analysis of all demands reports it
     stats: dict[str, int] = defaultdict(int)
-    touches = lambda load, ch: any(load[a] > c + EPS for a, c in ch.items())
-    first = [j for j, ch in enumerate(changes) if touches(base.load, ch)]
-    in_first = set(first)
-    seen_pairs: set[tuple[int, int]] = set()
-    for j in first:
-        cap1 = net.cap.copy()
-        for a, c in changes[j].items():
-            cap1[a] = c
-        load1, sol1 = _settle(net, ids, base, base.load, cap1, changes[j], stats)
-        if sol1 is not None and sol1.short > EPS:
-            continue  # short after one failure: reported by the single-failure analysis
-        for k, ch in enumerate(changes):
-            if k == j or (k in in_first and (min(j, k), max(j, k)) in seen_pairs):
+    by_failure, by_arc, halved = net.failure_index(failures)
+    after: dict[int, Settled] = {}
+    checked: set[tuple[int, int]] = set()
+    found: list[tuple[int, int, Settled]] = []
+
+    def settled(j: int) -> Settled:
+        if j not in after:
+            after[j] = settle(net, router, base.routing, _cap_with(net, by_failure, halved, j),
+                              _changed(by_failure, halved, j), want_paths=True)
+        return after[j]
+
+    def in_full(j: int, k: int) -> None:
+        key = (min(j, k), max(j, k))
+        if key in checked:
+            return
+        checked.add(key)
+        first, second = settled(j), settled(k)
+        if first.exact is not None or second.exact is not None:
+            return  # short after one failure alone: the single-failure analysis reports it
+        changed = np.unique(np.concatenate([_changed(by_failure, halved, j), _changed(by_failure, halved, k)]))
+        st = settle(net, router, first.routing, _cap_with(net, by_failure, halved, j, k), changed)
+        stats[st.how] += 1
+        if st.exact is not None:
+            found.append((key[0], key[1], st))
+
+    def touching(routing: Routing, j: int) -> list[int]:
+        """Failures that lower an arc of the routing after j below what it carries there."""
+        cap_j = _cap_with(net, by_failure, halved, j)
+        load = routing.load
+        hit = np.asarray(by_failure @ (load > EPS).astype(np.float64)).ravel() > 0
+        has = halved >= 0
+        h = halved[has]
+        hit[has] |= load[h] > np.minimum(cap_j[h], net.cap[h] / 2) + EPS
+        hit[j] = False
+        return np.nonzero(hit)[0].tolist()
+
+    ample = _Ample(net, by_failure, by_arc, halved)
+    report.critical_pairs = len(net.pairs)
+    report.critical_immune = 0 if ample.paths is None else len(net.pairs) - len(ample.exposed)
+    if ample.paths is None:  # some critical pair has no ample path: settle everything in full
+        for j in np.nonzero(_touches(net, base.load, by_failure, halved))[0].tolist():
+            if settled(j).exact is None:
+                for k in touching(settled(j).routing, j):
+                    in_full(j, k)
+    else:
+        candidates, full = ample.candidates()
+        for j, k in sorted(candidates):
+            if (j, k) in checked:
                 continue
-            seen_pairs.add((min(j, k), max(j, k)))
-            if not touches(load1, ch):
-                continue
-            report.pairs += 1
-            cap2 = cap1.copy()
-            for a, c in ch.items():
-                cap2[a] = min(cap2[a], c)
-            both = dict(changes[j])
-            for a, c in ch.items():
-                both[a] = min(both.get(a, c), c)
-            _, sol = _settle(net, ids, None, load1, cap2, both, stats)
-            if sol is not None and sol.short > EPS:
-                report.shortfalls.append(_shortfall(net, failures[j], failures[k], sol, ids, critical_only=True))
+            if ample.connected(j, k):
+                checked.add((j, k))
+                stats["ample"] += 1
+            else:
+                in_full(j, k)
+        for j in sorted(full):
+            if settled(j).exact is None:
+                for k in touching(settled(j).routing, j):
+                    in_full(j, k)
+    report.pairs = len(checked)
+    for j, k, st in sorted(found, key=lambda x: (x[0], x[1])):
+        report.shortfalls.append(_shortfall(net, failures[j], failures[k], st))
     for key, n in stats.items():
         report.stats[f"two_{key}"] += n
+
+
+class _Ample:
+    """The critical pairs' paths over ample arcs, and which pairs of failures could cut them all."""
+
+    IMMUNE_PATHS = 3
+    """Paths no one failure cuts two of: with three, no two failures cut them all."""
+
+    def __init__(self, net: FlowNetwork, by_failure, by_arc, halved: np.ndarray):
+        from scipy.sparse import csr_matrix
+
+        self.net, self.by_failure, self.by_arc, self.halved = net, by_failure, by_arc, halved
+        g = net.g
+        need_out: dict[str, float] = defaultdict(float)
+        need_in: dict[str, float] = defaultdict(float)
+        for (s, t), r in zip(net.pairs, net.rate.tolist()):
+            need_out[s] += r
+            need_in[t] += r
+        total = float(net.rate.sum())
+        cap = net.cap
+        ok = np.zeros(net.n_arcs, dtype=bool)
+        ok[net.kind == VIA] = True
+        ok[net.kind == SPAN] = cap[net.kind == SPAN] >= total - EPS
+        site_of_gw = {}
+        for s in g.sites:
+            for a in net.site_out[s]:
+                ok[a] = cap[a] >= need_out[s] - EPS
+            for a in net.site_in[s]:
+                ok[a] = cap[a] >= need_in[s] - EPS
+            ok[net.gw_arc[s]] = cap[net.gw_arc[s]] >= need_in[s] - EPS
+            site_of_gw[net.gw_arc[s]] = s
+        self.ok = ok
+        # What a failure cuts of the ample arcs: what it takes away, and a gateway it halves below its need.
+        self.gw_cut = np.full(len(halved), -1)
+        for j in np.nonzero(halved >= 0)[0].tolist():
+            a = int(halved[j])
+            if ok[a] and cap[a] / 2 < need_in[site_of_gw[a]] - EPS:
+                self.gw_cut[j] = a
+        self._gw_failures: dict[int, list[int]] = defaultdict(list)
+        for j in np.nonzero(self.gw_cut >= 0)[0].tolist():
+            self._gw_failures[int(self.gw_cut[j])].append(j)
+        self.carrier = net.carrier()
+        self.order = np.lexsort((net.head, net.tail))
+        self.keys = net.tail[self.order] * net.n_nodes + net.head[self.order]
+        indptr = np.searchsorted(net.tail[self.order], np.arange(net.n_nodes + 1)).astype(np.int32)
+        self._graph = csr_matrix((np.ones(net.n_arcs), net.head[self.order].astype(np.int32), indptr),
+                                 shape=(net.n_nodes,) * 2)
+        self.out_pair, self.out_arc = self._flat(net.site_out, 0)
+        self.in_pair, self.in_arc = self._flat(net.site_in, 1)
+        self.out_pop = self.carrier.index[[net.circuit_pop[a] for a in self.out_arc.tolist()]].astype(np.int64)
+        self.in_pop = self.carrier.index[[net.circuit_pop[a] for a in self.in_arc.tolist()]].astype(np.int64)
+        self.paths = self._paths(self.ok, range(len(net.pairs)))
+        if any(p is None for p in self.paths):
+            self.paths = None
+            self.exposed: list[int] = []
+            return
+        self.exposed = [i for i in range(len(net.pairs)) if not self._immune(i)]
+        """Critical pairs two failures might cut off (the others have three paths no failure shares)."""
+
+    def _flat(self, arcs_of: dict[str, list[int]], end: int) -> tuple[np.ndarray, np.ndarray]:
+        pairs, arcs = [], []
+        for i, pair in enumerate(self.net.pairs):
+            for a in arcs_of[pair[end]]:
+                pairs.append(i); arcs.append(a)
+        return np.array(pairs, dtype=np.int64), np.array(arcs, dtype=np.int64)
+
+    def cut(self, j: int) -> np.ndarray:
+        c = self.by_failure.indices[self.by_failure.indptr[j]:self.by_failure.indptr[j + 1]].astype(np.int64)
+        return np.append(c, self.gw_cut[j]) if self.gw_cut[j] >= 0 else c
+
+    def _alive(self, *js: int) -> np.ndarray:
+        alive = self.ok.copy()
+        for j in js:
+            alive[self.cut(j)] = False
+        return alive
+
+    def _paths(self, alive: np.ndarray, pairs) -> list[np.ndarray | None]:
+        """Per pair: the arcs of a fewest-arc path over the arcs alive (None: none)."""
+        from scipy.sparse.csgraph import dijkstra
+
+        net = self.net
+        pairs = list(pairs)
+        self._graph.data[:] = np.where(alive[self.order], 1.0, np.inf)
+        sources = sorted({int(net.pair_src[i]) for i in pairs})
+        row = {u: k for k, u in enumerate(sources)}
+        dist, pred = dijkstra(self._graph, indices=sources, return_predecessors=True)
+        out: list[np.ndarray | None] = []
+        for i in pairs:
+            r, w, u = row[int(net.pair_src[i])], int(net.pair_sink[i]), int(net.pair_src[i])
+            if not np.isfinite(dist[r, w]):
+                out.append(None)
+                continue
+            nodes, v = [w], w
+            while v != u:
+                v = int(pred[r, v])
+                nodes.append(v)
+            n = np.array(nodes[::-1], dtype=np.int64)
+            out.append(self.order[np.searchsorted(self.keys, n[:-1] * net.n_nodes + n[1:])])
+        return out
+
+    def hits(self, arcs: np.ndarray) -> set[int]:
+        """Failures that cut any of the arcs."""
+        out = set()
+        for a in arcs.tolist():
+            out.update(self.by_arc.indices[self.by_arc.indptr[a]:self.by_arc.indptr[a + 1]].tolist())
+            out.update(self._gw_failures.get(a, ()))
+        return out
+
+    def _immune(self, i: int) -> bool:
+        """Does pair i have IMMUNE_PATHS ample paths, no failure cutting two of them? Each path is found
+        once every arc cut by a failure that cuts an earlier path is taken away."""
+        alive = self.ok.copy()
+        path = self.paths[i]
+        for _ in range(self.IMMUNE_PATHS - 1):
+            for j in self.hits(path):
+                alive[self.cut(j)] = False
+            path = self._paths(alive, [i])[0]
+            if path is None:
+                return False
+        return True
+
+    def candidates(self) -> tuple[set[tuple[int, int]], set[int]]:
+        """Pairs of failures (j < k) that cut every ample path of an exposed critical pair, and failures
+        after which an exposed critical pair has no ample path left (to be settled in full)."""
+        pairs: set[tuple[int, int]] = set()
+        full: set[int] = set()
+        first: dict[int, list[int]] = defaultdict(list)
+        for i in self.exposed:
+            for j in self.hits(self.paths[i]):
+                first[j].append(i)
+        for j, ids in sorted(first.items()):
+            for i, path in zip(ids, self._paths(self._alive(j), ids)):
+                if path is None:
+                    full.add(j)
+                    continue
+                for k in self.hits(path):
+                    if k != j:
+                        pairs.add((min(j, k), max(j, k)))
+        return pairs, full
+
+    def connected(self, j: int, k: int) -> bool:
+        """After failures j and k, does every exposed critical pair still have a path over ample arcs?
+        (The carrier's connected parts, then a live ample circuit at each end in one part.)"""
+        net = self.net
+        alive = self._alive(j, k)
+        ids = np.array(self.exposed, dtype=np.int64)
+        if not alive[net.pair_gw[ids]].all():
+            return False
+        labels = self.carrier.components(alive)
+        n = self.carrier.n
+        o = np.isin(self.out_pair, ids) & alive[self.out_arc]
+        i = np.isin(self.in_pair, ids) & alive[self.in_arc]
+        a = self.out_pair[o] * n + labels[self.out_pop[o]]
+        b = self.in_pair[i] * n + labels[self.in_pop[i]]
+        return len(np.unique(np.intersect1d(a, b) // n)) == len(ids)
 
 
 # ------------------------------------------------------------------------------------------------

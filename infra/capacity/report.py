@@ -89,6 +89,9 @@ class DemandCapacity:
     worst_shortfall_failure: str | None = None
     saturated: tuple[dict[str, Any], ...] = ()
     """The resources that limit it where it is short: {resource, load_gbps, capacity_gbps}."""
+    exact: bool = True
+    """available_gbps and worst_failure_gbps are exact max-flows (False: worst_failure_gbps is a lower
+    bound, the analysis having run out of its max-flow budget on a very large fabric)."""
 
     @property
     def path(self) -> str | None:
@@ -117,6 +120,7 @@ class DemandCapacity:
             "paths": list(self.paths), "short_gbps": round(self.short_gbps, 3),
             "worst_shortfall_gbps": round(self.worst_shortfall_gbps, 3),
             "worst_shortfall_failure": self.worst_shortfall_failure, "saturated": list(self.saturated),
+            "exact": self.exact,
         }
 
 

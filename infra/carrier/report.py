@@ -14,6 +14,18 @@ def carrier_json(report: FlowReport | None) -> dict:
     return {} if report is None else {"carrier": report.carrier_json()}
 
 
+def _immune(report: FlowReport) -> str:
+    n, k = report.critical_pairs, report.critical_immune
+    if not n:
+        return ""
+    if k == n:
+        return (f" (every one of the {n} pairs of sites with critical demands has three routes no single failure "
+                "shares, so no two failures cut it off)" if n > 1 else
+                " (the one pair of sites with critical demands has three routes no single failure shares, so no "
+                "two failures cut it off)")
+    return f" ({k} of the {n} pairs of sites with critical demands have three routes no single failure shares)"
+
+
 def utilisation_markdown(report: FlowReport | None) -> list[str]:
     """A table of span use per direction: normal, and the worst over single failures (with which)."""
     if report is None:
@@ -26,7 +38,7 @@ def utilisation_markdown(report: FlowReport | None) -> list[str]:
     out = ["", f"### Carrier network: {g.carrier} on {g.on.isoformat()}", "",
            f"{len(g.pops)} PoPs, {len(g.spans)} spans in service, {len(g.srlgs())} shared-risk groups; "
            f"{report.failures} single failures analysed, {report.pairs} pairs of failures checked for critical "
-           "demands.", ""]
+           f"demands{_immune(report)}.", ""]
     if g.pending:
         out.append("New fibre not yet in service: " + ", ".join(
             f"`{s.name}` ({s.a}-{s.z}, {_n(s.gbps)} Gb/s, from {s.in_service})" for s in g.pending.values()) + ".")

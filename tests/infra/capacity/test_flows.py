@@ -415,3 +415,161 @@ def test_fast_analysis_matches_a_full_lp_after_every_failure(make_spec, seed):
             continue
         short = brute_shortfall(g_crit, (f1, f2))
         assert (short > 1e-5) == ((str(f1), str(f2)) in flagged or (str(f2), str(f1)) in flagged), (f1, f2, short)
+
+
+# ------------------------------------------------------------------------------------------------
+# The fast paths, each against an independent program
+# ------------------------------------------------------------------------------------------------
+
+
+def brute_max_flow(g: flows.FabricGraph, stack: str, to: str, failures: tuple = ()) -> float:
+    """The most the fabric carries from one site to another alone: a demand far beyond it, less its shortfall."""
+    probe = 10_000.0
+    alone = dataclasses.replace(g, demands=(flows.DemandEdge(stack, "probe", to, probe),))
+    return probe - brute_shortfall(alone, failures)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_pair_figures_are_exact_max_flows_after_every_failure(make_spec, seed):
+    # Narrow spans (4-12 Gb/s) under 5-10 Gb/s circuits: the cut and component bounds often part, so
+    # both the bounds and scipy's max-flow decide figures here.
+    specs, net = random_fabric(make_spec, seed, 1.0)
+    report = flows.analyse(specs, net)
+    g = report.graph
+    for (stack, to) in {(d.stack, d.to_stack) for d in g.demands}:
+        fig = next(f for f in report.demands.values() if (f.demand.stack, f.demand.to_stack) == (stack, to))
+        assert fig.exact
+        assert fig.available_gbps == pytest.approx(brute_max_flow(g, stack, to), abs=2e-3)
+        worst = min(brute_max_flow(g, stack, to, (f,)) for f in g.failures())
+        assert fig.worst_failure_gbps == pytest.approx(worst, abs=2e-3), (stack, to)
+        if fig.worst_failure is not None:
+            assert brute_max_flow(g, stack, to, (fig.worst_failure,)) == pytest.approx(worst, abs=2e-3)
+
+
+def test_pair_figures_need_no_max_flow_when_spans_are_wide(make_spec):
+    """Spans wider than any pair's circuits: the bounds meet, including across a carrier cut in two."""
+    spans = {"wdc-nyc": ("WDC", "NYC", 400, {}), "nyc-svl": ("NYC", "SVL", 400, {"srlgs": ["g"]}),
+             "wdc-lv": ("WDC", "LV", 400, {"srlgs": ["g"]}), "svl-lv": ("SVL", "LV", 400, {})}
+    specs = linked_pair(make_spec, pairs=(), east_demands={"sync": sync("westus3", 4)})
+    report = flows.analyse(specs, carrier(spans))
+    (fig,) = report.demands.values()
+    assert (fig.available_gbps, fig.exact) == (20, True)
+    assert fig.worst_failure_gbps == 0 and str(fig.worst_failure) == "shared-risk group g"
+    assert brute_max_flow(report.graph, "eastus", "westus3", (fig.worst_failure,)) == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_path_program_equals_the_program_over_arcs(make_spec, seed):
+    """Column generation (paths priced by Dijkstra) reaches the optimum of the program over every arc."""
+    from infra.capacity.flow_network import FlowNetwork
+    from infra.capacity.rerouting import Router, by_columns
+
+    specs, net = random_fabric(make_spec, seed, 1.6)
+    g = flows.build(specs, net)
+    fn = FlowNetwork(g)
+    router = Router(fn)
+    ids = list(range(len(fn.pairs)))
+    rng = random.Random(seed)
+    for f in [None, *rng.sample(g.failures(), 12)]:
+        cap = fn.cap_under(fn.changes(f)) if f else fn.cap.copy()
+        cols = by_columns(fn, router, ids, cap, {}, cap > 1e-9)
+        arcs = fn.solve(ids, cap)
+        assert cols is not None
+        assert cols.short == pytest.approx(arcs.short, abs=1e-6), f
+        assert cols.short == pytest.approx(brute_shortfall(g, (f,) if f else ()), abs=1e-5), f
+        # Its routing is one: within every capacity, each pair carried as far as the optimum says.
+        assert (cols.load <= cap + 1e-6).all()
+        carried = defaultdict(float)
+        for i, _, x in fn.decompose(cols):
+            carried[i] += x
+        for i in ids:
+            assert carried[i] + cols.unrouted[i] == pytest.approx(fn.rate[i], abs=1e-6)
+
+
+def test_parallel_spans_between_two_pops_both_carry_traffic(make_spec):
+    """Two spans between one pair of PoPs (and two circuits at one location): each is an arc of its own."""
+    spans = {"a": ("WDC", "SVL", 10, {}), "b": ("WDC", "SVL", 10, {})}
+    east_c = {"wdc": ("Washington DC", 10000), "wdc2": ("Washington DC", 10000)}
+    west_c = {"svl": ("Silicon Valley", 10000), "svl2": ("Silicon Valley", 10000)}
+    specs = linked_pair(make_spec, pairs=(), east_circuits=east_c, west_circuits=west_c,
+                        east_demands={"sync": sync("westus3", 15)})
+    report = flows.analyse(specs, carrier(spans))
+    assert [s for s in report.shortfalls if s.failure is None] == []
+    (fig,) = report.demands.values()
+    assert {s for p in fig.paths for s in p.spans} == {"a", "b"}
+    assert {p.out for p in fig.paths} == {("eastus", "wdc"), ("eastus", "wdc2")}
+    by = shortfalls_by_failure(report)
+    assert by["span a"] == pytest.approx(5) and by["span b"] == pytest.approx(5)
+    assert by["circuit eastus/wdc"] == pytest.approx(5)
+    for f in report.graph.failures():
+        assert by.get(str(f), 0.0) == pytest.approx(brute_shortfall(report.graph, (f,)), abs=1e-6), f
+
+
+def two_site_routes(make_spec, narrow: tuple[str, ...] = (), gbps: float = 3):
+    """eastus (3 circuits) to westus3 (3 circuits) over three PoP-disjoint routes: critical, immune; south
+    (2 circuits) to eastus: critical, exposed (its two PoPs can both fail). Spans of 40 Gb/s, those
+    named in `narrow` of `gbps` (too narrow for the critical traffic: not ample)."""
+    pops = {"WDC": "Washington DC", "NYC": "New York", "CHI": "Chicago", "SVL": "Silicon Valley",
+            "LV": "Las Vegas", "SAT": "San Antonio"}
+    spans = {"wdc-nyc": ("WDC", "NYC", 40, {"srlgs": ["g"]}), "nyc-chi": ("NYC", "CHI", 40, {}),
+             "chi-svl": ("CHI", "SVL", 40, {"srlgs": ["g"]}), "svl-lv": ("SVL", "LV", 40, {}),
+             "lv-sat": ("LV", "SAT", 40, {}), "sat-wdc": ("SAT", "WDC", 40, {}), "nyc-lv": ("NYC", "LV", 40, {})}
+    spans = {name: (a, z, gbps if name in narrow else cap, extra) for name, (a, z, cap, extra) in spans.items()}
+    east = site("eastus", 10, {"wdc": ("Washington DC", 10000), "nyc": ("New York", 10000),
+                               "chi": ("Chicago", 10000)},
+                demands={"sync": {**sync("westus3", 4), "critical": True}, "bulk": sync("westus3", 9)})
+    west = site("westus3", 30, {"svl": ("Silicon Valley", 10000), "lv": ("Las Vegas", 10000),
+                                "sat": ("San Antonio", 10000)})
+    south = site("southcentralus", 20, {"sat": ("San Antonio", 10000), "chi": ("Chicago", 10000)},
+                 demands={"logs": {**sync("eastus", 2), "critical": True}})
+    return [make_spec(east, "eastus"), make_spec(west, "westus3"), make_spec(south, "southcentralus")], \
+        carrier(spans, pops)
+
+
+ALL_SPANS = ("wdc-nyc", "nyc-chi", "chi-svl", "svl-lv", "lv-sat", "sat-wdc", "nyc-lv")
+
+
+@pytest.mark.parametrize("narrow, gbps, immune, sample", [
+    ((), 0, 1, None),  # every span ample: immune and exposed pairs, connectivity checks
+    (("sat-wdc", "lv-sat"), 3, 0, None),  # San Antonio's routes narrow: settled in full after losing Chicago
+    (ALL_SPANS, 5, 0, 120),  # east-west has no ample path at all: pairs touching its routing settled in full
+])
+def test_two_failure_pruning_misses_no_pair(make_spec, narrow, gbps, immune, sample):
+    """Every pair of failures (or a sample, and every pair flagged), against one full program each: the
+    pruned analysis flags exactly those that leave critical demands short (pairs where one failure alone
+    does are the single analysis's)."""
+    specs, net = two_site_routes(make_spec, narrow, gbps)
+    report = flows.analyse(specs, net)
+    assert (report.critical_pairs, report.critical_immune) == (2, immune)
+    g = report.graph
+    g_crit = dataclasses.replace(g, demands=tuple(d for d in g.demands if d.critical))
+    flagged = {frozenset((str(s.failure), str(s.second))) for s in report.shortfalls if s.second is not None}
+    fails = g.failures()
+    alone = {str(f): brute_shortfall(g_crit, (f,)) > 1e-6 for f in fails}
+    pairs = [(f1, f2) for i, f1 in enumerate(fails) for f2 in fails[i + 1:]]
+    if sample:
+        pairs = random.Random(0).sample(pairs, sample) + [
+            (f1, f2) for f1, f2 in pairs if frozenset((str(f1), str(f2))) in flagged]
+    short_pairs = set()
+    for f1, f2 in pairs:
+        if not alone[str(f1)] and not alone[str(f2)] and brute_shortfall(g_crit, (f1, f2)) > 1e-6:
+            short_pairs.add(frozenset((str(f1), str(f2))))
+    checked = {frozenset((str(f1), str(f2))) for f1, f2 in pairs}
+    assert short_pairs and flagged & checked == short_pairs
+    assert report.pairs < len(fails) * (len(fails) - 1) // 2
+
+
+def test_an_immune_critical_pair_needs_no_pair_of_failures_checked(make_spec):
+    specs, net = two_site_routes(make_spec)
+    report = flows.analyse(specs[:2], net)  # without the exposed southcentralus demand
+    assert (report.critical_pairs, report.critical_immune, report.pairs) == (1, 1, 0)
+    assert not [s for s in report.shortfalls if s.second is not None]
+    doc = report.carrier_json()
+    assert (doc["critical_site_pairs"], doc["critical_site_pairs_immune"], doc["failure_pairs_checked"]) == (1, 1, 0)
+
+
+def test_demand_figures_say_they_are_exact(shipped_specs, shipped_carrier):
+    result = assess(list(shipped_specs.values()), shipped_carrier)
+    for cap in result.capacity.values():
+        for d in cap.interconnect.demands:
+            assert d.to_json()["exact"] is True
