@@ -87,7 +87,7 @@ def test_a_demand_reports_hours_to_copy_its_dataset():
         "worst_failure_gbps": 5.556, "dataset_tb": 100.0, "hours_at_available": 22.22, "worst_failure": "circuit x",
         # The carrier network's figures (infra/capacity/flows.py): defaults for a demand built here.
         "critical": False, "path_requirement": "any", "path": None, "paths": [], "short_gbps": 0.0,
-        "worst_shortfall_gbps": 0.0, "worst_shortfall_failure": None, "saturated": [],
+        "worst_shortfall_gbps": 0.0, "worst_shortfall_failure": None, "saturated": [], "exact": True,
     }
 
 
