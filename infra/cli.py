@@ -276,7 +276,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     try:
         result = solver.solve(specs, fabric.carrier.spec if fabric.carrier else None, args.on,
                               prices=solver.ILLUSTRATIVE, limits=limits, time_limit=args.time_limit,
-                              gap=args.gap / 100, progress=progress, taken_config_keys=taken)
+                              gap=args.gap / 100, progress=progress, taken_config_keys=taken,
+                              assessment=fabric.assessment)
     except UnpricedError as exc:
         print(f"fabric solve: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

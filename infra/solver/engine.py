@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from infra import capacity, catalog
 from infra.capacity import flows
 from infra.capacity.report import Violation
+from infra.solver import routing
 from infra.solver import scenarios as sc
 from infra.solver.design import Chosen, Design, apply, choose
-from infra.solver.model import CARVED_PER_PORT, PORTS_PER_SIZE, Model, Solved
+from infra.solver.model import CARVED_PER_PORT, PORTS_PER_SIZE, SPANS, Model, Solved
 from infra.solver.options import Limits, OptionSpace, build
 from infra.solver.prices import OptionPrices
 from infra.spec import FabricSpec
@@ -46,7 +47,7 @@ FIXED_BY_ADDING = frozenset({"gateway-throughput", "gateway-circuits", "location
 """Of those, the ones a design can mend by adding: the others need something taken away or renumbered."""
 SOLVER_INVARIANTS = DEMAND_INVARIANTS | RULES_KEPT
 
-MAX_SCENARIOS_PER_ROUND = 12
+MAX_SCENARIOS_PER_ROUND = 40
 """Scenarios added to the exact program per round (the worst shortfalls first): keeps the program small."""
 
 
@@ -68,7 +69,7 @@ class Round:
     rows: int
 
     def to_json(self) -> dict:
-        return {"round": self.number, "exact_scenarios": self.exact, "added": list(self.added), "status": self.status,
+        return {"round": self.number, "known_scenarios": self.exact, "added": list(self.added), "status": self.status,
                 "objective_usd": _r(self.objective_usd), "bound_usd": _r(self.bound_usd), "gap": self.gap,
                 "milp_seconds": round(self.milp_seconds, 3), "analysis_seconds": round(self.analysis_seconds, 3),
                 "variables": self.variables, "integers": self.integers, "rows": self.rows}
@@ -132,8 +133,11 @@ Progress = Callable[[str], None]
 
 def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, *, prices: OptionPrices,
           limits: Limits = Limits(), time_limit: float = 60.0, gap: float = 0.005,
-          progress: Progress | None = None, taken_config_keys: Mapping[str, set[str]] | None = None) -> Result:
-    """The cheapest changes that make every demand fit under the failure policy (see the module doc)."""
+          progress: Progress | None = None, taken_config_keys: Mapping[str, set[str]] | None = None,
+          assessment: capacity.Assessment | None = None) -> Result:
+    """The cheapest changes that make every demand fit under the failure policy (see the module doc).
+
+    `assessment`: the fabric's own, when the caller has it already (infra.workspace.load_fabric)."""
     say = progress or (lambda _: None)
     start, cpu0 = time.perf_counter(), time.process_time()
 
@@ -142,7 +146,7 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
                       prices_source=prices.source, **kw)
 
     on = on or dt.date.today()
-    before = capacity.assess(specs, carrier, on)
+    before = assessment if assessment is not None else capacity.assess(specs, carrier, on)
     if before.input_problems:
         raise ValueError(f"the fabric has bad input: {before.input_problems[0].message}")
     mine = tuple(v for v in before.violations if v.invariant in SOLVER_INVARIANTS)
@@ -201,71 +205,181 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
         bounds[site] = solved.bound if solved.bound is not None else solved.objective
         objective += solved.objective
         parts.append(choose(model, solved.x))
-    bound = sum(bounds.values())
-    chosen = _merge(parts)
-    site_gap = _gap(objective, bound)
+    site_bound = sum(bounds.values())
+    sites_chosen = _merge(parts)
     say(f"each site alone: {len(bounds)} programs, {stats[0]:,} variables ({stats[1]:,} integer), HiGHS "
-        f"{time.perf_counter() - t_sites:.1f} s; together {objective:+,.2f} USD/month, bound {bound:+,.2f}")
-    exact: list[sc.Scenario] = [sc.BASELINE]
-    design: Design | None = None
-    solved_gap = site_gap
-    n = 0
-    if _within_regions(space, chosen):
+        f"{time.perf_counter() - t_sites:.1f} s; together {objective:+,.2f} USD/month, bound {site_bound:+,.2f}")
+    rounds.append(Round(0, 0, (), "each site alone", objective, site_bound, _gap(objective, site_bound), stats[3],
+                        0.0, *stats[:3]))
+    has_offers = any(s.offers for s in space.spans.values())
+    known: list[sc.Scenario] = []
+    """Scenarios the analysis found a candidate short in: every later candidate must route them."""
+    cuts: list[routing.Cut] = []
+    loads: dict[sc.Scenario, dict] = {}
+    """Per known scenario, the loads of a routing found: a solution with room for them routes it."""
+    involved: set[str] = set()
+    reports: list[flows.FlowReport] = []
+
+    def time_left() -> float:
+        return time_limit - (time.perf_counter() - start)
+
+    def benders(make: Callable[[], Model], fix: Callable[[Model], None] | None = None):
+        """Solve, route every known scenario at the solution, add the cuts of those that do not route,
+        until the solution routes them all: (model, solved), or (None, solved) when there is no solution."""
+        recent: list[sc.Scenario] = []
+        while True:
+            model = make()
+            if fix is not None:
+                fix(model)
+            solved = model.solve(time_left(), gap)
+            if solved.x is None:
+                return None, solved
+            # The scenarios cut last time first: while one of them still does not route, the others wait.
+            new = _cuts(model, solved.x, recent, loads)
+            if not new:
+                new = _cuts(model, solved.x, [s for s in known if s not in recent], loads)
+            if not new:
+                return model, solved
+            recent = [c.scenario for c in new]
+            cuts.extend(new)
+            say(f"  {len(new)} routing cut(s): {', '.join(sorted({c.scenario.label for c in new})[:3])}"
+                f"{' ...' if len(new) > 3 else ''} ({len(cuts)} in all); HiGHS {solved.seconds:.1f} s")
+            if time_left() <= 0.5:
+                return None, solved
+
+    def analyse(chosen: Chosen, label: str, solved: Solved | None) -> tuple[Design, flows.FlowReport, list]:
+        """The candidate's design through the failure analysis; what it finds short becomes known."""
         design = apply(space, specs, carrier, chosen, taken_config_keys)
         t0 = time.perf_counter()
         report = flows.analyse(design.specs, design.carrier, on)
-        short = _short_scenarios(report, design)
-        exact += [s for s in short if s != sc.BASELINE][:MAX_SCENARIOS_PER_ROUND]
-        rounds.append(Round(0, 0, tuple(s.label for s in short[:MAX_SCENARIOS_PER_ROUND]), "optimal per site",
-                            objective, bound, site_gap, stats[3], time.perf_counter() - t0, *stats[:3]))
-        say(f"round 0 (the sites' own optima together): "
-            + (f"the analysis finds {len(short)} scenario(s) short" if short else "the analysis confirms every scenario"))
-        if not short:
-            return _finish(done, specs, design, carrier, on, rounds, site_gap, bound, mine, untouched, space,
-                           len(local) + len(exact))
-    else:
-        rounds.append(Round(0, 0, (), "over a region's circuit limit", objective, bound, site_gap, stats[3], 0.0,
-                            *stats[:3]))
-        say("round 0: the sites' own optima together exceed a region's circuit limit")
+        short = [s for s in _short_scenarios(report, design) if s not in known]
+        added = short[:MAX_SCENARIOS_PER_ROUND]
+        n = len(rounds)
+        labels = tuple(a.label for a in added)
+        if solved is not None:
+            rounds.append(_round(n, known, labels, solved, time.perf_counter() - t0))
+        else:
+            rounds.append(Round(n, len(known), labels, label, None, None, None, 0.0, time.perf_counter() - t0,
+                                0, 0, 0))
+        say(f"round {n} ({label}): " + (_progress(rounds[-1]) + "; " if solved is not None else "")
+            + (f"the analysis finds {len(short)} scenario(s) short" if short else "the analysis confirms every scenario")
+            + (f", adds {', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''}" if labels else ""))
+        if not short and (report.shortfalls or report.unroutable):
+            raise RuntimeError("the candidate routes every scenario the analysis finds short, by the program's "
+                               "routing; the two disagree")
+        known.extend(added)
+        involved.update(_involved(report))
+        reports.append(report)
+        return design, report, short
 
-    # 2. The whole fabric: routing, shared spans, regions; the sites' bounds as cuts. Scenario generation.
-    while True:
-        left = time_limit - (time.perf_counter() - start)
-        if left <= 0.5:
+    # 2. The sites' own optima with the cheapest span upgrades that route every known scenario with every
+    #    site at its most (a relaxation too: its optimum bounds the spans' share). When the analysis confirms
+    #    the result, it is optimal within the sum of the bounds.
+    span_bound, span_objective = 0.0, 0.0
+    spans_before = None
+    while _within_regions(space, sites_chosen):
+        chosen = sites_chosen
+        if known:
+            model, solved = benders(lambda: Model(space, cuts, (), only=SPANS))
+            if model is None:
+                if solved.status == "infeasible":
+                    say("even with every site at its most, the carrier's spans cannot route every scenario")
+                    return infeasible()
+                return out_of_time("no span design found")
+            span_bound = solved.bound if solved.bound is not None else solved.objective
+            span_objective = solved.objective
+            chosen = _merge([sites_chosen, choose(model, solved.x)])
+            if spans_before is not None and chosen.spans == spans_before:
+                break  # the spans alone cannot mend what the analysis found: the sites must change too
+            spans_before = chosen.spans
+        design, report, short = analyse(chosen, "each site's own optimum" + (", the cheapest span upgrades" if known
+                                                                              else ""), None)
+        if not short:
+            total, lower = objective + span_objective, site_bound + span_bound
+            return _finish(done, design, report, rounds, _gap(total, lower), lower, mine, untouched, space,
+                           len(local) + len(known))
+        if time_left() <= 0.5:
             return out_of_time("no design proven")
-        model = Model(space, exact, local, site_bounds=bounds)
-        solved = model.solve(left, gap)
-        n += 1
-        if solved.x is None:
-            rounds.append(_round(n, exact, (), solved, 0.0))
+    lower = site_bound + span_bound
+
+    # 3. The whole program (every site, the spans, regions, the routing cuts), with the bounds as cuts: first
+    #    with only the sites the shortfalls involve free and the others at their own optimum (a restriction
+    #    that finds a design quickly; its gap is taken against the bounds), then all of it if needed.
+    free: set[str] = set(involved)
+    while True:
+        if time_left() <= 0.5:
+            return out_of_time("no design proven")
+        restricted = free != set(space.sites)
+
+        def make() -> Model:
+            return Model(space, cuts, local, site_bounds=bounds, span_bound=span_bound if has_offers else None)
+
+        def hold(model: Model) -> None:
+            for site in space.sites:
+                if restricted and site not in free:
+                    model.fix(site, sites_chosen)
+
+        model, solved = benders(make, hold)
+        if model is None:
+            if restricted and solved.status == "infeasible":
+                wider = free | involved | set().union(*(_involved(r, widely=True) for r in reports))
+                free = wider if wider != free else set(space.sites)
+                say(f"holding the other sites at their own optimum leaves no design; freeing {len(free)} site(s)")
+                continue
+            rounds.append(_round(len(rounds), known, (), solved, 0.0))
             say(_progress(rounds[-1]))
             if solved.status == "infeasible":
                 return infeasible()
             return out_of_time(f"HiGHS found no design ({solved.status})")
-        chosen = choose(model, solved.x)
-        design = apply(space, specs, carrier, chosen, taken_config_keys)
-        t0 = time.perf_counter()
-        report = flows.analyse(design.specs, design.carrier, on)
-        seconds = time.perf_counter() - t0
-        short = _short_scenarios(report, design)
-        known = set(exact)
-        added = [s for s in short if s not in known][:MAX_SCENARIOS_PER_ROUND]
-        rounds.append(_round(n, exact, tuple(s.label for s in added), solved, seconds))
-        say(_progress(rounds[-1]) + (f"; the analysis finds {len(short)} scenario(s) short" if short else
-                                     "; the analysis confirms every scenario"))
+        if not restricted and solved.bound is not None:
+            lower = max(lower, solved.bound)
+        label = f"the whole program, {len(free)} site(s) free" if restricted else "the whole program"
+        design, report, short = analyse(choose(model, solved.x), label, solved)
+        free |= involved
         if not short:
-            lower = max(bound, solved.bound if solved.bound is not None else bound)
-            solved_gap = _gap(solved.objective, lower)
-            return _finish(done, specs, design, carrier, on, rounds, solved_gap, lower, mine, untouched, space,
-                           len(local) + len(exact))
-        if not added:
-            raise RuntimeError("the program routes every scenario the analysis finds short: "
-                               + ", ".join(s.label for s in short[:3]))
-        exact += added
+            found_gap = _gap(solved.objective, lower)
+            if found_gap <= gap or not restricted:
+                return _finish(done, design, report, rounds, found_gap, lower, mine, untouched, space,
+                               len(local) + len(known))
+            say(f"{100 * found_gap:.2f}% above the bound; solving with every site free")
+            free = set(space.sites)
 
 
 SITE_GAP = 1e-4
 """Relative gap each site's own program is solved to (they are small)."""
+
+
+def _cuts(model: Model, x, scenarios: Sequence[sc.Scenario], loads: dict) -> list[routing.Cut]:
+    """The routing cut of each scenario that the solution `x` does not route (one known to fit is skipped)."""
+    out = []
+    for scenario in scenarios:
+        if scenario in loads and routing.fits(model, x, scenario, loads[scenario]):
+            continue
+        _, cut, found = routing.check(model, x, scenario)
+        if cut is None:
+            loads[scenario] = found
+        else:
+            out.append(cut)
+    return out
+
+
+def _involved(report: flows.FlowReport, widely: bool = False) -> set[str]:
+    """The sites a shortfall involves: those whose circuits or gateway it saturates (`widely`: also the two
+    ends of each demand left short)."""
+    out: set[str] = set()
+    for d in report.unroutable:
+        out |= {d.stack, d.to_stack}
+    for sf in report.shortfalls:
+        if widely:
+            for d in sf.demands:
+                out |= {d.stack, d.to_stack}
+        for sat in sf.saturated:
+            words = sat.resource.split()
+            if words[0] == "circuit":
+                out.add(words[1].split("/")[0])
+            elif words[0] == "gateway":
+                out.add(words[1])
+    return out
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -295,35 +409,45 @@ def _within_regions(space: OptionSpace, chosen: Chosen) -> bool:
     return True
 
 
-def _finish(done, specs, design: Design, carrier, on, rounds, gap_value, bound, mine, untouched, space,
+def _finish(done, design: Design, report: flows.FlowReport, rounds, gap_value, bound, mine, untouched, space,
             scenarios) -> Result:
-    """The design assessed in full: every rule the solver keeps must hold."""
-    after = capacity.assess(design.specs, design.carrier, on)
-    if after.input_problems:
-        raise RuntimeError(f"the design has bad input: {after.input_problems[0].message}")
-    left_over = tuple(v for v in after.violations if v.invariant in SOLVER_INVARIANTS)
+    """The design assessed in full, as infra.capacity.assess does, with the failure analysis the loop ran on
+    it last (the same function on the same design): every rule the solver keeps must hold."""
+    from infra.capacity import fabric as cross
+
+    specs = design.specs
+    problems = cross.prefix_overlaps(specs) + cross.references(specs)
+    if problems:
+        raise RuntimeError(f"the design has bad input: {problems[0].message}")
+    found = [v for s in specs for v in capacity.stack_capacity(s)[1]]
+    found += cross.global_reach(specs) + cross.circuit_limits(specs) + flows.violations(report)
+    left_over = tuple(v for v in found if v.invariant in SOLVER_INVARIANTS)
     return done(feasible_before=False, feasible_after=not left_over, status="solved", design=design,
                 rounds=tuple(rounds), gap=gap_value, bound_usd=bound, before=mine, untouched=untouched,
                 after=left_over, notes=space.notes, scenarios=scenarios)
 
 
-def _short_scenarios(report: flows.FlowReport, design: Design) -> list[sc.Scenario]:
+def _short_scenarios(report: flows.FlowReport, design: Design) -> dict[sc.Scenario, set[str]]:
+    """Each scenario the analysis finds short -> the destinations of the demands left short, worst first."""
     worst: dict[sc.Scenario, float] = {}
+    dests: dict[sc.Scenario, set[str]] = {}
     if report.unroutable:
         worst[sc.BASELINE] = float("inf")
+        dests[sc.BASELINE] = {d.to_stack for d in report.unroutable}
     for sf in report.shortfalls:
         s = sc.from_analysis(sf.failure, sf.second, design.where) if sf.failure is not None else sc.BASELINE
         worst[s] = max(worst.get(s, 0.0), sf.short_gbps)
-    return sorted(worst, key=lambda s: (-worst[s], s))
+        dests.setdefault(s, set()).update(d.to_stack for d in sf.demands)
+    return {s: dests[s] for s in sorted(worst, key=lambda s: (-worst[s], s))}
 
 
-def _round(n: int, exact: list, added: tuple[str, ...], s: Solved, analysis: float) -> Round:
-    return Round(n, len(exact), added, s.status, s.objective, s.bound, s.gap, s.seconds, analysis, s.n_vars,
+def _round(n: int, known, added: tuple[str, ...], s: Solved, analysis: float) -> Round:
+    return Round(n, len(known), added, s.status, s.objective, s.bound, s.gap, s.seconds, analysis, s.n_vars,
                  s.n_integer, s.n_rows)
 
 
 def _progress(r: Round) -> str:
-    head = (f"round {r.number}: {r.exact} scenario(s) routed exactly, {r.variables:,} variables "
+    head = (f"{r.exact} scenario(s) known, {r.variables:,} variables "
             f"({r.integers:,} integer), {r.rows:,} rows; HiGHS {r.status} in {r.milp_seconds:.1f} s")
     if r.objective_usd is not None:
         head += f", incumbent {r.objective_usd:+,.2f} USD/month"

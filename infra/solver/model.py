@@ -18,10 +18,10 @@ Constraints:
 - site-local cut conditions for every scenario that touches a site's own circuits or gateway (its
   circuits out carry what it sends, its circuits in and its gateway what it receives): necessary, cheap,
   and what binds in most fabrics;
-- for the scenarios generated so far (nothing failed, and each failure the analysis found a candidate
-  short after), the exact routing: a multi-commodity flow per destination over the carrier graph of
-  infra/capacity/flows.py (circuit out, spans, circuit in, gateway), every demand carried in full
-  within the capacities the options give in that scenario.
+- for the scenarios generated so far (each failure, or nothing failed, that the analysis found a candidate
+  short in), routing cuts (infra/solver/routing.py): Benders feasibility cuts from the multi-commodity
+  flow over the carrier graph of infra/capacity/flows.py (circuit out, spans, circuit in, gateway), each
+  valid for every design, added until the program's design routes every one of those scenarios.
 
 Both sets are relaxations of "every scenario routes": the program's bound is a lower bound on the true
 optimum, and a solution the analysis confirms is optimal within the gap HiGHS proves.
@@ -32,10 +32,13 @@ with fewer changes wins.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -155,6 +158,8 @@ class Solved:
     nodes: int | None
 
 
+SPANS = "(spans)"
+"""`Model(only=SPANS)`: the carrier's spans alone, every site at its most."""
 CARVED_PER_PORT = 2
 """Circuits carved from one port: two of the port's size reach its 2x limit, so more never help."""
 PORTS_PER_SIZE = 2
@@ -164,30 +169,69 @@ PORTS_PER_SIZE = 2
 class Model:
     """The program for one option space, a set of scenarios routed exactly, and the local scenarios."""
 
-    def __init__(self, space: OptionSpace, exact: Sequence[Scenario], local: Iterable[Scenario],
-                 only: str | None = None, site_bounds: dict[str, float] | None = None):
-        """`only`: the program of one site alone (its options, rules and local cuts; no routing, no spans), a
-        relaxation whose optimum bounds that site's share of any design from below. `site_bounds`: such
-        bounds, added as valid cuts on each site's share of the objective."""
+    def __init__(self, space: OptionSpace, cuts: Sequence, local: Iterable[Scenario],
+                 only: str | None = None, site_bounds: dict[str, float] | None = None,
+                 span_bound: float | None = None):
+        """`cuts`: the routing cuts found so far (infra/solver/routing.py). `only`: a site's name for the
+        program of that site alone (its options, rules and local cuts; no routing, no spans), or SPANS for the
+        carrier's spans alone (every site at its most, with the routing cuts): relaxations whose optima bound
+        that share of any design's cost from below.
+        `site_bounds`, `span_bound`: such bounds, added as valid cuts on the shares of the objective."""
         self.space = space
-        self.sites = {only: space.sites[only]} if only is not None else dict(space.sites)
-        self.full = only is None
+        self.mode = "full" if only is None else "spans" if only == SPANS else "site"
+        self.sites = {} if self.mode == "spans" else {only: space.sites[only]} if only is not None else dict(space.sites)
         self.p = Program()
         self.v = Variables()
         self.owner: dict[int, str] = {}
+        self._cap_cache: dict[tuple[str, str], Lin] = {}
         self._design()
         self._rules()
-        for sc in local:
+        for sc in local if self.mode != "spans" else ():
             self._local_cuts(sc)
-        if self.full:
-            for sc in exact:
-                self._flows(sc)
+        if self.mode != "site":
+            for cut in cuts:  # routing.Cut: valid for every design
+                self.p.row(cut.lhs(self), lo=cut.rhs)
         for site, bound in (site_bounds or {}).items():
             self.p.row(self.site_cost(site), lo=bound)
+        if span_bound is not None and self.v.spans:
+            self.p.row(self.site_cost(SPANS), lo=span_bound)
 
     def site_cost(self, site: str) -> Lin:
-        """The site's share of the objective (its circuits, ports and gateway)."""
+        """The site's share of the objective (its circuits, ports and gateway); SPANS: the spans' share."""
         return Lin(0.0, {x: self.p.cost[x] for x, s in self.owner.items() if s == site and self.p.cost[x]})
+
+    def fix(self, site: str, chosen) -> None:
+        """Hold a site at a design (design.Chosen): its variables' bounds become their values there."""
+        v, p = self.v, self.p
+
+        def hold(var: int, value: float) -> None:
+            p.lb[var] = p.ub[var] = float(value)
+
+        opts = self.sites[site]
+        for c in opts.circuits:
+            step = chosen.steps.get((site, c.key))
+            for k, x in v.steps[(site, c.key)]:
+                hold(x, 1.0 if step is not None and c.steps[k] == step else 0.0)
+        for n in opts.new:
+            got = dict(chosen.provider.get((site, n.location), ()))
+            for k, x in v.provider[(site, n.location)]:
+                hold(x, got.get(n.provider[k], 0))
+            for size in n.ports:
+                key = (site, n.location, size.gbps)
+                count, carved = chosen.ports.get(key, (0, ()))
+                hold(v.ports[key], count)
+                got = dict(carved)
+                for k, x in v.carved[key]:
+                    hold(x, got.get(size.carved[k], 0))
+        for r in opts.port_rooms:
+            got = dict(chosen.room.get((site, r.port), ()))
+            for k, x in v.room[(site, r.port)]:
+                hold(x, got.get(r.carved[k], 0))
+        option, units = chosen.gateways[site]
+        for o, g, u in v.gateways[site]:
+            hold(g, 1.0 if o == option else 0.0)
+            if u is not None:
+                hold(u, units if o == option else 0.0)
 
     # ------------------------------------------------------------------------------------ design
 
@@ -230,8 +274,9 @@ class Model:
             v.gateways[site] = gws
             p.row(Lin(0.0, {g: 1.0 for _, g, _ in gws}), lo=1.0, hi=1.0)
             self.owner.update({x: site for x in range(first, p.n_vars)})
-        for name, s in (self.space.spans.items() if self.full else ()):
+        for name, s in (self.space.spans.items() if self.mode != "site" else ()):
             vs = [(k, p.var(cost=o.delta_usd + CHANGE_USD)) for k, o in enumerate(s.offers)]
+            self.owner.update({x: SPANS for _, x in vs})
             v.spans[name] = vs
             if len(vs) > 1:
                 p.row(Lin(0.0, {x: 1.0 for _, x in vs}), hi=1.0)
@@ -256,7 +301,17 @@ class Model:
         return out
 
     def cap_at(self, site: str, location: str) -> Lin:
-        """Everything the site has at a location: its circuits there and the new ones."""
+        """Everything the site has at a location: its circuits there and the new ones (a site without
+        variables here: the most it can have there). A new expression each call (callers change it)."""
+        key = (site, location)
+        if key not in self._cap_cache:
+            self._cap_cache[key] = self._cap_at(site, location)
+        cached = self._cap_cache[key]
+        return Lin(cached.const, dict(cached.terms))
+
+    def _cap_at(self, site: str, location: str) -> Lin:
+        if site not in self.sites:
+            return Lin(most_at(self.space.sites[site], location)[0])
         out = Lin()
         for c in self.space.sites[site].circuits:
             if c.location == location:
@@ -271,6 +326,10 @@ class Model:
     def gateway(self, site: str, halved: bool = False) -> Lin:
         """Gateway capacity; FastPath as a big-M that stays above every demand into the site when halved."""
         big = 4.0 * (1.0 + sum(d.gbps for d in self.space.demands if d.to_stack == site))
+        if site not in self.sites:
+            most = max((big if o.fastpath else o.gbps * (o.max_units if o.scalable else 1))
+                       for o in self.space.sites[site].gateways)
+            return Lin(most * (0.5 if halved else 1.0))
         out = Lin()
         for o, g, u in self.v.gateways[site]:
             if o.fastpath:
@@ -368,13 +427,16 @@ class Model:
             return None
         cap = self.cap_at(site, location)
         if effect == "largest":
-            cap.terms[self.v.largest[(site, location)]] = -1.0
+            if site in self.sites:
+                cap.terms[self.v.largest[(site, location)]] = -1.0
+            else:
+                cap.const -= most_at(opts, location)[1]
         return cap
 
     def _circuit_caps(self, scenario: Scenario) -> dict[tuple[str, str], Lin]:
         """(site, PoP) -> the capacity of the site's circuits there that survive."""
         out: dict[tuple[str, str], Lin] = {}
-        for site, opts in self.sites.items():
+        for site, opts in self.space.sites.items():
             for loc in opts.locations():
                 alive = self._alive_at(scenario, site, loc)
                 if alive is not None:
@@ -404,80 +466,6 @@ class Model:
             if in_need.get(site, 0.0) > 0:
                 self.p.row(self.gateway(site, scenario.halves_gateway(site)), lo=_rate(in_need[site]))
 
-    def _flows(self, scenario: Scenario) -> None:
-        """Route every demand carried in the scenario, per destination, within the scenario's capacities."""
-        space, p = self.space, self.p
-        demands = self._demand(scenario)
-        if not demands:
-            return
-        node: dict[tuple, int] = {}
-        for pop in space.pops:
-            node[("pop", pop)] = len(node)
-        for s in space.sites:
-            for kind in ("src", "gate"):
-                node[(kind, s)] = len(node)
-        caps: list[Lin] = []
-        tails: list[int] = []
-        heads: list[int] = []
-        out_arcs: dict[str, list[int]] = defaultdict(list)
-        in_arcs: dict[str, list[int]] = defaultdict(list)
-
-        def arc(t: tuple, h: tuple | None, cap: Lin) -> int:
-            caps.append(cap); tails.append(node[t]); heads.append(-1 if h is None else node[h])
-            return len(caps) - 1
-
-        for (site, pop), cap in self._circuit_caps(scenario).items():
-            if cap.zero:
-                continue
-            out_arcs[site].append(arc(("src", site), ("pop", pop), cap))
-            in_arcs[site].append(arc(("pop", pop), ("gate", site), cap))
-        dead = scenario.dead_spans(space)
-        span_arcs = []
-        for name, s in space.spans.items():
-            if name in dead:
-                continue
-            cap = self.span(name)
-            if cap.zero:
-                continue
-            span_arcs.append(arc(("pop", s.a), ("pop", s.z), cap))
-            span_arcs.append(arc(("pop", s.z), ("pop", s.a), cap))
-        gw_arc = {s: arc(("gate", s), None, self.gateway(s, scenario.halves_gateway(s))) for s in space.sites}
-        tails_a, heads_a = np.array(tails), np.array(heads)
-        rate: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for d in demands:
-            rate[d.to_stack][d.stack] += d.gbps
-        load_rows: dict[int, list[np.ndarray]] = defaultdict(list)  # arc -> flow variables on it
-        n_nodes = len(node)
-        block_rows, block_cols, block_vals, block_lo, block_hi = [], [], [], [], []
-        row0 = 0
-        for t, sources in sorted(rate.items()):
-            arcs = list(span_arcs) + in_arcs[t] + [gw_arc[t]]
-            for s in sources:
-                arcs += out_arcs[s]
-            arcs = np.array(sorted(set(arcs)), dtype=np.int64)
-            x = p.continuous(len(arcs))
-            for a, var in zip(arcs.tolist(), x.tolist()):
-                load_rows[a].append(var)
-            # Conservation at every node but the sink: out - in = supply (sources), 0 elsewhere.
-            t_nodes, h_nodes = tails_a[arcs], heads_a[arcs]
-            rows = np.concatenate([t_nodes, h_nodes[h_nodes >= 0]])
-            cols = np.concatenate([x, x[h_nodes >= 0]])
-            vals = np.concatenate([np.ones(len(x)), -np.ones(int((h_nodes >= 0).sum()))])
-            supply = np.zeros(n_nodes)
-            for s, r in sources.items():
-                supply[node[("src", s)]] = _rate(r)
-            block_rows.append(rows + row0); block_cols.append(cols); block_vals.append(vals)
-            block_lo.append(supply); block_hi.append(supply)
-            row0 += n_nodes
-        p.block(np.concatenate(block_rows), np.concatenate(block_cols), np.concatenate(block_vals),
-                np.concatenate(block_lo), np.concatenate(block_hi))
-        # Capacity: the flow on each arc within what the options give it in this scenario.
-        for a, vars_on in load_rows.items():
-            expr = Lin(-caps[a].const, {k: -v for k, v in caps[a].terms.items()})
-            for var in vars_on:
-                expr.terms[var] = 1.0
-            p.row(expr, hi=0.0)
-
     # ------------------------------------------------------------------------------------ solving
 
     def solve(self, time_limit: float, gap: float) -> Solved:
@@ -488,11 +476,12 @@ class Model:
         a = csr_matrix((np.concatenate(p.vals), (np.concatenate(p.rows), np.concatenate(p.cols))),
                        shape=(p.n_rows, p.n_vars))
         start = time.perf_counter()
-        res = milp(
-            np.array(p.cost), integrality=np.array(p.integer), bounds=(np.array(p.lb), np.array(p.ub)),
-            constraints=LinearConstraint(a, np.concatenate(p.row_lo), np.concatenate(p.row_hi)),
-            options={"time_limit": max(1.0, time_limit), "mip_rel_gap": gap, "presolve": True, "disp": False},
-        )
+        with _stdout_to_stderr():
+            res = milp(
+                np.array(p.cost), integrality=np.array(p.integer), bounds=(np.array(p.lb), np.array(p.ub)),
+                constraints=LinearConstraint(a, np.concatenate(p.row_lo), np.concatenate(p.row_hi)),
+                options={"time_limit": max(1.0, time_limit), "mip_rel_gap": gap, "presolve": True, "disp": False},
+            )
         seconds = time.perf_counter() - start
         n_int = int(sum(p.integer))
         bound = getattr(res, "mip_dual_bound", None)
@@ -508,6 +497,40 @@ class Model:
             gap_now = abs(objective - bound) / max(1.0, abs(objective))
         status = "optimal" if res.status == 0 else "time limit"
         return Solved(status, np.asarray(res.x), objective, bound, gap_now, seconds, p.n_vars, n_int, p.n_rows, nodes)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """HiGHS (1.x, as scipy bundles it) prints some internal messages on the process's stdout even with
+    disp off ('HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();'); stdout carries
+    `fabric solve --format json`, so file descriptor 1 points at stderr while it runs."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real file descriptor (captured output): nothing to guard
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def most_at(opts, location: str) -> tuple[float, float]:
+    """The most a site can have at a location (every circuit there at the top of its ladder, the rest of the
+    4 filled with the largest new circuits), and the largest single circuit among them."""
+    tops = [c.max_gbps for c in opts.circuits if c.location == location]
+    largest_new = 0.0
+    for n in opts.new:
+        if n.location == location:
+            largest_new = max([largest_new, *(s.gbps for s in n.provider), *(s.gbps for z in n.ports for s in z.carved)])
+            tops += [largest_new] * n.room
+    for r in opts.port_rooms:
+        if r.location == location:
+            tops += [max(s.gbps for s in r.carved)] * CARVED_PER_PORT
+    return float(sum(tops)), float(max(tops, default=0.0))
 
 
 def _rate(gbps: float) -> float:
