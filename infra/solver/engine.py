@@ -247,12 +247,13 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
             if time_left() <= 0.5:
                 return None, solved
 
-    def analyse(chosen: Chosen, label: str, solved: Solved | None) -> tuple[Design, flows.FlowReport, list]:
+    def analyse(chosen: Chosen, label: str, solved: Solved | None) -> tuple[Design, flows.FlowReport, list, list]:
         """The candidate's design through the failure analysis; what it finds short becomes known."""
         design = apply(space, specs, carrier, chosen, taken_config_keys)
         t0 = time.perf_counter()
         report = flows.analyse(design.specs, design.carrier, on)
-        short = [s for s in _short_scenarios(report, design) if s not in known]
+        every = list(_short_scenarios(report, design))
+        short = [s for s in every if s not in known]
         added = short[:MAX_SCENARIOS_PER_ROUND]
         n = len(rounds)
         labels = tuple(a.label for a in added)
@@ -262,15 +263,12 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
             rounds.append(Round(n, len(known), labels, label, None, None, None, 0.0, time.perf_counter() - t0,
                                 0, 0, 0))
         say(f"round {n} ({label}): " + (_progress(rounds[-1]) + "; " if solved is not None else "")
-            + (f"the analysis finds {len(short)} scenario(s) short" if short else "the analysis confirms every scenario")
+            + (f"the analysis finds {len(every)} scenario(s) short" if every else "the analysis confirms every scenario")
             + (f", adds {', '.join(labels[:3])}{' ...' if len(labels) > 3 else ''}" if labels else ""))
-        if not short and (report.shortfalls or report.unroutable):
-            raise RuntimeError("the candidate routes every scenario the analysis finds short, by the program's "
-                               "routing; the two disagree")
         known.extend(added)
         involved.update(_involved(report))
         reports.append(report)
-        return design, report, short
+        return design, report, every, added
 
     # 2. The sites' own optima with the cheapest span upgrades that route every known scenario with every
     #    site at its most (a relaxation too: its optimum bounds the spans' share). When the analysis confirms
@@ -292,12 +290,14 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
             if spans_before is not None and chosen.spans == spans_before:
                 break  # the spans alone cannot mend what the analysis found: the sites must change too
             spans_before = chosen.spans
-        design, report, short = analyse(chosen, "each site's own optimum" + (", the cheapest span upgrades" if known
-                                                                              else ""), None)
+        design, report, short, added = analyse(
+            chosen, "each site's own optimum" + (", the cheapest span upgrades" if known else ""), None)
         if not short:
             total, lower = objective + span_objective, site_bound + span_bound
             return _finish(done, design, report, rounds, _gap(total, lower), lower, mine, untouched, space,
                            len(local) + len(known))
+        if not added and (not has_offers or spans_before is not None):
+            break  # what is short is known already: the sites must change
         if time_left() <= 0.5:
             return out_of_time("no design proven")
     lower = site_bound + span_bound
@@ -334,7 +334,10 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
         if not restricted and solved.bound is not None:
             lower = max(lower, solved.bound)
         label = f"the whole program, {len(free)} site(s) free" if restricted else "the whole program"
-        design, report, short = analyse(choose(model, solved.x), label, solved)
+        design, report, short, added = analyse(choose(model, solved.x), label, solved)
+        if short and not added:
+            raise RuntimeError("the program's routing and the analysis disagree: the design routes "
+                               + ", ".join(s.label for s in short[:3]) + " by the one and not by the other")
         free |= involved
         if not short:
             found_gap = _gap(solved.objective, lower)
@@ -464,38 +467,61 @@ def _progress(r: Round) -> str:
 
 
 def most_design(space: OptionSpace) -> Chosen:
-    """Every option at its most: existing circuits at the top of their ladder, every location filled up to
-    its 4 circuits with the largest new ones (carved from new Direct ports where those are larger), the
-    gateway that limits least, every span at its largest offer. Azure's per-region and per-gateway circuit
-    counts are not applied here (they are what the program adds on top)."""
+    """Every option at its most, within Azure's circuit limits: existing circuits at the top of their
+    ladder; as many new circuits as the site may still connect (16 per VNet and gateway, 10 per region: each
+    site gets its region's whole room here), the largest on offer (carved from new Direct ports where those
+    are larger), spread over the locations one at a time, 4 per location at most; the gateway that limits
+    least; every span at its largest offer."""
     steps, provider, ports, room = {}, {}, {}, {}
     gateways = {}
+    region_limit = catalog.CIRCUITS_PER_REGION_PER_SUBSCRIPTION.value
     for site, opts in space.sites.items():
         for c in opts.circuits:
             if c.steps:
                 steps[(site, c.key)] = max(c.steps, key=lambda s: s.gbps)
+        best = max(opts.gateways, key=lambda o: (o.fastpath, o.gbps * (o.max_units or 1), o.max_circuits, o.current))
+        gateways[site] = (best, best.max_units if best.scalable else None)
+        left = min(opts.max_circuits, best.max_circuits,
+                   len(opts.circuits) + region_limit - space.region_existing.get(opts.region, 0)) - len(opts.circuits)
+        # (location, its best new circuit: (Gb/s, port size or None, step)), largest first.
+        offers = []
         for n in opts.new:
-            best_provider = max(n.provider, key=lambda s: s.gbps, default=None)
-            best_port = max(n.ports, key=lambda z: max(s.gbps for s in z.carved), default=None)
-            carve = max(best_port.carved, key=lambda s: s.gbps) if best_port else None
-            if carve is not None and (best_provider is None or carve.gbps >= best_provider.gbps):
-                count = min(n.room, CARVED_PER_PORT * PORTS_PER_SIZE)
-                ports[(site, n.location, best_port.gbps)] = (-(-count // CARVED_PER_PORT), ((carve, count),))
-                if n.room > count and best_provider is not None:
-                    provider[(site, n.location)] = ((best_provider, n.room - count),)
-            elif best_provider is not None:
-                provider[(site, n.location)] = ((best_provider, n.room),)
+            top_provider = max(n.provider, key=lambda s: s.gbps, default=None)
+            top_port = max(n.ports, key=lambda z: max(s.gbps for s in z.carved), default=None)
+            carve = max(top_port.carved, key=lambda s: s.gbps) if top_port else None
+            if carve is not None and (top_provider is None or carve.gbps >= top_provider.gbps):
+                offers.append((carve.gbps, n, top_port.gbps, carve))
+            elif top_provider is not None:
+                offers.append((top_provider.gbps, n, None, top_provider))
+        offers.sort(key=lambda t: (-t[0], t[1].location))
+        taken: dict[str, int] = {}
+        while left > 0 and offers:
+            progressed = False
+            for gbps, n, size, step in offers:
+                if left <= 0:
+                    break
+                if taken.get(n.location, 0) >= min(n.room, CARVED_PER_PORT * PORTS_PER_SIZE if size else n.room):
+                    continue
+                taken[n.location] = taken.get(n.location, 0) + 1
+                left -= 1
+                progressed = True
+                if size is None:
+                    provider[(site, n.location)] = ((step, taken[n.location]),)
+                else:
+                    count = taken[n.location]
+                    ports[(site, n.location, size)] = (-(-count // CARVED_PER_PORT), ((step, count),))
+            if not progressed:
+                break
         offered = {n.location for n in opts.new}
         for r in opts.port_rooms:
-            if r.location not in offered:
+            if r.location not in offered and left > 0:
                 top = max(r.carved, key=lambda s: s.gbps)
-                left = r.gbps * catalog.DIRECT_OVERSUBSCRIPTION.value - sum(
+                free = r.gbps * catalog.DIRECT_OVERSUBSCRIPTION.value - sum(
                     c.max_gbps for c in opts.circuits if c.port == r.port)
-                k = min(CARVED_PER_PORT, int(left // top.gbps))
+                k = min(CARVED_PER_PORT, int(free // top.gbps), left)
                 if k > 0:
                     room[(site, r.port)] = ((top, k),)
-        best = max(opts.gateways, key=lambda o: (o.fastpath, o.gbps * (o.max_units or 1), o.current))
-        gateways[site] = (best, best.max_units if best.scalable else None)
+                    left -= k
     spans = {name: max(s.offers, key=lambda o: o.gbps) for name, s in space.spans.items() if s.offers}
     return Chosen(steps, provider, ports, room, gateways, spans)
 
@@ -522,7 +548,7 @@ def diagnose(space: OptionSpace, specs: Sequence[FabricSpec], carrier, on: dt.da
         limit = tuple(s.resource for s in sf.saturated)
         return Binding(
             f"{d.label} -> {d.to_stack} needs {d.gbps:.2f} Gb/s; {when}, at most {most:.2f} Gb/s of it fits at "
-            f"{site} with every option at its most"
+            f"{site} with every option at its most (within Azure's circuit limits)"
             + (f" (saturated: {', '.join(limit[:6])})" if limit else ""),
             demands=tuple(x.label for x, _ in short), site=site, failure=when, needed_gbps=d.gbps, most_gbps=most,
             limit=limit)
@@ -531,9 +557,9 @@ def diagnose(space: OptionSpace, specs: Sequence[FabricSpec], carrier, on: dt.da
     if counts:
         v = counts[0]
         return Binding(
-            "every demand fits with every option at its most, but not within Azure's circuit limits: "
-            + "; ".join(f"{x.stack}: {x.message}" for x in counts[:3]),
-            site=v.stack, limit=tuple(x.invariant for x in counts))
+            "every demand fits with every option at its most, each site using its region's whole room, but the "
+            "sites of one region cannot share it: " + "; ".join(f"{x.stack}: {x.message}" for x in counts[:3]),
+            site=v.stack, limit=tuple(dict.fromkeys(x.invariant for x in counts)))
     return Binding("no combination of the options keeps every interconnect rule (location redundancy, circuits per "
                    "location); see the violations above", limit=("interconnect rules",))
 

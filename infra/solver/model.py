@@ -91,6 +91,8 @@ class Program:
     row_hi: list[np.ndarray] = field(default_factory=list)
     n_rows: int = 0
     n_vars: int = 0
+    contradiction: bool = False
+    """A row without variables that does not hold (e.g. a routing cut no option can touch)."""
 
     def var(self, lb: float = 0.0, ub: float = 1.0, cost: float = 0.0, integer: bool = True) -> int:
         self.lb.append(lb); self.ub.append(ub); self.cost.append(cost); self.integer.append(1 if integer else 0)
@@ -108,6 +110,8 @@ class Program:
     def row(self, expr: Lin, lo: float = -math.inf, hi: float = math.inf) -> None:
         """lo <= expr <= hi (the expression's constant moves to the bounds)."""
         if not expr.terms:
+            if not lo - 1e-9 <= expr.const <= hi + 1e-9:
+                self.contradiction = True
             return
         keys = np.fromiter(expr.terms.keys(), dtype=np.int64, count=len(expr.terms))
         vals = np.fromiter(expr.terms.values(), dtype=float, count=len(expr.terms))
@@ -473,6 +477,13 @@ class Model:
         from scipy.sparse import csr_matrix
 
         p = self.p
+        n_int = int(sum(p.integer))
+        if p.contradiction:
+            return Solved("infeasible", None, None, None, None, 0.0, p.n_vars, n_int, p.n_rows, 0)
+        if p.n_vars == 0:  # nothing to choose, and nothing contradicted
+            return Solved("optimal", np.zeros(0), 0.0, 0.0, 0.0, 0.0, 0, 0, p.n_rows, 0)
+        if not p.rows:  # nothing to choose under no constraint: keep everything as it is
+            p.block(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
         a = csr_matrix((np.concatenate(p.vals), (np.concatenate(p.rows), np.concatenate(p.cols))),
                        shape=(p.n_rows, p.n_vars))
         start = time.perf_counter()
@@ -483,7 +494,6 @@ class Model:
                 options={"time_limit": max(1.0, time_limit), "mip_rel_gap": gap, "presolve": True, "disp": False},
             )
         seconds = time.perf_counter() - start
-        n_int = int(sum(p.integer))
         bound = getattr(res, "mip_dual_bound", None)
         nodes = getattr(res, "mip_node_count", None)
         if res.status == 2:

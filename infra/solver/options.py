@@ -227,6 +227,8 @@ class Limits:
 
     in_place_only: bool = False
     """Leave out gateway resizes Azure does not do in place (a replacement is an outage)."""
+    new_circuits: bool = True
+    """Offer new circuits (False: only larger bandwidths, gateways and spans)."""
     direct_ports: bool = True
     """Offer new ExpressRoute Direct ports."""
     sites: frozenset[str] | None = None
@@ -308,7 +310,7 @@ def _site(spec: FabricSpec, carrier: bool, pops: Mapping[str, str | None], price
         candidates = sorted({loc for loc, (_, g) in cat.peering_locations.items() if g == geo} | set(per_location))
     limit = catalog.CIRCUITS_PER_PEERING_LOCATION_PER_VNET.value
     new: list[NewAt] = []
-    for location in candidates:
+    for location in candidates if limits.new_circuits else ():
         room = max(0, limit - per_location[location])
         if room == 0:
             continue
@@ -335,7 +337,7 @@ def _site(spec: FabricSpec, carrier: bool, pops: Mapping[str, str | None], price
     # More circuits on an existing port with room.
     rooms = []
     for name, port in ic.ports.items():
-        if limits.direct_ports and per_location[port.peering_location] < limit:
+        if limits.new_circuits and limits.direct_ports and per_location[port.peering_location] < limit:
             tier = tier_for(port.peering_location)
             carved = _carved_steps(stack, cat, port.bandwidth_gbps, tier, prices, notes)
             if carved:
