@@ -3,18 +3,25 @@
 1. The fabric as it is, assessed (infra.capacity.assess): if every demand fits under the failure policy
    and the interconnect rules hold, nothing changes (the solver never trades what exists for something
    cheaper).
-2. The option space (options.py) and the program (model.py) with the site-local scenarios and, routed
-   exactly, nothing-failed.
-3. Scenario generation: solve; build the design; run the failure analysis (infra/capacity/flows.py,
-   every single failure and, for critical demands, every pair) on it as the oracle; each failure it
-   finds a demand short after becomes a scenario the program routes exactly; solve again. The program
-   only ever holds valid constraints, so its bound stays a lower bound on the cheapest design; the loop
-   ends when the analysis finds nothing short, and the design is then optimal within the gap HiGHS
-   proved on the last program.
-4. The design is assessed in full (every stack rule, prefixes, the flows); what it writes validates.
+2. Each site alone (model.py, `only=site`): its options, its rules, the cut conditions of every failure that
+   touches its own circuits or gateway. Small programs; each optimum is a lower bound on what any design
+   spends at that site, since the whole program only adds constraints.
+3. Scenario generation with the failure analysis (infra/capacity/flows.py: every single failure and, for
+   the critical demands, every pair) as the oracle: a candidate design goes through it; each scenario it
+   finds short becomes known; every later candidate must route every known scenario, which routing cuts
+   enforce (routing.py: Benders cuts from the duals of the flow program, valid for every design).
+   First the sites' own optima with the cheapest span upgrades that route the known scenarios with every
+   site at its most (`only=SPANS`, whose optimum bounds the spans' share). If the analysis confirms that
+   design, it is optimal within the sum of the bounds.
+4. Otherwise the whole program, the bounds as cuts: first with the sites the shortfalls involve free and
+   the others held at their own optimum (a restriction, quick; its design's gap is taken against the
+   bounds), then, if that is not within the gap, with every site free (HiGHS's own bound then counts too).
+5. The design is assessed in full (every stack rule, prefixes, the flows); what `--write` writes validates.
 
-When the program has no solution, no combination of options makes the fabric fit (the program is a
-relaxation): `binding` names the limit, from the analysis of the fabric with every option at its most.
+Every program only ever holds valid constraints (relaxations), so every bound is a lower bound on the
+cheapest design, and a design the analysis confirms is optimal within the gap reported. When a relaxation
+has no solution, no combination of options makes the fabric fit: `binding` names the limit, from the
+analysis of the fabric with every option at its most within Azure's circuit limits.
 """
 
 from __future__ import annotations
@@ -48,14 +55,14 @@ FIXED_BY_ADDING = frozenset({"gateway-throughput", "gateway-circuits", "location
 SOLVER_INVARIANTS = DEMAND_INVARIANTS | RULES_KEPT
 
 MAX_SCENARIOS_PER_ROUND = 40
-"""Scenarios added to the exact program per round (the worst shortfalls first): keeps the program small."""
+"""Scenarios made known per round (the worst shortfalls first)."""
 
 
 @dataclass(frozen=True)
 class Round:
     number: int
-    exact: int
-    """Scenarios routed exactly in this round's program."""
+    known: int
+    """Scenarios known (routed by cuts) in this round's program."""
     added: tuple[str, ...]
     """Scenarios the analysis found short after, added for the next round."""
     status: str
@@ -69,7 +76,7 @@ class Round:
     rows: int
 
     def to_json(self) -> dict:
-        return {"round": self.number, "known_scenarios": self.exact, "added": list(self.added), "status": self.status,
+        return {"round": self.number, "known_scenarios": self.known, "added": list(self.added), "status": self.status,
                 "objective_usd": _r(self.objective_usd), "bound_usd": _r(self.bound_usd), "gap": self.gap,
                 "milp_seconds": round(self.milp_seconds, 3), "analysis_seconds": round(self.analysis_seconds, 3),
                 "variables": self.variables, "integers": self.integers, "rows": self.rows}
@@ -425,6 +432,8 @@ def _finish(done, design: Design, report: flows.FlowReport, rounds, gap_value, b
     found = [v for s in specs for v in capacity.stack_capacity(s)[1]]
     found += cross.global_reach(specs) + cross.circuit_limits(specs) + flows.violations(report)
     left_over = tuple(v for v in found if v.invariant in SOLVER_INVARIANTS)
+    # The programs' bounds include a cent per change (the tie-break): never above the design's own cost.
+    bound = min(bound, design.monthly_usd)
     return done(feasible_before=False, feasible_after=not left_over, status="solved", design=design,
                 rounds=tuple(rounds), gap=gap_value, bound_usd=bound, before=mine, untouched=untouched,
                 after=left_over, notes=space.notes, scenarios=scenarios)
@@ -450,7 +459,7 @@ def _round(n: int, known, added: tuple[str, ...], s: Solved, analysis: float) ->
 
 
 def _progress(r: Round) -> str:
-    head = (f"{r.exact} scenario(s) known, {r.variables:,} variables "
+    head = (f"{r.known} scenario(s) known, {r.variables:,} variables "
             f"({r.integers:,} integer), {r.rows:,} rows; HiGHS {r.status} in {r.milp_seconds:.1f} s")
     if r.objective_usd is not None:
         head += f", incumbent {r.objective_usd:+,.2f} USD/month"

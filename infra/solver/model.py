@@ -27,7 +27,8 @@ Both sets are relaxations of "every scenario routes": the program's bound is a l
 optimum, and a solution the analysis confirms is optimal within the gap HiGHS proves.
 
 Objective: the monthly cost of the changes, plus a cent per change so that among equal costs the design
-with fewer changes wins.
+with fewer changes wins. A change that would lower the bill (a cheaper gateway that carries more) counts
+as free, never as a saving: the solver changes what the demands need, not what merely costs less.
 """
 
 from __future__ import annotations
@@ -263,23 +264,28 @@ class Model:
                 if opts.is_metro(loc):
                     v.largest[(site, loc)] = p.var(ub=math.inf, integer=False)
             gws = []
-            # Costs relative to the gateway of today (exactly one option is chosen), so the objective is
-            # the change in monthly cost and HiGHS's relative gap is a gap on that.
+            # Costs relative to the gateway of today (exactly one option is chosen), so the objective is the
+            # change in monthly cost and HiGHS's relative gap is a gap on that. A gateway that would cost less
+            # than today's counts as free: the solver changes nothing for a saving alone (a gateway change is
+            # an outage, or at least a risk), only for what the demands need.
             now = opts.current_gateway_usd
             for o in opts.gateways:
+                step = 0.0 if o.current else CHANGE_USD
                 if o.scalable:
-                    g = p.var(cost=-now + (0.0 if o.current else CHANGE_USD))
-                    u = p.var(lb=0.0, ub=float(o.max_units), cost=o.monthly_usd)
+                    g = p.var(cost=step)
+                    u = p.var(lb=0.0, ub=float(o.max_units), cost=0.0)
+                    extra = p.var(lb=0.0, ub=math.inf, cost=1.0, integer=False)  # >= units x price - today's
                     p.row(Lin(0.0, {u: 1.0, g: -float(o.max_units)}), hi=0.0)
                     p.row(Lin(0.0, {u: 1.0, g: -float(o.min_units)}), lo=0.0)
+                    p.row(Lin(0.0, {extra: 1.0, u: -o.monthly_usd, g: now}), lo=0.0)
                     gws.append((o, g, u))
                 else:
-                    gws.append((o, p.var(cost=o.monthly_usd - now + (0.0 if o.current else CHANGE_USD)), None))
+                    gws.append((o, p.var(cost=max(0.0, o.monthly_usd - now) + step), None))
             v.gateways[site] = gws
             p.row(Lin(0.0, {g: 1.0 for _, g, _ in gws}), lo=1.0, hi=1.0)
             self.owner.update({x: site for x in range(first, p.n_vars)})
         for name, s in (self.space.spans.items() if self.mode != "site" else ()):
-            vs = [(k, p.var(cost=o.delta_usd + CHANGE_USD)) for k, o in enumerate(s.offers)]
+            vs = [(k, p.var(cost=max(0.0, o.delta_usd) + CHANGE_USD)) for k, o in enumerate(s.offers)]
             self.owner.update({x: SPANS for _, x in vs})
             v.spans[name] = vs
             if len(vs) > 1:
