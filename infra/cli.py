@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="stop once the design is proven within this many percent of the cheapest (default 0.5)")
     solve.add_argument("--in-place-only", action="store_true",
                        help="never propose a gateway resize Azure does not do in place (a replacement is an outage)")
+    solve.add_argument("--prices", choices=("catalog", "illustrative"), default="catalog",
+                       help="the price catalog (infra/cost, with each stack's pricing) where it is installed, else "
+                            "the illustrative table; or the illustrative table (made-up figures, not Azure's)")
     return parser
 
 
@@ -258,7 +261,6 @@ def cmd_secrets(args: argparse.Namespace) -> int:
 def cmd_solve(args: argparse.Namespace) -> int:
     from infra import solver
     from infra.solver import report, write
-    from infra.solver.options import UnpricedError
 
     stacks_dir = find_stacks_dir(args.stacks_dir)
     names = resolve_names(stacks_dir, args.stack, args.all)
@@ -273,14 +275,13 @@ def cmd_solve(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"fabric solve: {message}", file=sys.stderr, flush=True)
 
-    try:
-        result = solver.solve(specs, fabric.carrier.spec if fabric.carrier else None, args.on,
-                              prices=solver.ILLUSTRATIVE, limits=limits, time_limit=args.time_limit,
-                              gap=args.gap / 100, progress=progress, taken_config_keys=taken,
-                              assessment=fabric.assessment)
-    except UnpricedError as exc:
-        print(f"fabric solve: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    from infra.solver.prices import catalog_prices
+
+    prices = catalog_prices(specs) if args.prices == "catalog" else solver.ILLUSTRATIVE
+    result = solver.solve(specs, fabric.carrier.spec if fabric.carrier else None, args.on,
+                          prices=prices, limits=limits, time_limit=args.time_limit,
+                          gap=args.gap / 100, progress=progress, taken_config_keys=taken,
+                          assessment=fabric.assessment)
     written: list[str] = []
     if args.write and result.design is not None and result.changes and result.feasible_after:
         def validate(scratch: Path) -> None:

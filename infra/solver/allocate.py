@@ -107,7 +107,11 @@ class Allocator:
         spec = self.specs[stack]
         if not any(c.private_peering.bgp_key_secret for c in spec.interconnect.circuits.values()):
             return None
-        base = "bgpKey" + "".join(part[:1].upper() + part[1:] for part in circuit.split("-"))
+        return self.secret(stack, "bgpKey", circuit)
+
+    def secret(self, stack: str, prefix: str, name: str) -> str:
+        """A config key no one in the stack uses: `prefix` + the name in CamelCase (+ a number)."""
+        base = prefix + "".join(part[:1].upper() + part[1:] for part in name.split("-"))
         key, n = base, 1
         while key in self._keys[stack]:
             n += 1

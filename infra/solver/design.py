@@ -116,6 +116,8 @@ class Secret:
     stack: str
     key: str
     circuit: str
+    """The circuit (or Direct port) it is for."""
+    purpose: str = "BGP MD5 key of the circuit's private peering, agreed with the carrier"
 
     @property
     def command(self) -> str:
@@ -221,6 +223,17 @@ def apply(space: OptionSpace, specs: Sequence[FabricSpec], carrier: CarrierSpec 
                     name = alloc.name(site, f"{_base(space, n.pop, n.location)}-port")
                     value = {"peering_location": n.location, "bandwidth_gbps": size.gbps,
                              "encapsulation": NEW_PORT_ENCAPSULATION, "billing_type": NEW_PORT_BILLING}
+                    macsec = _macsec(spec, ic, name, alloc, site)
+                    if macsec is not None:
+                        value["macsec"] = macsec
+                        for field_name, purpose in (("cak_secret", "MACsec CAK (connectivity association key)"),
+                                                    ("ckn_secret", "MACsec CKN (its name)")):
+                            key = macsec[field_name]
+                            secrets.append(Secret(site, key, name, f"{purpose} of Direct port {name}: the same on your "
+                                                                   "edge routers, hex digits"))
+                            mine.append(Edit((f"{PROJECT}:{key}",), {"secure": SECRET_PLACEHOLDER.format(key=key)},
+                                             comment=f"{purpose} of Direct port {name}: set it with `pulumi config "
+                                                     f"set --secret {key}`"))
                     ic.setdefault("ports", {})[name] = dict(value)
                     path = ("interconnect", "ports", name)
                     changes.append(Change(site, ".".join(path), None, value, size.monthly_usd,
@@ -289,6 +302,22 @@ def apply(space: OptionSpace, specs: Sequence[FabricSpec], carrier: CarrierSpec 
         edits[None] = fabric_edits
     return Design(tuple(new_specs), new_carrier, tuple(changes), {k: tuple(v) for k, v in edits.items()},
                   tuple(secrets), where)
+
+
+def _macsec(spec: FabricSpec, ic: dict, port: str, alloc: Allocator, site: str) -> dict | None:
+    """MACsec for a new Direct port, where the spec knows it (DirectPort.macsec): the cipher of the stack's
+    other ports (else the XPN cipher Azure recommends for fast links), and two new secret keys."""
+    from infra.spec import DirectPort
+
+    if "macsec" not in DirectPort.model_fields:
+        return None
+    ciphers = [p.get("macsec", {}).get("cipher") for p in ic.get("ports", {}).values() if p.get("macsec")]
+    return {"cipher": ciphers[0] if ciphers else MACSEC_CIPHER,
+            "cak_secret": alloc.secret(site, "macsecCak", port), "ckn_secret": alloc.secret(site, "macsecCkn", port)}
+
+
+MACSEC_CIPHER = "GcmAesXpn256"
+"""Azure recommends the XPN ciphers on high-speed links (articles/expressroute/expressroute-howto-macsec.md)."""
 
 
 def _base(space: OptionSpace, pop: str, location: str) -> str:

@@ -268,8 +268,24 @@ def build(specs: Sequence[FabricSpec], carrier, prices: OptionPrices, on: dt.dat
     return OptionSpace(
         sites=sites, spans=spans, pops=pops, carrier=carrier is not None, demands=graph.demands,
         regions={r: tuple(v) for r, v in regions.items()}, region_existing=dict(region_existing),
-        prices_source=prices.source, notes=tuple(dict.fromkeys(notes)), on=on,
+        prices_source=prices.source, notes=_grouped(notes), on=on,
     )
+
+
+def _grouped(notes: list[str]) -> tuple[str, ...]:
+    """One note per kind of unpriced option, its locations listed ('... at @<location>' marks them)."""
+    places: dict[str, list[str]] = {}
+    for note in notes:
+        head, at, rest = note.partition(" at @")
+        if at:
+            location, _, tail = rest.partition(";")
+            key = f"{head} at {{}};{tail}"
+        else:
+            key, location = note, None
+        places.setdefault(key, [])
+        if location is not None and location not in places[key]:
+            places[key].append(location)
+    return tuple(key.format(", ".join(locs)) if locs else key for key, locs in places.items())
 
 
 def _frozen(opts: SiteOptions) -> SiteOptions:
@@ -319,14 +335,14 @@ def _site(spec: FabricSpec, carrier: bool, pops: Mapping[str, str | None], price
         for mbps in catalog.PROVIDER_BANDWIDTHS_MBPS.value:
             usd = prices.circuit(stack, location, tier, NEW_DATA_PLAN, mbps)
             if usd is None:
-                notes.append(f"{stack}: no price for a {tier} circuit of {mbps} Mbps at {location}; not offered")
+                notes.append(f"{stack}: no price for a {tier} circuit of {mbps} Mbps at @{location}; not offered")
                 continue
             steps.append(Step(mbps / 1000, mbps, usd))
         sizes = []
         for size in cat.direct_port_gbps if limits.direct_ports else ():
             usd = prices.direct_port(stack, location, size, NEW_PORT_BILLING)
             if usd is None:
-                notes.append(f"{stack}: no price for a {size}G Direct port at {location}; not offered")
+                notes.append(f"{stack}: no price for a {size}G Direct port at @{location}; not offered")
                 continue
             carved = _carved_steps(stack, cat, size, tier, prices, notes)
             if carved:
@@ -418,8 +434,14 @@ def _gateways(spec: FabricSpec, prices: OptionPrices, limits: Limits,
                 else cat.gateway_skus[gw.sku].throughput_gbps)
     current_usd = prices.gateway(stack, gw.sku, gw.scale_units)
     if current_usd is None:
-        raise UnpricedError(f"stack {stack}: no price for its gateway {gw.label}, so no gateway change can be priced "
-                            f"({prices.source})")
+        notes.append(f"{stack}: no price for its gateway {gw.label} today, so no gateway change can be priced; "
+                     "the gateway stays as it is")
+        facts = cat.gateway_skus[gw.sku]
+        gbps = float(catalog.ERGWSCALE_GBPS_PER_UNIT.value if gw.sku == "ErGwScale" else facts.throughput_gbps)
+        units = gw.scale_units or 0
+        only = GatewayOption(stack, gw.sku, gw.fastpath and facts.fastpath, gbps,
+                             min(facts.max_circuits, catalog.CIRCUITS_PER_VNET.value), 0.0, True, True, units, units)
+        return [only], 0.0
     unit_usd = prices.gateway(stack, "ErGwScale", 1)
     lo_units, hi_units = catalog.ERGWSCALE_UNITS.value
     out: list[GatewayOption] = []
@@ -461,9 +483,5 @@ def _gateways(spec: FabricSpec, prices: OptionPrices, limits: Limits,
     return out, float(current_usd)
 
 
-class UnpricedError(ValueError):
-    """What the fabric has today has no price, so no change to it can be priced."""
-
-
 __all__ = ["CircuitOption", "GatewayOption", "Limits", "NewAt", "OptionSpace", "PortRoom", "PortSize", "SiteOptions",
-           "SpanOption", "Step", "UnpricedError", "build"]
+           "SpanOption", "Step", "build"]

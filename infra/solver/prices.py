@@ -118,4 +118,63 @@ def span_offers(span) -> tuple[tuple[SpanOffer, ...], str | None]:
     return tuple(SpanOffer(float(u.gbps), float(u.monthly_usd) - float(span.monthly_usd)) for u in ups), None
 
 
-__all__ = ["ILLUSTRATIVE", "ILLUSTRATIVE_SOURCE", "IllustrativePrices", "OptionPrices", "SpanOffer", "span_offers"]
+
+
+class CatalogPrices:
+    """The price catalog of infra/cost (Azure's list prices with their sources, each stack's own
+    `ai-fabric:pricing`: price overrides, the GBP rate, negotiated discounts) as `OptionPrices`.
+
+    What the catalog leaves unpriced (ExpressRoute Direct ports, Local circuits, zones other than 1 ...)
+    stays unpriced here, and the solver then does not offer that option and says so; a stack prices it with
+    `ai-fabric:pricing.prices` (e.g. 'port:100:UnlimitedData'). Needs infra.cost (`catalog_prices` tells)."""
+
+    def __init__(self, specs):
+        from infra.cost import prices as cost
+
+        self._cost = cost
+        self.books = {s.stack: cost.PriceBook(s.pricing.prices, s.pricing.gbp_to_usd) for s in specs}
+        self.discounts = {s.stack: dict(s.pricing.discount_pct) for s in specs}
+        self.catalogs = {s.stack: s.catalog for s in specs}
+        self.source = ("the price catalog of infra/cost (Azure Retail Prices API copies, each with its source) with "
+                       "each stack's ai-fabric:pricing")
+
+    def _usd(self, stack: str, key: str, category: str, per_month: float = 1.0) -> float | None:
+        quote = self.books[stack].quote(key, category=category)
+        if quote.usd is None:
+            return None
+        pct = self.discounts[stack].get(quote.category or category, 0.0)
+        return quote.usd * per_month * (1 - pct / 100)
+
+    def circuit(self, stack: str, location: str, tier: str, data_plan: str, mbps: int) -> float | None:
+        zone = self._cost.zone_of(location, self.catalogs[stack])
+        return self._usd(stack, f"circuit:{zone}:{tier}:{data_plan}:{mbps}", "circuit")
+
+    def direct_port(self, stack: str, location: str, gbps: int, billing_type: str) -> float | None:
+        return self._usd(stack, f"port:{gbps}:{billing_type}", "port")
+
+    def direct_circuit(self, stack: str, tier: str, gbps: int) -> float | None:
+        if tier in self._cost.DIRECT_INCLUDED_TIERS:
+            return 0.0
+        return self._usd(stack, f"direct-premium:{gbps}", "port")
+
+    def gateway(self, stack: str, sku: str, scale_units: int | None) -> float | None:
+        hours = self._cost.HOURS_PER_MONTH
+        if sku == "ErGwScale":
+            return None if scale_units is None else self._usd(stack, "gateway:ErGwScale", "gateway", hours * scale_units)
+        return self._usd(stack, f"gateway:{sku}", "gateway", hours)
+
+
+def catalog_prices(specs) -> OptionPrices:
+    """The infra/cost catalog's prices when that package is there (and the specs carry `pricing`), else the
+    illustrative table."""
+    try:
+        import infra.cost.prices  # noqa: F401
+    except ImportError:
+        return ILLUSTRATIVE
+    if not all(hasattr(s, "pricing") for s in specs):
+        return ILLUSTRATIVE
+    return CatalogPrices(specs)
+
+
+__all__ = ["CatalogPrices", "ILLUSTRATIVE", "ILLUSTRATIVE_SOURCE", "IllustrativePrices", "OptionPrices", "SpanOffer",
+           "catalog_prices", "span_offers"]

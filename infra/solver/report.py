@@ -21,7 +21,7 @@ def to_json(result: Result, written: list[str] | None = None) -> dict[str, Any]:
         "optimality_gap": None if result.gap is None else round(result.gap, 6),
         "bound_usd": None if result.bound_usd is None else round(result.bound_usd, 2),
         "prices_source": result.prices_source,
-        "secrets": [{"stack": s.stack, "key": s.key, "circuit": s.circuit, "command": s.command}
+        "secrets": [{"stack": s.stack, "key": s.key, "for": s.circuit, "purpose": s.purpose, "command": s.command}
                     for s in (design.secrets if design else ())],
         "binding": result.binding.to_json() if result.binding else None,
         "violations_before": [_violation(v) for v in result.before],
@@ -92,10 +92,9 @@ def text(result: Result, write_hint: bool = True, written: list[str] | None = No
     design = result.design
     if design and design.secrets:
         out.append("")
-        out.append("New BGP keys: agree each with the carrier, then set it (the stack file holds a placeholder that "
-                   "never decrypts until you do):")
+        out.append("New secret keys: set each (the stack file holds a placeholder that never decrypts until you do):")
         for s in design.secrets:
-            out.append(f"  {s.command}")
+            out.append(f"  {s.command}   # {s.purpose}")
     if result.notes:
         out.append("")
         out.append("Options not offered:")
