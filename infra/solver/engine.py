@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from infra import capacity, catalog
 from infra.capacity import flows
@@ -219,8 +219,8 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
     rounds.append(Round(0, 0, (), "each site alone", objective, site_bound, _gap(objective, site_bound), stats[3],
                         0.0, *stats[:3]))
     has_offers = any(s.offers for s in space.spans.values())
-    known: list[sc.Scenario] = []
-    """Scenarios the analysis found a candidate short in: every later candidate must route them."""
+    known: list[sc.Scenario] = [sc.BASELINE]
+    """Scenarios every candidate must route: nothing failed, and each the analysis found a candidate short in."""
     cuts: list[routing.Cut] = []
     loads: dict[sc.Scenario, dict] = {}
     """Per known scenario, the loads of a routing found: a solution with room for them routes it."""
@@ -283,28 +283,27 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
     span_bound, span_objective = 0.0, 0.0
     spans_before = None
     while _within_regions(space, sites_chosen):
-        chosen = sites_chosen
-        if known:
-            model, solved = benders(lambda: Model(space, cuts, (), only=SPANS))
-            if model is None:
-                if solved.status == "infeasible":
-                    say("even with every site at its most, the carrier's spans cannot route every scenario")
-                    return infeasible()
-                return out_of_time("no span design found")
-            span_bound = solved.bound if solved.bound is not None else solved.objective
-            span_objective = solved.objective
-            chosen = _merge([sites_chosen, choose(model, solved.x)])
-            if spans_before is not None and chosen.spans == spans_before:
-                break  # the spans alone cannot mend what the analysis found: the sites must change too
-            spans_before = chosen.spans
+        # Nothing failed is known from the start, so the spans it needs are bought before the first analysis.
+        model, solved = benders(lambda: Model(space, cuts, (), only=SPANS))
+        if model is None:
+            if solved.status == "infeasible":
+                say("even with every site at its most, the carrier's spans cannot route every scenario")
+                return infeasible()
+            return out_of_time("no span design found")
+        span_bound = solved.bound if solved.bound is not None else solved.objective
+        span_objective = solved.objective
+        chosen = _merge([sites_chosen, choose(model, solved.x)])
+        if spans_before is not None and chosen.spans == spans_before:
+            break  # the spans alone cannot mend what the analysis found: the sites must change too
+        spans_before = chosen.spans
         design, report, short, added = analyse(
-            chosen, "each site's own optimum" + (", the cheapest span upgrades" if known else ""), None)
+            chosen, "each site's own optimum" + (", the cheapest span upgrades" if has_offers else ""), None)
         if not short:
             total, lower = objective + span_objective, site_bound + span_bound
             return _finish(done, design, report, rounds, _gap(total, lower), lower, mine, untouched, space,
                            len(local) + len(known))
-        if not added and (not has_offers or spans_before is not None):
-            break  # what is short is known already: the sites must change
+        if not added or not has_offers:
+            break  # the spans cannot mend it (or what is short is known already): the sites must change
         if time_left() <= 0.5:
             return out_of_time("no design proven")
     lower = site_bound + span_bound

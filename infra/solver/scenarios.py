@@ -16,7 +16,7 @@ loss of the site's largest circuit there (failure kind 'circuit', name '<site>/<
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -123,10 +123,6 @@ def local(space: OptionSpace) -> list[Scenario]:
             for a, b in combinations(domains, 2):
                 out[Scenario(tuple(sorted((a, b))), True)] = None
     return list(out)
-
-
-def label_all(scenarios: Iterable[Scenario]) -> list[str]:
-    return [s.label for s in scenarios]
 
 
 __all__ = ["BASELINE", "FailureKey", "KINDS", "Scenario", "from_analysis", "local"]
