@@ -1,5 +1,5 @@
-"""`fabric validate | plan | graph | rollout | secrets`: exit 0 when all holds, 1 on violated invariants,
-2 on bad input (`rollout` adds 3: waiting on the carrier)."""
+"""`fabric validate | plan | graph | rollout | secrets | solve`: exit 0 when all holds, 1 on violated invariants,
+2 on bad input (`rollout` adds 3: waiting on the carrier; `solve` exits 1 when nothing makes the demands fit)."""
 
 from __future__ import annotations
 
@@ -99,7 +99,44 @@ def build_parser() -> argparse.ArgumentParser:
     new_site.add_argument("--stacks-dir", type=Path, default=None, metavar="DIR")
     new_site.add_argument("--apply", action="store_true",
                           help="also add the mirror Global Reach entries to the peer stacks' files")
+    solve = sub.add_parser(
+        "solve", help="the cheapest changes (circuits, Direct ports, gateways, carrier spans) that make every demand "
+                      "fit under the failure policy (exit 0 fits, 1 nothing makes it fit, 2 bad input)")
+    _selection(solve)
+    solve.add_argument("--format", choices=("text", "json"), default="text")
+    solve.add_argument("--write", action="store_true",
+                       help="edit the stack files (and fabric.yaml) in place, keeping comments and order; only "
+                            "when the result validates")
+    solve.add_argument("--time-limit", type=_positive, default=60.0, metavar="SECONDS",
+                       help="stop after this long (default 60)")
+    solve.add_argument("--gap", type=_percent, default=0.5, metavar="PERCENT",
+                       help="stop once the design is proven within this many percent of the cheapest (default 0.5)")
+    solve.add_argument("--in-place-only", action="store_true",
+                       help="never propose a gateway resize Azure does not do in place (a replacement is an outage)")
+    solve.add_argument("--prices", choices=("catalog", "illustrative"), default="catalog",
+                       help="the price catalog (infra/cost, with each stack's pricing) where it is installed, else "
+                            "the illustrative table; or the illustrative table (made-up figures, not Azure's)")
     return parser
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds, e.g. 60")
+    return value
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100, e.g. 0.5")
+    return value
 
 
 def _load(args: argparse.Namespace) -> tuple[Fabric, list[str]]:
@@ -260,14 +297,63 @@ def cmd_new_site(args: argparse.Namespace) -> int:
                 new_site.peer_snippets(site)]
     if site.secrets:
         out += ["", "Set the new stack's secrets before `pulumi up`:"]
-        out += [f"  pulumi config set --secret --stack {args.name} {key} <value>" for key in site.secrets]
+        from infra.rollout.secrets import set_command
+        out += [f"  {set_command(args.name, key)}   # prompts for it" for key in site.secrets]
     out += ["", f"Then: fabric plan --stack {args.name}    (review capacity, circuits and violations)"]
     terminal.write("\n".join(out) + "\n")
     return EXIT_OK
 
 
+def cmd_solve(args: argparse.Namespace) -> int:
+    from infra import solver
+    from infra.solver import report, write
+
+    stacks_dir = find_stacks_dir(args.stacks_dir)
+    names = resolve_names(stacks_dir, args.stack, args.all)
+    fabric = load_fabric(stacks_dir, args.on)
+    everything = args.all or not args.stack
+    limits = solver.Limits(in_place_only=args.in_place_only, sites=None if everything else frozenset(names),
+                           spans=everything)
+    specs = [s.spec for s in fabric.stacks.values()]
+    taken = {n: {k.split(":", 1)[1] for k in s.file.config if k.startswith("ai-fabric:")}
+             for n, s in fabric.stacks.items()}
+
+    def progress(message: str) -> None:
+        print(f"fabric solve: {message}", file=sys.stderr, flush=True)
+
+    from infra.solver.prices import catalog_prices
+
+    prices = catalog_prices(specs) if args.prices == "catalog" else solver.ILLUSTRATIVE
+    result = solver.solve(specs, fabric.carrier.spec if fabric.carrier else None, args.on,
+                          prices=prices, limits=limits, time_limit=args.time_limit,
+                          gap=args.gap / 100, progress=progress, taken_config_keys=taken,
+                          assessment=fabric.assessment)
+    written: list[str] = []
+    if args.write and result.design is not None and result.changes and result.feasible_after:
+        def validate(scratch: Path) -> None:
+            check = load_fabric(scratch, args.on)  # SpecError: bad input in what would be written
+            wrong = [v for v in check.assessment.violations if v.invariant in solver.engine.SOLVER_INVARIANTS]
+            if wrong:
+                raise write.WriteError("; ".join(f"{v.stack}: {v.message}" for v in wrong[:3]))
+
+        files = {n: s.file.path for n, s in fabric.stacks.items()}
+        try:
+            paths = write.write(stacks_dir, files, result.design, validate)
+        except (write.WriteError, SpecError) as exc:
+            detail = exc if isinstance(exc, write.WriteError) else "; ".join(map(str, exc.issues[:3]))
+            print(f"fabric solve: nothing written: the edited files would not validate: {detail}", file=sys.stderr)
+            return EXIT_VIOLATIONS
+        written = [str(p) for p in paths]
+    if args.format == "json":
+        json.dump(report.to_json(result, written), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        terminal.write(report.text(result, write_hint=not args.write, written=written))
+    return EXIT_OK if result.feasible_before or result.feasible_after else EXIT_VIOLATIONS
+
+
 COMMANDS = {"validate": cmd_validate, "plan": cmd_plan, "graph": cmd_graph, "rollout": cmd_rollout,
-            "secrets": cmd_secrets, "new-site": cmd_new_site}
+            "secrets": cmd_secrets, "new-site": cmd_new_site, "solve": cmd_solve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
