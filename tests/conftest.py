@@ -56,3 +56,49 @@ def plan_spec() -> Callable[..., Inventory]:
         return offline.FabricPlanner(specs, configs, options).inventory(spec.stack)
 
     return plan
+
+
+# ------------------------------------------------------------------------------------------------
+# Planning the shipped stacks through the CLI costs seconds a call, nearly all of it the Pulumi SDK's
+# engine; many CLI tests plan the same unchanged files only to look at a different rendering. Modules
+# that opt in (`pytestmark = pytest.mark.usefixtures("memoized_plans")`) share one plan per stack and
+# content: the key is every stack's config, the carrier file, the day planned for, the run options and
+# the environment the program reads, so a test that edits a copy of a file plans afresh. Each caller
+# gets its own deep copy. Not for tests that monkeypatch the program, components or invariants: the
+# memo cannot see a patch.
+# ------------------------------------------------------------------------------------------------
+
+_PLAN_MEMO: dict[tuple, object] = {}
+
+
+def _fabric_key(fabric: Fabric, options: offline.RunOptions) -> tuple:
+    import json
+    import os
+
+    configs = tuple((name, json.dumps(dict(s.file.config), sort_keys=True, default=str))
+                    for name, s in sorted(fabric.stacks.items()))
+    carrier = fabric.carrier.spec.model_dump_json() if fabric.carrier is not None else None
+    env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AI_FABRIC_")))
+    return configs, carrier, str(fabric.on), repr(options), env
+
+
+def memoized_plan(fabric: Fabric, names, options: offline.RunOptions = offline.RunOptions()):
+    """infra.plan.plan, remembering each stack's plan by content (see above)."""
+    import copy
+
+    key = _fabric_key(fabric, options)
+    missing = [n for n in names if (key, n) not in _PLAN_MEMO]
+    if missing:
+        for planned in _REAL_PLAN(fabric, missing, options):
+            _PLAN_MEMO[(key, planned.stack)] = planned
+    return [copy.deepcopy(_PLAN_MEMO[(key, n)]) for n in names]
+
+
+from infra import plan as _plan_module  # noqa: E402  (after the fixtures above; imports the SDK once)
+
+_REAL_PLAN = _plan_module.plan
+
+
+@pytest.fixture
+def memoized_plans(monkeypatch):
+    monkeypatch.setattr(_plan_module, "plan", memoized_plan)

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from infra import cli
+from tests.conftest import memoized_plan
+
+pytestmark = pytest.mark.usefixtures("memoized_plans")
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 
@@ -32,8 +35,11 @@ def plan_json(tmp_path_factory) -> dict:
     import contextlib
     import io
 
+    from infra import plan
+
     buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
+    with contextlib.redirect_stdout(buf), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan, "plan", memoized_plan)
         code = cli.main(["plan", "--all", "--format", "json", "--stacks-dir", str(STACKS)])
     assert code == 0, buf.getvalue()[-2000:]
     return json.loads(buf.getvalue())

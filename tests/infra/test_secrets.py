@@ -16,6 +16,7 @@ STACKS = Path(__file__).resolve().parents[2] / "stacks"
 CIPHERTEXT = re.compile(r"v1:[A-Za-z0-9+/=]{8,}")
 
 
+@pytest.mark.usefixtures("memoized_plans")
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
 def test_plan_output_carries_no_secret_value(capsys, fmt):
     assert cli.main(["plan", "--all", "--format", fmt, "--stacks-dir", str(STACKS)]) == 0

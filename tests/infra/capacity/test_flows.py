@@ -388,7 +388,7 @@ def random_fabric(make_spec, seed: int, scale: float) -> tuple[list, CarrierSpec
     return specs, net
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(2))  # more seeds: the same check on other fabrics (a second each)
 def test_fast_analysis_matches_a_full_lp_after_every_failure(make_spec, seed):
     # The largest rates (in steps of 10%) that fit with nothing failed: tight, so failures bite.
     for scale in (1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1):
@@ -530,8 +530,9 @@ ALL_SPANS = ("wdc-nyc", "nyc-chi", "chi-svl", "svl-lv", "lv-sat", "sat-wdc", "ny
 
 
 @pytest.mark.parametrize("narrow, gbps, immune, sample", [
-    ((), 0, 1, None),  # every span ample: immune and exposed pairs, connectivity checks
-    (("sat-wdc", "lv-sat"), 3, 0, None),  # San Antonio's routes narrow: settled in full after losing Chicago
+    # A sample of the pairs (every flagged pair included): each unflagged pair costs a full program.
+    ((), 0, 1, 150),  # every span ample: immune and exposed pairs, connectivity checks
+    (("sat-wdc", "lv-sat"), 3, 0, 150),  # San Antonio's routes narrow: settled in full after losing Chicago
     (ALL_SPANS, 5, 0, 120),  # east-west has no ample path at all: pairs touching its routing settled in full
 ])
 def test_two_failure_pruning_misses_no_pair(make_spec, narrow, gbps, immune, sample):

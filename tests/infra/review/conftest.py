@@ -36,8 +36,13 @@ def res() -> Callable[..., Resource]:
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
+    """`fabric ARGV` in-process, with the plans of unchanged stacks shared (tests/conftest.py memoized_plan)."""
+    from infra import plan
+    from tests.conftest import memoized_plan
+
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan, "plan", memoized_plan)
         code = cli.main(list(argv))
     return code, out.getvalue(), err.getvalue()
 

@@ -382,6 +382,12 @@ def check_declaration(stack: str, inv: Inventory, specs: Mapping[str, FabricSpec
 # ------------------------------------------------------------------------------------------------
 
 
+_SHARED_DECLARATIONS: dict[tuple[str, ...], Inventory] = {}
+"""What the program declared for a stack file and what it read of its peers, shared by every FakeRunner of
+the session: the same declaration is the same offline run (seconds of the SDK's engine), whichever test
+asks. A runner still counts each declaration it asks for as one plan of its own."""
+
+
 class FakeRunner:
     def __init__(self, azure: FakeAzure, stacks_dir: Path):
         self.azure = azure
@@ -421,14 +427,17 @@ class FakeRunner:
         key = (stack, json.dumps(files[stack].file.config, sort_keys=True, default=str),
                json.dumps(read, sort_keys=True, default=str))
         if key not in self._cache:
-            with _offline_lock, pytest.MonkeyPatch.context() as mp:
-                for name, value in program_env(self.stacks_dir).items():  # as AutomationRunner runs pulumi
-                    mp.setenv(name, value)
-                try:
-                    inv = offline.run(stack, files[stack].file.config, peer_specs=specs,
-                                      peer_outputs=lambda peer: self.exports.get(peer, {}))
-                except offline.PlanError as exc:
-                    raise RunnerError(stack, str(exc)) from None
+            inv = _SHARED_DECLARATIONS.get(key)
+            if inv is None:
+                with _offline_lock, pytest.MonkeyPatch.context() as mp:
+                    for name, value in program_env(self.stacks_dir).items():  # as AutomationRunner runs pulumi
+                        mp.setenv(name, value)
+                    try:
+                        inv = offline.run(stack, files[stack].file.config, peer_specs=specs,
+                                          peer_outputs=lambda peer: self.exports.get(peer, {}))
+                    except offline.PlanError as exc:
+                        raise RunnerError(stack, str(exc)) from None
+                _SHARED_DECLARATIONS[key] = inv
             self.plans += 1
             check_declaration(stack, inv, specs)
             self._cache[key] = inv
