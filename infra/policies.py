@@ -43,8 +43,17 @@ _UNKNOWN_SENTINELS = frozenset({
 
 
 def _plain(value: Any) -> Any:
-    """The policy SDK's props as plain data: proxies unwrapped (reading through them raises on an
-    unknown value), unknown sentinels turned into the inventory's UNKNOWN."""
+    """The policy SDK's props as plain data, in one walk: proxies unwrapped (reading through them raises on an
+    unknown value), unknown sentinels turned into the inventory's UNKNOWN, integral floats (protobuf numbers)
+    back to int as inventory.normalize does. Every policy converts the whole stack (the SDK hands each policy
+    resources of its own), so the common types are tested by identity before the slower ABC checks."""
+    kind = type(value)
+    if kind is str:
+        return UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, Mapping):
         target = value["__target"] if "__target" in value else value
         return {k: _plain(v) for k, v in dict(target).items()}
@@ -56,7 +65,7 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in target]
     if isinstance(value, str) and value in _UNKNOWN_SENTINELS:
         return UNKNOWN
-    return value
+    return normalize(value)
 
 
 def _redact(props: Mapping[str, Any], secret_names: Iterable[str]) -> dict[str, Any]:
@@ -79,7 +88,7 @@ def to_inventory(resources: Iterable[PolicyResource]) -> Inventory:
             type=r.resource_type,
             name=r.name,
             parent=parent,
-            inputs=normalize(_redact(_plain(r.props), secret_names)),
+            inputs=_redact(_plain(r.props), secret_names),
             protect=bool(r.opts.protect),
             dependencies=tuple(d.urn for d in r.dependencies),
             # Components have no provider; every custom resource has one.

@@ -177,12 +177,23 @@ SHARED_MODULES = ("_enums", "_inputs", "outputs")
 """The big modules every resource module of a package imports: what `warm` compiles ahead."""
 
 
+def _is_current(source: str) -> bool:
+    """The cache of `source` exists and its header matches the source (what get_code checks first)."""
+    try:
+        with open(offline_bytecode_path(source), "rb") as f:
+            head = f.read(_HEADER.size + 1)
+    except OSError:
+        return False
+    return len(head) > _HEADER.size and head[:_HEADER.size] == _header(source)
+
+
 def warm(packages: tuple[str, ...]) -> list[str]:
     """Write the postponed-annotation bytecode of the shared modules of `packages`, whatever
-    PYTHONDONTWRITEBYTECODE says (as `compileall` does); returns the files written. The Makefile
-    runs it once at install, so that the first plan, and every plan on a machine that never writes
-    bytecode, gets the fast path. (Resource modules are small: without a cache they load the
-    standard way at no real cost.)"""
+    PYTHONDONTWRITEBYTECODE says (as `compileall` does); returns the files whose bytecode is now current
+    (compiled here, or already up to date: a cache whose header matches the source is kept, as the loader
+    would keep it). The Makefile runs it once at install, so that the first plan, and every plan on a
+    machine that never writes bytecode, gets the fast path. (Resource modules are small: without a cache
+    they load the standard way at no real cost.)"""
     spec = importlib.util.find_spec(SDK)
     assert spec is not None and spec.submodule_search_locations, f"{SDK} is not installed"
     root = list(spec.submodule_search_locations)[0]
@@ -191,6 +202,9 @@ def warm(packages: tuple[str, ...]) -> list[str]:
         for module in SHARED_MODULES:
             source = os.path.join(root, package, f"{module}.py")
             if not os.path.exists(source):
+                continue
+            if _is_current(source):
+                written.append(source)
                 continue
             with open(source, "rb") as f:
                 code = compile_postponed(f.read(), source)
@@ -203,4 +217,4 @@ if __name__ == "__main__":
     # python -m infra.sdk_loading: what the Makefile runs after installing the SDK.
     files = warm(PROGRAM_PACKAGES)
     print(f"offline SDK bytecode: {len(files)} shared modules of {', '.join(PROGRAM_PACKAGES)} "
-          "compiled with postponed annotations")
+          "current, compiled with postponed annotations")

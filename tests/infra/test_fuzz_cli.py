@@ -85,25 +85,25 @@ mutation = st.tuples(st.sampled_from(ALL_PATHS), st.sampled_from(["delete", "ren
 
 # Example counts are sized for the suite's time budget (each example validates the whole fabric, carrier
 # failure analysis included); raise max_examples locally to dig deeper.
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation)
 def test_validate_never_crashes_on_a_mutated_stack_file(m):
     _check("validate", yaml.safe_dump(_mutate(BASE, *m), sort_keys=False))
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation)
 def test_graph_never_crashes_on_a_mutated_stack_file(m):
     _check("graph", yaml.safe_dump(_mutate(BASE, *m), sort_keys=False))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutation)
 def test_plan_never_crashes_on_a_mutated_stack_file(m):
     _check("plan", yaml.safe_dump(_mutate(BASE, *m), sort_keys=False))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(min_value=0, max_value=4000), st.text(max_size=12))
 def test_validate_never_crashes_on_corrupted_yaml_text(cut, junk):
     text = (STACKS / TARGET).read_text()

@@ -143,12 +143,12 @@ def test_mocks_answer_client_config_and_give_arm_shaped_ids(plan_shipped):
     assert vnet.id.endswith("/providers/Microsoft.Network/virtualNetworks/vnet-ai-fabric-eastus")
 
 
-def test_alias_transformation_changes_speed_not_what_is_declared(shipped_fabric):
+def test_alias_transformation_changes_speed_not_what_is_declared(shipped_fabric, plan_shipped):
+    # plan_shipped plans with the default options (aliases dropped, fast=True).
     specs = {n: s.spec for n, s in shipped_fabric.stacks.items()}
     configs = {n: s.file.config for n, s in shipped_fabric.stacks.items()}
-    planner_fast = offline.FabricPlanner(specs, configs)
     planner_slow = offline.FabricPlanner(specs, configs, offline.RunOptions(fast=False))
-    fast, slow = planner_fast.inventory("uksouth"), planner_slow.inventory("uksouth")
+    fast, slow = plan_shipped("uksouth"), planner_slow.inventory("uksouth")
     assert [(r.urn, r.inputs, r.protect, r.parent) for r in fast] == [(r.urn, r.inputs, r.protect, r.parent) for r in slow]
 
 

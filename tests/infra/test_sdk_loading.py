@@ -102,6 +102,27 @@ def test_warm_compiles_the_shared_modules_of_the_program_packages():
         assert Path(sdk_loading.offline_bytecode_path(source)).exists()
 
 
+def test_warm_compiles_a_module_again_only_when_its_source_changed(tmp_path, monkeypatch):
+    # A fake SDK of one package: warm compiles its shared module once, keeps the cache while the source is
+    # unchanged, and compiles again once the source changes.
+    package = tmp_path / "pulumi_azure_native" / "network"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "outputs.py").write_text(MODULE)
+    spec = importlib.util.spec_from_file_location(
+        "pulumi_azure_native", package.parent / "__init__.py", submodule_search_locations=[str(package.parent)])
+    monkeypatch.setattr(sdk_loading.importlib.util, "find_spec", lambda name: spec)
+    compiled = []
+    real = sdk_loading.compile_postponed
+    monkeypatch.setattr(sdk_loading, "compile_postponed", lambda src, path: compiled.append(path) or real(src, path))
+    source = str(package / "outputs.py")
+    assert sdk_loading.warm(("network",)) == [source] and compiled == [source]
+    assert sdk_loading.warm(("network",)) == [source] and compiled == [source]  # current: kept
+    (package / "outputs.py").write_text(MODULE + "\nVERSION = 2\n")
+    os.utime(package / "outputs.py", ns=(0, 10**18))
+    assert sdk_loading.warm(("network",)) == [source] and compiled == [source, source]
+
+
 def test_the_program_imports_only_packages_the_engine_loads_lazily():
     # A provider package missing from PROGRAM_PACKAGES would still work, at the full import's cost.
     imported = set()

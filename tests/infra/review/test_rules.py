@@ -235,7 +235,7 @@ def _build(items):
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(_resources, _resources)
 def test_any_values_are_judged_without_crashing(old, new):
     r = review_stack("s", _build(old), _build(new))
