@@ -50,6 +50,7 @@ mutation: $(STAMP)
 readme: $(STAMP)
 	@$(BIN)/python -m infra.spec.introspect README.md
 	@$(BIN)/python -m infra.invariants.reference README.md
+	@$(BIN)/python -m tools.mutation.readme README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mutation

@@ -35,3 +35,11 @@ def test_readme_names_every_config_key_a_stack_file_may_set():
     text = README.read_text()
     sentence = text[text.index("Each stack file sets these config keys"):][:600]
     assert [k for k in CONFIG_KEYS if f"`{PROJECT}:{k}`" not in sentence] == []
+
+
+def test_readme_lists_the_mutants_judged_equivalent_as_the_runner_reads_them():
+    from tools.mutation import readme
+
+    text = README.read_text()
+    generated = text[text.index(readme.BEGIN_MARK) + len(readme.BEGIN_MARK): text.index(readme.END_MARK)]
+    assert generated.strip() == readme.markdown_list().strip(), "run `make readme`"
