@@ -232,6 +232,9 @@ def test_bandwidth_ladder_finds_the_port_by_dependency_when_its_id_is_unknown():
 
 def test_bandwidth_ladder_leaves_a_direct_circuit_alone_while_its_bandwidth_or_port_is_missing():
     assert run("bandwidth-ladder", inv(port("p1", 10), circuit("a", port="p1"))) == []
+    assert run("bandwidth-ladder", inv(port("p1", 10), circuit("a", gbps=UNKNOWN, port="p1"))) == []
+    assert run("bandwidth-ladder", inv(port("p1", UNKNOWN), circuit("a", gbps=5, port="p1"))) == []
+    assert run("bandwidth-ladder", inv(circuit("a", mbps=UNKNOWN))) == []
     assert run("bandwidth-ladder", inv(circuit("a", gbps=40))) == []  # no port: nothing to judge it against
 
 
@@ -239,9 +242,8 @@ def test_bandwidth_ladder_allows_a_port_exactly_twice_oversubscribed_and_fails_a
     def circuits(*sizes: object) -> list[Resource]:
         return [circuit(f"c{i}", gbps=g, port="p1") for i, g in enumerate(sizes)]
 
-    # A circuit whose bandwidth is not known adds nothing to the sum.
-    at_limit = inv(port("p1", 10), *circuits(10, 10, UNKNOWN))
-    assert on("bandwidth-ladder", at_limit) == [urn(CIRCUIT, "c2")]  # only the unknown size is off the ladder
+    # A circuit whose bandwidth is not known adds nothing to the sum, and is not judged.
+    assert run("bandwidth-ladder", inv(port("p1", 10), *circuits(10, 10, UNKNOWN))) == []
     over = inv(port("p1", 10), *circuits(10, 10, 1, UNKNOWN))
     found = [v for v in run("bandwidth-ladder", over) if v.resource == urn(PORT, "p1")]
     assert [v.message for v in found] == ["circuits on Direct port p1 add up to 21 Gbps, over twice its 10 Gbps"]
@@ -828,6 +830,7 @@ def test_gateway_zone_redundant_judges_only_az_skus_in_a_known_region():
     assert run("gateway-zone-redundant", _zoned("ErGw9AZ", None)) == []
     assert run("gateway-zone-redundant", _zoned(None, None)) == []
     assert run("gateway-zone-redundant", _zoned("ErGw3AZ", ["1"], region=UNKNOWN)) == []
+    assert run("gateway-zone-redundant", _zoned("ErGw3AZ", ["1"], region=["eastus"])) == []  # malformed: the spec's
 
 
 def test_gateway_zone_redundant_finds_the_ip_by_dependency_and_skips_what_it_cannot_find():
@@ -881,7 +884,7 @@ def test_management_locks_leaves_the_resources_the_component_lists_as_unlocked_a
     component = res(PRIVATE_INTERCONNECT, "ic", {"unlockedResources": ["er-a", 7]})
     found = run("management-locks", inv(component, *_lockables()))
     assert [v.resource for v in found] == [r.urn for r in _lockables()[1:]]
-    for unlocked in (None, []):
+    for unlocked in (None, [], "er-a", 5):
         none = res(PRIVATE_INTERCONNECT, "ic", {"unlockedResources": unlocked})
         assert len(run("management-locks", inv(none, *_lockables()))) == 4
 
