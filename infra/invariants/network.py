@@ -156,9 +156,10 @@ def _gateway_sku(gateway: Resource, cat: catalog.Catalog) -> _GatewaySku | None:
         return None
     gbps = sku.throughput_gbps
     if name == "ErGwScale":
-        # What the gateway always has: its minimum scale units (min = max for a fixed size).
+        # What the gateway always has: its minimum scale units (min = max for a fixed size). Scale units are
+        # whole numbers; anything else is malformed and counts as the one unit every gateway has.
         units = gateway.get("autoScaleConfiguration.bounds.min")
-        gbps = catalog.ergwscale_throughput_gbps(int(units) if _number(units) and units > 0 else 1)
+        gbps = catalog.ergwscale_throughput_gbps(units if isinstance(units, int) and units > 0 else 1)
     return _GatewaySku(name, gbps, min(sku.max_circuits, catalog.CIRCUITS_PER_VNET.value), sku.fastpath)
 
 

@@ -327,7 +327,7 @@ def test_gateway_throughput_uses_ergwscale_minimum_units_and_one_unit_without_a_
 
     assert on_scale(2, 2000) == [] and len(on_scale(2, 5000)) == 1
     assert on_scale(None, 1000) == [] and len(on_scale(None, 2000)) == 1
-    for bad in (0, -1, "2", True):
+    for bad in (0, -1, "2", True, 2.5, 0.5, float("inf")):
         assert on_scale(bad, 1000) == [], bad  # one unit, as a gateway with no valid minimum always has
         assert len(on_scale(bad, 2000)) == 1, bad
     assert "ErGwScale) carries 1 Gbps" in on_scale(0, 2000)[0].message
