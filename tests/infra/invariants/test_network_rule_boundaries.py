@@ -260,7 +260,7 @@ def test_bandwidth_ladder_does_not_crash_on_a_port_whose_size_is_not_a_number():
 
 
 def test_bandwidth_ladder_counts_a_circuit_with_a_bandwidth_in_mbps_on_a_port():
-    c = dataclasses.replace(circuit("a", gbps=10, port="p1"))
+    c = circuit("a", gbps=10, port="p1")
     big = circuit("b", mbps=10000, port="p1")
     found = msgs("bandwidth-ladder", inv(port("p1", 10), c, circuit("c", gbps=1, port="p1"), big))
     assert found[-1] == "circuits on Direct port p1 add up to 21 Gbps, over twice its 10 Gbps"
@@ -272,8 +272,7 @@ def test_bandwidth_ladder_counts_a_circuit_with_a_bandwidth_in_mbps_on_a_port():
 
 
 def test_gateway_throughput_allows_circuits_that_exactly_fill_the_gateway():
-    assert run("gateway-throughput", inv(gateway("gw", "Standard"), *connected(gateway("x"), circuit("a", mbps=1000))[:0],
-                                         circuit("a", mbps=1000), connection("gw-a", "gw", "a"))) == []
+    assert run("gateway-throughput", inv(gateway("gw", "Standard"), *connected(gateway("gw"), circuit("a", mbps=1000)))) == []
     assert run("gateway-throughput", inv(gateway("gw", "HighPerformance"),
                                          *connected(gateway("gw"), circuit("a", mbps=1000), circuit("b", mbps=1000)))) == []
 
