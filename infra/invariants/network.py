@@ -156,9 +156,10 @@ def _gateway_sku(gateway: Resource, cat: catalog.Catalog) -> _GatewaySku | None:
         return None
     gbps = sku.throughput_gbps
     if name == "ErGwScale":
-        # What the gateway always has: its minimum scale units (min = max for a fixed size).
+        # What the gateway always has: its minimum scale units (min = max for a fixed size). Scale units are
+        # whole numbers; anything else is malformed and counts as the one unit every gateway has.
         units = gateway.get("autoScaleConfiguration.bounds.min")
-        gbps = catalog.ergwscale_throughput_gbps(int(units) if _number(units) and units > 0 else 1)
+        gbps = catalog.ergwscale_throughput_gbps(units if isinstance(units, int) and units > 0 else 1)
     return _GatewaySku(name, gbps, min(sku.max_circuits, catalog.CIRCUITS_PER_VNET.value), sku.fastpath)
 
 
@@ -192,15 +193,17 @@ def _bandwidth_ladder(cat: catalog.Catalog) -> Check:
         provider = catalog.PROVIDER_BANDWIDTHS_MBPS.value
         for c in view.of(CIRCUIT):
             mbps = c.get("serviceProviderProperties.bandwidthInMbps")
-            if mbps is not None and mbps not in provider:
+            if known(mbps) and mbps not in provider:
                 out.append(_v("bandwidth-ladder", inv, c,
                               f"circuit {_azure_name(c)} asks for {mbps} Mbps; the provider ladder is "
                               f"{', '.join(map(str, provider))} Mbps"))
             port = view.port_of(c)
             gbps = c.inputs.get("bandwidthInGbps")
-            if port is None or gbps is None:
+            if port is None or not known(gbps):
                 continue
             port_gbps = port.inputs.get("bandwidthInGbps")
+            if not known(port_gbps):
+                continue  # not known before deployment: never a violation
             ladder = cat.direct_circuit_gbps_by_port.get(port_gbps) if _number(port_gbps) else None
             if ladder is None:
                 out.append(_v("bandwidth-ladder", inv, port,
@@ -514,7 +517,7 @@ def _gateway_zone_redundant(cat: catalog.Catalog) -> Check:
         for gw in view.er_gateways():
             name, region = gw.get("sku.name"), gw.inputs.get("location")
             sku = cat.gateway_skus.get(name) if isinstance(name, str) else None
-            if sku is None or not sku.zone_redundant or not known(region):
+            if sku is None or not sku.zone_redundant or not isinstance(region, str) or not known(region):
                 continue
             configs = gw.inputs.get("ipConfigurations")
             for cfg in configs if isinstance(configs, list) else []:
@@ -548,7 +551,7 @@ def management_locks(inv: Inventory) -> list[Violation]:
     Pulumi only; a lock stops the portal, the CLI and every other tool (catalog.LOCK_LEVEL)."""
     locks = inv.of_type(LOCK)
     unlocked = {name for c in inv.of_type(PRIVATE_INTERCONNECT)
-                for name in (c.inputs.get("unlockedResources") or []) if isinstance(name, str)}
+                for name in _items(c.inputs.get("unlockedResources")) if isinstance(name, str)}
     out = []
     for r in inv:
         what = _LOCKED.get(r.type)
@@ -568,6 +571,11 @@ def management_locks(inv: Inventory) -> list[Violation]:
             out.append(_v("management-locks", inv, r,
                           f"the lock on {what} {name} has level {', '.join(levels)}; use CanNotDelete"))
     return out
+
+
+def _items(value: object) -> list[object]:
+    """A list input as a list; anything else (a malformed inventory) as no items."""
+    return value if isinstance(value, list) else []
 
 
 def _locks(lock: Resource, target: Resource) -> bool:

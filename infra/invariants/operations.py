@@ -240,13 +240,19 @@ def macsec_key_vault(inv: Inventory) -> list[Violation]:
             out.append(_v("macsec-key-vault", inv, vault,
                           f"Key Vault {name} disables soft delete, which Azure's MACsec guide requires "
                           f"({catalog.MACSEC_DOC})"))
-        readers = [p for p in _items(props.get("accessPolicies"))
-                   if "get" in [str(x).lower() for x in (p.get("permissions") or {}).get("secrets") or []]]
+        readers = [p for p in _items(props.get("accessPolicies")) if "get" in _secret_permissions(p)]
         if props.get("enableRbacAuthorization") is not True and not readers:
             out.append(_v("macsec-key-vault", inv, vault,
                           f"Key Vault {name} grants no identity `get` on secrets: the ports cannot read their "
                           f"MACsec keys ({catalog.MACSEC_DOC})"))
     return out
+
+
+def _secret_permissions(policy: Mapping[str, Any]) -> list[str]:
+    """An access policy's permissions on secrets, lower-cased; a malformed policy grants none."""
+    permissions = policy.get("permissions")
+    secrets = permissions.get("secrets") if isinstance(permissions, Mapping) else None
+    return [str(x).lower() for x in secrets] if isinstance(secrets, list) else []
 
 
 # ------------------------------------------------------------------------------------------------
@@ -326,7 +332,7 @@ def gpu_capacity_kept(inv: Inventory) -> list[Violation]:
             continue
         live = cluster.inputs.get("liveDomainVms")
         tag = (vmss.inputs.get("tags") or {}).get("ib-domain") if isinstance(vmss.inputs.get("tags"), Mapping) else None
-        if not isinstance(live, list) or not isinstance(tag, str) or not tag.isdigit() or int(tag) >= len(live):
+        if not isinstance(live, list) or not isinstance(tag, str) or not tag.isdecimal() or int(tag) >= len(live):
             continue
         have, declared = live[int(tag)], vmss.get("sku.capacity")
         if isinstance(have, int) and isinstance(declared, int) and declared < have:
