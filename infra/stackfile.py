@@ -7,6 +7,7 @@ allowed); nothing is built from a file that has one.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,14 +148,21 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], issues: li
     return _scalar(node)
 
 
+_SCALARS = threading.local()
+"""One SafeConstructor per thread for scalars (making a SafeLoader per scalar was most of a stack file's load)."""
+
+
 def _scalar(node: yaml.Node) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return None
-    loader = yaml.SafeLoader("")
+    constructor = getattr(_SCALARS, "constructor", None)
+    if constructor is None:
+        constructor = _SCALARS.constructor = yaml.constructor.SafeConstructor()
     try:
-        return loader.construct_object(node, deep=True)
+        return constructor.construct_object(node, deep=True)
     finally:
-        loader.dispose()
+        constructor.constructed_objects.clear()  # nodes are not shared between calls: keep nothing
+        constructor.recursive_objects.clear()
 
 
 def _refuse_aliases(text: str, display: str) -> None:
