@@ -238,6 +238,19 @@ def test_data_over_a_metered_circuit_without_a_rate_is_unpriced_not_guessed(make
     assert unpriced in cost.unpriced and not cost.complete
 
 
+def test_data_over_circuits_of_two_zones_without_a_rate_names_the_first_missing_rate(make_spec, spec_data, circuit):
+    spec_data["catalog_overrides"] = {"peering_locations": {"Sao Paulo": {"metro": "Sao Paulo",
+                                                                          "geopolitical_region": "South America"}}}
+    spec_data["interconnect"]["circuits"] = {
+        "tyo": circuit("Tokyo", 1, tier="Premium", data_plan="MeteredData"),
+        "gru": circuit("Sao Paulo", 2, tier="Premium", data_plan="MeteredData")}
+    spec_data["demands"] = {"copy": _replication(tb=20, hours=HOURS_PER_MONTH)}
+    cost = stack_cost(make_spec(spec_data))
+    (unpriced,) = _items(cost, "data out for demand copy")
+    assert unpriced.quantity == pytest.approx(20_000) and unpriced.status == "unpriced"
+    assert "data-out:zone2" in unpriced.source and cost.demands[0].data_out_usd is None
+
+
 def test_data_over_an_unlimited_circuit_without_a_rate_costs_nothing_and_its_metered_price_is_unknown(
         make_spec, spec_data, circuit):
     spec_data["interconnect"]["circuits"]["tyo"] = circuit("Tokyo", 3, tier="Premium")
