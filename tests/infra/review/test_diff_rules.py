@@ -137,7 +137,8 @@ def test_a_gateway_sku_given_as_a_list_or_a_map_is_judged_not_crashed(res):
 
 def test_a_one_way_transition_breaks_only_in_the_listed_direction(res):
     def vault(purge):
-        return res(VAULT, "v", {"vaultName": "kv", "resourceGroupName": RG, "properties": {"enablePurgeProtection": purge}})
+        return res(VAULT, "v", {"vaultName": "kv", "resourceGroupName": RG,
+                                "properties": {"enablePurgeProtection": purge}})
 
     assert [f.fact.what for f in fixed_changes(vault(True), vault(False))] == ["purge protection"]
     assert fixed_changes(vault(False), vault(True)) == [] and fixed_changes(vault(True), vault(True)) == []

@@ -59,7 +59,8 @@ def test_inputs_nested_exactly_to_the_limit_are_read_and_one_level_more_is_refus
     (r,) = parse_plan(_plan({**GOOD, "inputs": _nested(MAX_DEPTH)}), "before.json")["w"]
     assert r.inputs
     assert _issues(_plan({**GOOD, "inputs": _nested(MAX_DEPTH + 1)})) == [
-        ("stacks[0].resources[0].inputs", "...", f"expected inputs nested at most {MAX_DEPTH} levels deep, found deeper nesting")]
+        ("stacks[0].resources[0].inputs", "...",
+         f"expected inputs nested at most {MAX_DEPTH} levels deep, found deeper nesting")]
 
 
 def test_fails_naming_exactly_the_one_problem_there_is():

@@ -126,7 +126,8 @@ def test_identity_differences_name_a_new_parent_and_ignore_its_case(res):
         return identity(res(PEERING, "p", {"circuitName": circuit, "peeringName": "AzurePrivatePeering",
                                            "resourceGroupName": RG}))
 
-    assert identity_differences(peering("erc-a"), peering("erc-b")) == [("parent ExpressRouteCircuit", "erc-a", "erc-b")]
+    assert identity_differences(peering("erc-a"), peering("erc-b")) == [
+        ("parent ExpressRouteCircuit", "erc-a", "erc-b")]
     assert identity_differences(peering("erc-a"), peering("ERC-A")) == []
 
 
@@ -181,7 +182,8 @@ def test_a_vnet_contains_its_subnets_in_its_own_resource_group_only(res):
     vnet = identity(res(VIRTUAL_NETWORK, "v", {"virtualNetworkName": "vnet-a", "resourceGroupName": RG}))
 
     def subnet(vnet_name, rg=RG):
-        return identity(res(SUBNET, "s", {"subnetName": "snet", "virtualNetworkName": vnet_name, "resourceGroupName": rg}))
+        return identity(res(SUBNET, "s", {"subnetName": "snet", "virtualNetworkName": vnet_name,
+                                          "resourceGroupName": rg}))
 
     assert contains(vnet, subnet("vnet-a")) and contains(vnet, subnet("VNET-A"))
     assert not contains(vnet, subnet("vnet-b")) and not contains(vnet, subnet("vnet-a", "rg-other"))
@@ -205,7 +207,8 @@ def test_a_container_named_by_pulumi_contains_nothing(res):
     rg = identity(res(RESOURCE_GROUP, "rg", {"location": "eastus"}))
     vnet = identity(res(VIRTUAL_NETWORK, "v", {"resourceGroupName": RG}))
     # Not even what names it by the URN that stands in for its name.
-    assert not contains(rg, identity(res(VIRTUAL_NETWORK, "w", {"virtualNetworkName": "w", "resourceGroupName": rg.name})))
+    named_after_it = {"virtualNetworkName": "w", "resourceGroupName": rg.name}
+    assert not contains(rg, identity(res(VIRTUAL_NETWORK, "w", named_after_it)))
     assert not contains(vnet, identity(res(SUBNET, "s", {"subnetName": "s", "virtualNetworkName": vnet.name,
                                                           "resourceGroupName": RG})))
 

@@ -33,8 +33,9 @@ def _circuit(res, mbps=10000, location="Chicago", protect=False, name="erc-a"):
 
 
 def _direct_circuit(res, gbps=10):
+    port = {"id": f"{ARM}/expressRoutePorts/p"}
     return res(CIRCUIT, "circuit-d", {"circuitName": "erc-d", "resourceGroupName": RG, "location": "eastus",
-                                      "bandwidthInGbps": gbps, "expressRoutePort": {"id": f"{ARM}/expressRoutePorts/p"}})
+                                      "bandwidthInGbps": gbps, "expressRoutePort": port})
 
 
 def _port(res, gbps=100):
@@ -153,8 +154,9 @@ def _behind_ergw(res):
             _gateway(res, "ergw-2", urn_name="gateway-2"),
             _connection(res), _connection(res, "erc-b", "ergw-2", name="con-b"),
             _connection(res, "erc-b", None, name="con-c"),
-            res("azure-native:network:Thing", "thing", {"thingName": "t", "resourceGroupName": RG,
-                                                        "virtualNetworkGateway1": {"id": f"{ARM}/virtualNetworkGateways/ergw"}})]
+            res("azure-native:network:Thing", "thing", {
+                "thingName": "t", "resourceGroupName": RG,
+                "virtualNetworkGateway1": {"id": f"{ARM}/virtualNetworkGateways/ergw"}})]
 
 
 def test_gateway_removed_drops_only_the_connections_behind_that_gateway(res):
