@@ -277,6 +277,14 @@ def test_connection_circuit_changed_when_a_connection_gets_its_first_circuit(res
     assert change.rule == "connection-circuit-changed"
 
 
+def test_connection_circuit_changed_from_a_malformed_peer_id_reads_as_no_circuit(res):
+    # An earlier plan may hold anything there: an empty, numeric or structured ID names no circuit.
+    for peer in ("", 5, {"id": "erc-a"}):
+        old = _connection(res, circuit=None, peer={"id": peer})
+        change = _only(review_stack("s", [old], [_connection(res)]))
+        assert change.rule == "connection-circuit-changed" and change.reason.startswith("circuit None -> 'erc-a'")
+
+
 def test_updating_a_connection_on_the_same_circuit_is_left_alone(res):
     before = [_circuit(res), _connection(res)]
     after = [_circuit(res), _connection(res, tags={"owner": "x"})]
