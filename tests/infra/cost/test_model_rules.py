@@ -311,6 +311,7 @@ def test_a_circuits_bill_and_break_even_are_unknown_without_its_fee_or_rate():
     assert data_plan_monthly_usd(BOOK, "zone1", "Standard", 5000, "UnlimitedData", 10) is None
     assert data_plan_monthly_usd(BOOK, "zone1", "Standard", 5000, "MeteredData", 10) is not None
     assert data_plan_monthly_usd(BOOK, "zone2", "Standard", 10000, "MeteredData", 10) is None
+    assert data_plan_monthly_usd(BOOK, "zone1", "Premium", 1000, "MeteredData", 10) is None  # a rate, no fee
     no_rate = PriceBook({"circuit:zone2:Standard:MeteredData:10000": 100.0})
     assert data_plan_monthly_usd(no_rate, "zone2", "Standard", 10000, "MeteredData", 10) is None
     assert data_plan_monthly_usd(no_rate, "zone2", "Standard", 10000, "UnlimitedData", 10) is None
