@@ -17,7 +17,9 @@ runs (``pricing.demand_runs_per_month``) it is assumed to run back to back, 730 
 month: the most its deadline allows, so an upper bound. A sustained demand moves gbps x 730 h a month.
 The traffic leaves the site over its circuits in proportion to their bandwidth (the paths the capacity
 model routes: circuit out, Global Reach link, peer circuit in). On a MeteredData circuit its share is
-billed per GB at the zone's outbound rate; UnlimitedData (and Local) include it. Global Reach bills the
+billed per GB at the zone's outbound rate; UnlimitedData (and Local) include it. A MeteredData circuit in a
+zone without a rate makes its share an unpriced item (the stack's cost is then incomplete), never one
+billed at another zone's rate. Global Reach bills the
 same traffic again per GB at the source's egress and the destination's ingress rate (the FAQ's model);
 that rate is unpriced until a stack gives it, so it is reported but never added as a guess.
 
@@ -296,30 +298,38 @@ class _Pricer:
                 runs, per_run = None, None
                 gb = d.gbps * SECONDS_PER_MONTH / 8
                 basis = f"{d.gbps:g} Gb/s for {HOURS_PER_MONTH} h"
-            data_out: float | None = 0.0
             if_metered: float | None = 0.0
-            metered_gb = 0.0
+            metered_gb, metered_usd, unpriced_gb = 0.0, 0.0, 0.0
+            rates: list[Quote] = []  # of the metered circuits with a data-out rate
+            no_rates: list[Quote] = []  # of those without one
             for key, gbps, circuit_plan, zone, _, _ in carriers:
                 share = gb * gbps / total_gbps if total_gbps else 0.0
                 rate = self.book.quote(f"data-out:{zone}", "GB", "data")
                 if rate.usd is None:
                     if_metered = None
                     if circuit_plan == "MeteredData":
-                        data_out = None
+                        unpriced_gb += share
+                        no_rates.append(rate)
                     continue
                 if if_metered is not None:
                     if_metered += share * rate.usd * self._keep("data")
                 if circuit_plan == "MeteredData":
                     metered_gb += share
-                    if data_out is not None:
-                        data_out += share * rate.usd
+                    metered_usd += share * rate.usd
+                    rates.append(rate)
+            data_out: float | None = 0.0
             if metered_gb:
-                rate_key = f"data-out:{carriers[0][3]}"
-                q = self.book.quote(rate_key, "GB", "data")
+                # At the average rate of the circuits it leaves by, weighted by their share.
                 line = self.add(f"data out for demand {name} -> {d.to_stack}: {metered_gb / GB_PER_TB:,.1f} TB/month "
-                                f"over MeteredData circuits ({basis})", None, q, metered_gb, "GB",
-                                None if data_out is None else data_out / metered_gb)
+                                f"over MeteredData circuits ({basis})", None, rates[0], metered_gb, "GB",
+                                metered_usd / metered_gb)
                 data_out = line.monthly_usd
+            if unpriced_gb:
+                # Reported as unpriced, never billed at another zone's rate: the stack's cost is incomplete.
+                self.add(f"data out for demand {name} -> {d.to_stack}: {unpriced_gb / GB_PER_TB:,.1f} TB/month "
+                         f"over MeteredData circuits without a data-out rate ({basis})", None, no_rates[0], unpriced_gb,
+                         "GB")
+                data_out = None
             src_zone = carriers[0][3] if carriers else "zone1"
             gr = self.book.quote(f"global-reach:{src_zone}", "GB", "global_reach")
             gr_line = self.add(f"Global Reach data for demand {name} -> {d.to_stack}: {gb / GB_PER_TB:,.1f} TB/month "

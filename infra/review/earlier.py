@@ -123,7 +123,7 @@ def _resource(raw: Any, where: str, issues: _Issues) -> Resource | None:
         issues.add(f"{where}.inputs", inputs, "a map of input names to values")
         ok = False
     elif _depth(inputs) > MAX_DEPTH:
-        issues.add(f"{where}.inputs", "...", f"inputs nested at most {MAX_DEPTH} levels deep")
+        issues.add(f"{where}.inputs", "...", f"inputs nested at most {MAX_DEPTH} levels deep", "deeper nesting")
         ok = False
     if not ok:
         return None

@@ -77,6 +77,8 @@ class StackContext:
 
     def connections_behind(self, gateway: Resource) -> list[Resource]:
         name = (azure_name(gateway) or "").lower()
+        if not name:
+            return []  # named by Pulumi: no connection's gateway ID can be matched to it
         return [r for r in self.old if r.type == CONNECTION
                 and (_tail(r.get("virtualNetworkGateway1.id")) or "").lower() == name]
 

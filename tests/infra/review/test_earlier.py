@@ -81,7 +81,7 @@ resource_like = st.fixed_dictionaries({}, optional={k: json_values for k in ("ur
                                                                              "protect", "inputs")})
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(json_values, st.lists(st.one_of(resource_like, json_values), max_size=5).map(
     lambda rs: {"stacks": [{"stack": "w", "resources": rs}]})))
 def test_any_json_is_read_or_refused_never_crashes(doc):
