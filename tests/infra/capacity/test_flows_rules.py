@@ -338,3 +338,21 @@ def test_global_reach_figures_are_what_the_far_circuits_can_send_and_after_the_w
     result = flows.analyse([east, west], carrier(SPANS), DAY)
     assert (result.sites["eastus"].global_reach_gbps, result.sites["eastus"].global_reach_n_minus_1_gbps) == (20, 10)
     assert (result.sites["westus3"].global_reach_gbps, result.sites["westus3"].global_reach_n_minus_1_gbps) == (16, 8)
+
+
+def test_the_bench_gets_wall_and_cpu_seconds_per_phase():
+    timings: dict[str, float] = {}
+    flows.analyse(two_sites({"sync": sync("westus3", 1)}), None, DAY, timings=timings)
+    phases = ("figures", "baseline", "single", "two")
+    assert set(timings) == {*phases, *(f"{p}_cpu" for p in phases)}
+    assert all(x >= 0 for x in timings.values())
+    untimed: dict[str, float] = {}
+    flows.analyse(two_sites(), None, DAY, timings=untimed)
+    assert untimed == {}
+
+
+def test_failures_that_lower_nothing_the_demands_use_are_skipped():
+    result = flows.analyse(two_sites({"sync": sync("westus3", 1)}), None, DAY)
+    # 1 Gb/s rides one circuit out and one in: the other two circuits, their locations and both FastPath
+    # gateways (nothing to halve) lower nothing it uses; the four failures on its path re-route it.
+    assert dict(result.stats) == {"skipped": 6, "rerouted": 4}
