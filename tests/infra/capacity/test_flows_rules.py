@@ -8,6 +8,7 @@ of a few PoPs (a span cut, a shared-risk group, new fibre, critical demands afte
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import math
 
@@ -356,3 +357,18 @@ def test_failures_that_lower_nothing_the_demands_use_are_skipped():
     # 1 Gb/s rides one circuit out and one in: the other two circuits, their locations and both FastPath
     # gateways (nothing to halve) lower nothing it uses; the four failures on its path re-route it.
     assert dict(result.stats) == {"skipped": 6, "rerouted": 4}
+
+
+@pytest.mark.parametrize("kind", [flows.CircuitNode, flows.SiteNode, flows.LinkEdge, flows.SpanEdge, DemandEdge, Failure,
+                                  flows.FabricGraph, Saturated, Shortfall, PathPiece, flows.DemandFigures,
+                                  flows.SiteFigures, ArcUse])
+def test_the_graph_and_its_figures_are_frozen_values(kind):
+    """Shared between the report, the capacity figures and the solver: nothing may change one in place."""
+    assert kind.__dataclass_params__.frozen
+
+
+def test_a_graph_caches_its_pop_index_without_being_changeable():
+    graph = build(two_sites(), carrier({}), on=DAY)
+    assert graph.pop_of("New York") == "NYC" and graph.pop_of("New York") == "NYC"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        graph.carrier = "x"  # type: ignore[misc]
