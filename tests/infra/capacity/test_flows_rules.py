@@ -299,7 +299,12 @@ def test_demands_that_fit_after_every_single_failure_are_left_alone():
     wide = {**SPANS, "w-s": ("WDC", "SVL", 10, {})}
     result = flows.analyse(two_sites({"sync": sync("westus3", 5)}), carrier(wide, FOUR), DAY)
     assert result.shortfalls == [] and result.unroutable == []
-    assert result.demands[("eastus", "sync")].worst_shortfall_failure is None
+    fig = result.demands[("eastus", "sync")]
+    assert fig.worst_shortfall_failure is None and fig.worst_shortfall_gbps == 0
+    assert [p.to_json() for p in fig.paths] == [
+        {"via": "carrier", "gbps": 5, "out": "eastus/wdc", "spans": ["w-s"], "in": "westus3/svl"}]
+    uses = {u.label: (u.normal_gbps, u.worst_gbps, u.worst_failure and str(u.worst_failure)) for u in result.spans}
+    assert uses["span w-s (WDC->SVL)"] == (5, 5, None) and uses["span n-l (NYC->LV)"] == (0, 5, "span w-s")
     assert result.sites["eastus"].worst_demand_failure is None
     assert {u.label.split(" ")[0] for u in result.spans} == {"span"} and len(result.spans) == 8
 
