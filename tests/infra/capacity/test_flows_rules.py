@@ -377,3 +377,52 @@ def test_a_graph_caches_its_pop_index_without_being_changeable():
     assert graph.pop_of("New York") == "NYC" and graph.pop_of("New York") == "NYC"
     with pytest.raises(dataclasses.FrozenInstanceError):
         graph.carrier = "x"  # type: ignore[misc]
+
+
+def test_span_use_is_rounded_to_a_thousandth_of_a_gbps_in_json():
+    use = ArcUse("span a", "span", 10, 1.23456, 2.34567, None).to_json()
+    assert (use["normal_gbps"], use["worst_gbps"], use["capacity_gbps"]) == (1.235, 2.346, 10)
+
+
+def test_a_load_within_the_tolerance_touches_no_failure():
+    """1 kb/s (EPS) is no load: every failure, the gateway's lost instance too, is skipped."""
+    specs = two_sites({"sync": sync("westus3", flows.EPS)},
+                      west_gateway={"sku": "ErGwScale", "scale_units": 4, "fastpath": False})
+    assert dict(flows.analyse(specs, None, DAY).stats) == {"skipped": 10}
+
+
+TEN = ["Washington DC", "New York", "Chicago",
+       *(f"{city} Metro" for city in ("Atlanta", "Chicago", "Dallas", "New York", "Silicon Valley", "Toronto",
+                                      "Washington DC"))]
+
+
+def test_a_demand_lists_its_eight_largest_paths():
+    east = site("eastus", 10, {f"e{i}": loc for i, loc in enumerate(TEN)}, demands={"sync": sync("westus3", 9)},
+                mbps=1000)
+    west = site("westus3", 30, {f"w{i}": loc for i, loc in enumerate(TEN)}, mbps=1000)
+    result = flows.analyse([east, west], None, DAY)
+    paths = result.demands[("eastus", "sync")].paths
+    assert len(paths) == 8 and all(p.gbps == 1 for p in paths)  # nine 1 Gb/s paths, eight listed
+
+
+def test_each_pair_of_failures_is_counted_once_by_how_it_was_settled():
+    critical = flows.analyse(two_sites({"sync": sync("westus3", 1, critical=True)}), None, DAY)
+    two = {k: v for k, v in critical.stats.items() if k.startswith("two_")}
+    assert two == {"two_lp_full": 8, "two_ample": 4} and sum(two.values()) == critical.pairs == 12
+
+
+def test_a_critical_pair_with_three_disjoint_routes_exactly_as_wide_as_its_traffic_is_immune():
+    pops = {"WDC": "Washington DC", "NYC": "New York", "CHI": "Chicago", "SVL": "Silicon Valley", "LV": "Las Vegas",
+            "SAT": "San Antonio"}
+    spans = carrier({"w-s": ("WDC", "SVL", 10, {}), "n-l": ("NYC", "LV", 10, {}), "c-t": ("CHI", "SAT", 10, {})}, pops)
+    east = site("eastus", 10, {"wdc": "Washington DC", "nyc": "New York", "chi": "Chicago"},
+                demands={"sync": sync("westus3", 10, critical=True)})
+    west = site("westus3", 30, {"svl": "Silicon Valley", "lv": "Las Vegas", "sat": "San Antonio"})
+    result = flows.analyse([east, west], spans, DAY)
+    assert (result.critical_pairs, result.critical_immune, result.pairs, result.shortfalls) == (1, 1, 0, [])
+
+
+def test_when_the_max_flow_budget_runs_out_a_pair_figure_is_a_lower_bound_marked_not_exact(monkeypatch):
+    monkeypatch.setattr(flows, "MAX_FLOWS", 0)
+    fig = flows.analyse(two_sites({"sync": sync("westus3", 1)}), carrier(SPANS, FOUR), DAY).demands[("eastus", "sync")]
+    assert (fig.available_gbps, fig.worst_failure_gbps, fig.exact) == (0, 0, False)
