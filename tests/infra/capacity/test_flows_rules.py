@@ -426,3 +426,17 @@ def test_when_the_max_flow_budget_runs_out_a_pair_figure_is_a_lower_bound_marked
     monkeypatch.setattr(flows, "MAX_FLOWS", 0)
     fig = flows.analyse(two_sites({"sync": sync("westus3", 1)}), carrier(SPANS, FOUR), DAY).demands[("eastus", "sync")]
     assert (fig.available_gbps, fig.worst_failure_gbps, fig.exact) == (0, 0, False)
+
+
+def test_without_ample_paths_every_pair_a_first_failure_leaves_exposed_is_checked_gateway_halving_included():
+    """eastus's 1 Gb/s circuits are each narrower than the 1.5 Gb/s critical demand (no ample path): every
+    failure the routing survives is settled with each failure that lowers what the routing then uses,
+    the loss of one of westus3's two 1 Gb/s gateway instances (1.5 > 2 / 2) among them."""
+    east = site("eastus", 10, EAST, demands={"sync": sync("westus3", 1.5, critical=True)}, mbps=1000)
+    west = site("westus3", 30, WEST, gateway={"sku": "ErGwScale", "scale_units": 2, "fastpath": False})
+    result = flows.analyse([east, west], None, DAY)
+    assert result.pairs == 14 and result.stats["two_lp_full"] == 4
+    assert {(str(sf.failure), str(sf.second)) for sf in result.shortfalls if sf.second} == {
+        ("circuit westus3/svl", "circuit westus3/lv"), ("circuit westus3/svl", "peering location Las Vegas"),
+        ("circuit westus3/lv", "peering location Silicon Valley"),
+        ("peering location Las Vegas", "peering location Silicon Valley")}
