@@ -645,18 +645,8 @@ class _PairFigures:
         upper = self._bound(cap, ids)
         live_out, live_in = cap[self.out] > EPS, cap[self.into] > EPS
         lab = labels[self.pop].astype(np.int64)
-        big = np.iinfo(np.int64).max
-        comp = []
-        for live in (live_out, live_in):
-            lo = np.full(self.n_sites, big)
-            hi = np.full(self.n_sites, -1)
-            if len(self.first):
-                lo[self.sites_with] = np.minimum.reduceat(np.where(live, lab, big), self.first)
-                hi[self.sites_with] = np.maximum.reduceat(np.where(live, lab, -1), self.first)
-            comp.append(np.where(lo == hi, hi, np.where(hi < 0, -1, -2)))
-        c_out, c_in = comp[0][self.src[ids]], comp[1][self.dst[ids]]
         value = upper.copy()
-        exact = (upper <= EPS) | ((c_out >= 0) & (c_out == c_in))
+        exact = (upper <= EPS) | self._in_one_part(cap, labels, ids)
         for k in np.nonzero(~exact)[0].tolist():
             i = int(ids[k])
             s, t = self.src[i], self.dst[i]
@@ -679,6 +669,23 @@ class _PairFigures:
                 value[k] = self.net.max_flow(cap, int(self.net.pair_src[i]), int(self.net.pair_sink[i]))
                 exact[k] = True
         return value, exact
+
+    def _in_one_part(self, cap: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Per pair of `ids`: every live circuit out of its source and into its destination lands in one
+        and the same part of the carrier under `labels` (then the bounds meet: its figure is exact)."""
+        live_out, live_in = cap[self.out] > EPS, cap[self.into] > EPS
+        lab = labels[self.pop].astype(np.int64)
+        big = np.iinfo(np.int64).max
+        comp = []
+        for live in (live_out, live_in):
+            lo = np.full(self.n_sites, big)
+            hi = np.full(self.n_sites, -1)
+            if len(self.first):
+                lo[self.sites_with] = np.minimum.reduceat(np.where(live, lab, big), self.first)
+                hi[self.sites_with] = np.maximum.reduceat(np.where(live, lab, -1), self.first)
+            comp.append(np.where(lo == hi, hi, np.where(hi < 0, -1, -2)))
+        c_out, c_in = comp[0][self.src[ids]], comp[1][self.dst[ids]]
+        return (c_out >= 0) & (c_out == c_in)
 
     def _still_one(self, cut: np.ndarray, cap: np.ndarray) -> bool:
         """With nothing failed the live circuits' PoPs are in one part, and still are without the arcs cut."""
@@ -710,12 +717,16 @@ class _PairFigures:
         """Per pair: the least it can carry after a single failure, which failure (the first in order
         that leaves that least; None: no failure lowers it), and whether the figure is exact.
 
-        A failure that splits no part of the carrier changes only the pairs of the sites it touches."""
+        A failure that splits no part of the carrier changes only the pairs of the sites it touches, and,
+        where it cuts a span narrower than theta, the pairs whose circuits lie in different parts (their
+        traffic crosses between parts over such spans)."""
         net = self.net
         by_failure, _, halved = net.failure_index(self.failures)
         worst = self._available.copy()
         worst_by = np.full(len(net.pairs), -1)
         everyone = np.arange(len(net.pairs))
+        weak = (net.kind == SPAN) & ~self.strong
+        across = np.nonzero((self._available > EPS) & ~self._in_one_part(net.cap, self.base_labels, everyone))[0]
         site_of_arc = np.full(net.n_arcs, -1)
         site_of_arc[self.out], site_of_arc[self.into], site_of_arc[self.gw] = self.site_of, self.site_of, \
             np.arange(self.n_sites)
@@ -738,9 +749,11 @@ class _PairFigures:
             else:
                 sites = np.unique(site_of_arc[np.append(cut, halved[j]) if halved[j] >= 0 else cut])
                 sites = sites[sites >= 0]
-                if not len(sites):
+                ids = np.unique(np.concatenate([touching[s] for s in sites.tolist()] + [np.zeros(0, np.int64)]))
+                if weak[cut].any():
+                    ids = np.union1d(ids, across)
+                if not len(ids):
                     continue
-                ids = np.unique(np.concatenate([touching[s] for s in sites.tolist()]))
             value, exact = self._figures(cap, labels, worst, ids)
             self.exact[ids] &= exact
             better = value < worst[ids] - EPS
