@@ -29,14 +29,10 @@ def markdown_table() -> str:
 
 
 def update_readme(path: str) -> bool:
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    start, end = text.index(BEGIN_MARK) + len(BEGIN_MARK), text.index(END_MARK)
-    new = text[:start] + "\n\n" + markdown_table() + "\n\n" + text[end:]
-    if new != text:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(new)
-    return new != text
+    """Rewrite the README's invariants table in place; True if it changed."""
+    from infra.readme_sections import rewrite
+
+    return rewrite(path, BEGIN_MARK, END_MARK, "\n\n" + markdown_table() + "\n\n")
 
 
 if __name__ == "__main__":

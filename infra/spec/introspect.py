@@ -167,14 +167,9 @@ END_MARK = "<!-- spec-reference:end -->"
 
 def update_readme(path: str) -> bool:
     """Rewrite the generated spec reference of the README in place; True if it changed."""
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    start, end = text.index(BEGIN_MARK) + len(BEGIN_MARK), text.index(END_MARK)
-    new = text[:start] + "\n\n" + markdown_reference() + "\n" + text[end:]
-    if new != text:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(new)
-    return new != text
+    from infra.readme_sections import rewrite
+
+    return rewrite(path, BEGIN_MARK, END_MARK, "\n\n" + markdown_reference() + "\n")
 
 
 if __name__ == "__main__":

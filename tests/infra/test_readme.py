@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from infra.readme_sections import section
 from infra.spec.introspect import BEGIN_MARK, END_MARK, markdown_reference
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -11,8 +12,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 def test_readme_spec_reference_matches_the_models():
     text = README.read_text()
-    generated = text[text.index(BEGIN_MARK) + len(BEGIN_MARK): text.index(END_MARK)]
-    assert generated.strip() == markdown_reference().strip(), "run `make readme`"
+    assert section(text, BEGIN_MARK, END_MARK).strip() == markdown_reference().strip(), "run `make readme`"
 
 
 def test_readme_opens_with_the_two_commands():
@@ -25,7 +25,7 @@ def test_readme_invariants_table_matches_the_checks():
     from infra.invariants import reference
 
     text = README.read_text()
-    generated = text[text.index(reference.BEGIN_MARK) + len(reference.BEGIN_MARK): text.index(reference.END_MARK)]
+    generated = section(text, reference.BEGIN_MARK, reference.END_MARK)
     assert generated.strip() == reference.markdown_table().strip(), "run `make readme`"
 
 
@@ -41,5 +41,5 @@ def test_readme_lists_the_mutants_judged_equivalent_as_the_runner_reads_them():
     from tools.mutation import readme
 
     text = README.read_text()
-    generated = text[text.index(readme.BEGIN_MARK) + len(readme.BEGIN_MARK): text.index(readme.END_MARK)]
-    assert generated.strip() == readme.markdown_list().strip(), "run `make readme`"
+    assert section(text, readme.BEGIN_MARK, readme.END_MARK).strip() == readme.markdown_list().strip(), \
+        "run `make readme`"
