@@ -275,6 +275,24 @@ def test_the_carrier_graph_joins_pops_over_live_spans_both_ways():
     assert cg.reaches(alive, pop["LV"], np.array([pop["NYC"]]))
 
 
+def test_the_carrier_graph_keeps_a_pop_no_span_reaches_as_a_part_of_its_own():
+    carrier = CarrierSpec.model_validate({
+        "carrier": "Lumen",
+        "pops": {"WDC": {"peering_location": "Washington DC"}, "CHI": {"peering_location": "Chicago"},
+                 "SVL": {"peering_location": "Silicon Valley"}},
+        "spans": {"w-s": {"a": "WDC", "z": "SVL", "gbps": 6}}})
+    east = site("eastus", 10, {"wdc": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"svl": "Silicon Valley", "chi": "Chicago"})
+    net = FlowNetwork(flows.build([east, west], carrier, DAY))
+    cg = net.carrier()
+    chi = cg.index[net.node[("pop", "CHI")]]
+    assert cg.n == 3 and chi >= 0 and list(cg.index[cg.nodes]) == [0, 1, 2]
+    lab = cg.components(np.ones(net.n_arcs, dtype=bool))
+    assert len(set(lab)) == 2 and lab[chi] not in {lab[cg.index[net.node[("pop", p)]]] for p in ("WDC", "SVL")}
+    assert cg.reaches(np.ones(net.n_arcs, dtype=bool), chi, np.array([chi]))
+    assert not cg.reaches(np.ones(net.n_arcs, dtype=bool), chi, np.array([cg.index[net.node[("pop", "WDC")]]]))
+
+
 def test_decomposing_a_flow_with_a_cycle_cancels_the_cycle_and_keeps_each_pairs_rate():
     net = FlowNetwork(graph())
     i = net.pair_index[("eastus", "westus3")]
@@ -282,8 +300,8 @@ def test_decomposing_a_flow_with_a_cycle_cancels_the_cycle_and_keeps_each_pairs_
     path = [net.out_arc[("eastus", "wdc")], a, net.in_arc[("westus3", "svl")], net.gw_arc["westus3"]]
     x = np.zeros(net.n_arcs)
     x[path] = 10.0
-    x[b] = 4.0   # SVL -> WDC and back WDC -> SVL: a cycle of 4 on top of the path
-    x[a] += 4.0
+    x[b] = 12.0   # SVL -> WDC and back WDC -> SVL: a cycle of 12, wider than the path, so the walk enters it
+    x[a] += 12.0
     arcs = np.arange(net.n_arcs)
     unrouted = np.zeros(len(net.pairs))
     unrouted[i] = 5.0
@@ -293,3 +311,34 @@ def test_decomposing_a_flow_with_a_cycle_cancels_the_cycle_and_keeps_each_pairs_
     assert out[0][2] == pytest.approx(10.0)
     given = [(i, np.array(path), 1.0)]
     assert net.decompose(LpSolution(0.0, unrouted, x, x, [], given)) == given
+
+
+def test_decomposing_stops_where_the_flow_ends_short_of_what_a_pair_is_said_to_carry():
+    """Flow of 10 for a pair said to carry 11, and 1 more out of its other circuit that goes nowhere: the
+    paths carry the 10 that reach the sink, no more."""
+    net = FlowNetwork(graph())
+    i = net.pair_index[("eastus", "westus3")]
+    path = [net.out_arc[("eastus", "wdc")], net.span_arcs["w-s"][0], net.in_arc[("westus3", "svl")],
+            net.gw_arc["westus3"]]
+    x = np.zeros(net.n_arcs)
+    x[path] = 10.0
+    x[net.out_arc[("eastus", "nyc")]] = 1.0
+    unrouted = np.zeros(len(net.pairs))
+    unrouted[i] = 4.0
+    out = net.decompose(LpSolution(4.0, unrouted, x, np.zeros(net.n_arcs), [([i], np.arange(net.n_arcs), x)]))
+    assert [(j, list(p), v) for j, p, v in out] == [(i, path, 10.0)]
+    x[net.out_arc[("eastus", "nyc")]] = 0.0
+    out = net.decompose(LpSolution(4.0, unrouted, x, np.zeros(net.n_arcs), [([i], np.arange(net.n_arcs), x)]))
+    assert [(j, list(p), v) for j, p, v in out] == [(i, path, 10.0)]
+
+
+def test_commodities_cover_each_pair_once_whichever_groups_are_taken_first():
+    """Pure grouping of pairs: a source with three pairs (tying a destination with three, the source
+    first), then the destination's, then what is left; ties of size and kind go to the later name."""
+    net = FlowNetwork(graph())
+    net.pairs = [("x", "t"), ("y", "t"), ("z", "t"), ("x", "u"), ("w", "u"), ("w", "v"), ("w", "r")]
+    groups = net.commodities(range(len(net.pairs)))
+    assert groups == [[4, 5, 6], [0, 1, 2], [3]]
+    net.pairs = [("a", "x"), ("a", "y"), ("b", "p"), ("b", "q")]
+    assert net.commodities(range(4)) == [[2, 3], [0, 1]]
+    assert net.commodities([0, 2]) == [[2], [0]]
