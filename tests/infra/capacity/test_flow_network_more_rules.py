@@ -311,6 +311,13 @@ def test_decomposing_a_flow_with_a_cycle_cancels_the_cycle_and_keeps_each_pairs_
     assert out[0][2] == pytest.approx(10.0)
     given = [(i, np.array(path), 1.0)]
     assert net.decompose(LpSolution(0.0, unrouted, x, x, [], given)) == given
+    # A second cycle through the same PoP, over the parallel span and its via arcs: cancelled as well.
+    a2, b2 = net.span_arcs["w-s2"]
+    vias = [int(v) for v in np.nonzero(net.kind == VIA)[0]]
+    x[[a2, b2, *vias]] = 11.0
+    out = net.decompose(LpSolution(5.0, unrouted, x, np.zeros(net.n_arcs), [([i], arcs, x)]))
+    assert [(j, list(p)) for j, p, _ in out] == [(i, path)]
+    assert out[0][2] == pytest.approx(10.0)
 
 
 def test_decomposing_stops_where_the_flow_ends_short_of_what_a_pair_is_said_to_carry():
