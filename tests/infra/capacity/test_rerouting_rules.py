@@ -14,7 +14,8 @@ from scipy.optimize import linprog
 
 from infra.capacity import flows
 from infra.capacity.flow_network import EPS, FlowNetwork
-from infra.capacity.rerouting import Router, Routing, Settled, by_columns, by_program, settle
+from infra.capacity.flow_network import LpSolution
+from infra.capacity.rerouting import Router, Routing, Settled, _component, by_columns, by_program, settle
 from infra.carrier import CarrierSpec
 from infra.spec import from_config
 
@@ -135,6 +136,8 @@ def test_a_routing_knows_its_load_what_it_leaves_unrouted_and_the_paths_crossing
     assert [(i, list(a), x) for i, a, x in k.paths()] == [(c, list(p2), 2.0), (e, list(p1), 1.0), (e, list(p2), 1.5)]
     assert k.load[net.span_arcs["n-l"][0]] == 3.5 and k.load[net.span_arcs["w-s"][0]] == 1.0
     assert k.unrouted[e] == pytest.approx(1.5) and r.keeping(np.ones(3, bool), [], given).unrouted is given
+    for a in range(net.n_arcs):  # every arc, the last included, against a plain scan of the paths
+        assert list(r.through(np.array([a]))) == [k for k, (_, p, _) in enumerate(r.paths()) if a in p]
     empty = Routing.from_paths(net, [])
     assert not empty.load.any() and list(empty.unrouted) == list(net.rate)
 
@@ -221,6 +224,8 @@ def test_every_single_failure_is_settled_to_the_least_shortfall_within_what_it_l
                 assert sorted((list(a), x) for j, a, x in st.routing.paths() if j == i) == sorted(before)
         quick = settle(net, router, base, cap, changed)
         assert quick.how == st.how and quick.short == pytest.approx(st.short, abs=1e-6)
+        if quick.how not in ("skipped", "baseline"):  # paths only when asked for
+            assert quick.routing is None
         assert np.all(quick.load <= cap + 1e-6)
         if quick.short == 0:  # what reaches each sink is its pairs' rates, within every capacity
             for s in g.sites:
@@ -323,3 +328,120 @@ def test_column_generation_reaches_the_arc_programs_optimum_with_a_routing_withi
     usable[net.span_arcs["n-l"][0]] = False
     sol = by_columns(net, router, [e], cap, {e: [p]}, usable)
     assert all(net.span_arcs["n-l"][0] not in a for _, a, _ in sol.paths)
+
+
+class SearchOnly(Router):
+    """A router without the all-pairs table, as on a carrier of more than ALL_PAIRS_LIMIT nodes."""
+
+    ALL_PAIRS_LIMIT = 0
+
+
+def test_a_router_without_the_all_pairs_table_finds_the_same_paths_by_searching():
+    net = FlowNetwork(graph())
+    table, search = Router(net), SearchOnly(net)
+    assert table._all is not None and search._all is None
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    wdc, svl, lv = (net.node[("pop", p)] for p in ("WDC", "SVL", "LV"))
+    for narrow in ([], [net.out_arc[("eastus", "wdc")]], [net.span_arcs["w-s"][0]], [net.in_arc[("westus3", "lv")]]):
+        for req in ([src, sink, 3.0], [wdc, svl, 5.0], [wdc, lv, 2.0], [src, sink, 12.0], [wdc, wdc, 1.0]):
+            got = []
+            for router in (table, search):
+                room = net.cap.copy()
+                room[narrow] = 1.0
+                pieces, left = router.route([list(req)], room)
+                got.append(([(labels(net, a), x) for a, x in pieces[0]], left))
+            assert got[0] == got[1], (narrow, req)
+    room = net.cap.copy()
+    room[[net.in_arc[("westus3", "svl")], net.in_arc[("westus3", "lv")]]] = 0.0
+    assert search.route([[src, sink, 1.0]], room) == ([[]], [1.0])
+    room = net.cap.copy()
+    room[list(net.span_arcs["w-s"]) + list(net.span_arcs["w-s2"])] = 0.0
+    assert search.route([[wdc, svl, 1.0]], room) == ([[]], [1.0])
+    # The path program with searched columns only reaches the same optimum.
+    ids = list(range(len(net.pairs)))
+    cap = net.cap.copy()
+    cap[net.in_arc[("westus3", "svl")]] = 0.0
+    assert by_columns(net, search, ids, cap, {}, cap > 1e-9).short == pytest.approx(net.solve(ids, cap).short, abs=1e-6)
+
+
+def test_the_router_counts_each_search_it_runs():
+    net = FlowNetwork(graph())
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    router = Router(net)
+    assert router.searches == 0
+    router.route([[src, sink, 3.0]], net.cap.copy())
+    assert router.searches == 0  # a path of the table had room
+    router.route([[src, sink, 14.0]], net.cap.copy())
+    assert router.searches == 3  # three rounds of the split, one piece each
+    search = SearchOnly(net)
+    search.route([[src, sink, 3.0]], net.cap.copy())
+    assert search.searches == 1
+
+
+def test_a_failure_settles_pairs_the_routing_left_unrouted_as_well():
+    """A routing short before the failure: the program takes its unrouted pairs too."""
+    net = FlowNetwork(graph(east_west=13, central_west=3))
+    router = Router(net)
+    c = net.pair_index[("centralus", "westus3")]
+    nl = np.array([net.out_arc[("centralus", "nyc")], net.span_arcs["n-l"][0], net.in_arc[("westus3", "lv")],
+                   net.gw_arc["westus3"]])
+    routing = Routing.from_paths(net, [(c, nl, 3.0)])
+    changed = np.array(net.span_arcs["n-l"])
+    cap = net.cap.copy()
+    cap[changed] = 0.0
+    st = settle(net, router, routing, cap, changed, want_paths=True)
+    assert st.short == pytest.approx(dense_shortfall(net, cap), abs=1e-6) == pytest.approx(6.0)
+
+
+def test_a_detour_short_by_less_than_one_gbps_still_sends_its_pair_to_the_program():
+    """eastus holds 6 on w-s, 0.5 on w-s2 and 1 over NYC-LV, which centralus fills: w-s cut, the detour
+    over w-s2 finds room for 5.5 of 6, and the program proves the 0.5 short."""
+    net = FlowNetwork(graph(east_west=7.5, central_west=3))
+    router = Router(net)
+    i = net.pair_index
+    wdc_out, nyc_out = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "nyc")]
+    svl_in, lv_in, gw = net.in_arc[("westus3", "svl")], net.in_arc[("westus3", "lv")], net.gw_arc["westus3"]
+    a2 = net.span_arcs["w-s2"][0]
+    via = int(net.head[a2])
+    via_arc = int(np.nonzero(net.tail == via)[0][0])
+    routing = Routing.from_paths(net, [
+        (i[("eastus", "westus3")], np.array([wdc_out, net.span_arcs["w-s"][0], svl_in, gw]), 6.0),
+        (i[("eastus", "westus3")], np.array([wdc_out, a2, via_arc, svl_in, gw]), 0.5),
+        (i[("eastus", "westus3")], np.array([nyc_out, net.span_arcs["n-l"][0], lv_in, gw]), 1.0),
+        (i[("centralus", "westus3")], np.array([net.out_arc[("centralus", "nyc")], net.span_arcs["n-l"][0], lv_in, gw]), 3.0),
+        (i[("eastus", "centralus")], np.array([nyc_out, net.in_arc[("centralus", "nyc")], net.gw_arc["centralus"]]), 2.0),
+        (i[("westus3", "eastus")], np.array([net.out_arc[("westus3", "svl")], net.span_arcs["w-s"][1],
+                                             net.in_arc[("eastus", "wdc")], net.gw_arc["eastus"]]), 3.0)])
+    assert not routing.unrouted.any() and np.all(routing.load <= net.cap)
+    changed = np.array(net.span_arcs["w-s"])
+    cap = net.cap.copy()
+    cap[changed] = 0.0
+    st = settle(net, router, routing, cap, changed, want_paths=True)
+    assert st.short == pytest.approx(dense_shortfall(net, cap), abs=1e-6) == pytest.approx(0.5)
+    # The parallel span's cut: its via arc goes too, the detour runs from WDC to SVL over w-s.
+    changed = np.array(net.span_arcs["w-s2"])
+    cap = net.cap.copy()
+    cap[changed] = 0.0
+    st = settle(net, router, routing, cap, changed, want_paths=True)
+    assert st.how == "rerouted" and st.short == 0
+    assert_a_routing_within(net, st.routing, cap)
+    assert st.routing.load[[a2, via_arc]].sum() == 0 and st.routing.load[net.span_arcs["w-s"][0]] == pytest.approx(6.5)
+
+
+def test_the_pairs_competing_for_a_shortfall_are_the_short_ones_and_those_on_a_priced_capacity():
+    net = FlowNetwork(graph())
+    e, c, w = (net.pair_index[p] for p in (("eastus", "westus3"), ("centralus", "westus3"), ("westus3", "eastus")))
+    nl = np.array([net.out_arc[("centralus", "nyc")], net.span_arcs["n-l"][0], net.in_arc[("westus3", "lv")],
+                   net.gw_arc["westus3"]])
+    back = np.array([net.out_arc[("westus3", "svl")], net.span_arcs["w-s"][1], net.in_arc[("eastus", "wdc")],
+                     net.gw_arc["eastus"]])
+    unrouted = np.zeros(len(net.pairs))
+    unrouted[e] = 1.0
+    priced = np.zeros(net.n_arcs, dtype=bool)
+    priced[net.span_arcs["n-l"][0]] = True
+    sol = LpSolution(1.0, unrouted, np.zeros(net.n_arcs), priced * 1.0, [], [(c, nl, 3.0), (w, back, 3.0)])
+    assert _component(net, sol, {e, c, w}, priced) == (min(e, c), max(e, c))
+    unrouted[e] = 0.6e-6  # above EPS / 3 (the pairs freed): still short
+    assert e in _component(net, sol, {e, c, w}, priced)
+    unrouted[e] = 0.3e-6
+    assert e not in _component(net, sol, {e, c, w}, priced)
