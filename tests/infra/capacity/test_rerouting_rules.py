@@ -376,6 +376,35 @@ def test_the_router_counts_each_search_it_runs():
     search = SearchOnly(net)
     search.route([[src, sink, 3.0]], net.cap.copy())
     assert search.searches == 1
+    stuck = Router(net)
+    pieces, left = stuck.route([[src, sink, 15.0]], net.cap.copy())
+    assert stuck.searches == 4 and left == [pytest.approx(1.0)]  # three pieces, then a round that moves nothing
+
+
+def test_a_split_never_records_a_piece_with_nothing_on_it():
+    """Two requests from one source in one round: the second finds the first's path full and skips it."""
+    net = FlowNetwork(graph())
+    router = Router(net)
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    room = net.cap.copy()
+    pieces, left = router.route([[src, sink, 14.0], [src, sink, 14.0]], room)
+    assert all(x > 1e-9 for ps in pieces for _, x in ps)
+    assert sum(x for ps in pieces for _, x in ps) == pytest.approx(14.0) and sum(left) == pytest.approx(14.0)
+    assert np.all(room >= -1e-9)
+
+
+def test_a_detour_between_pops_in_different_parts_of_the_carrier_finds_nothing():
+    carrier = CarrierSpec.model_validate({
+        "carrier": "Lumen",
+        "pops": {"WDC": {"peering_location": "Washington DC"}, "CHI": {"peering_location": "Chicago"},
+                 "SVL": {"peering_location": "Silicon Valley"}},
+        "spans": {"w-s": {"a": "WDC", "z": "SVL", "gbps": 6}}})
+    east = site("eastus", 10, {"wdc": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"svl": "Silicon Valley", "chi": "Chicago"})
+    net = FlowNetwork(flows.build([east, west], carrier, DAY))
+    wdc, chi = net.node[("pop", "WDC")], net.node[("pop", "CHI")]
+    for router in (Router(net), SearchOnly(net)):
+        assert router.route([[wdc, chi, 1.0]], net.cap.copy()) == ([[]], [1.0])
 
 
 def test_a_failure_settles_pairs_the_routing_left_unrouted_as_well():
