@@ -336,6 +336,15 @@ class SearchOnly(Router):
     ALL_PAIRS_LIMIT = 0
 
 
+def test_a_router_keeps_the_all_pairs_table_up_to_its_limit_of_carrier_nodes_exactly():
+    net = FlowNetwork(graph())
+    n = net.carrier().n  # four PoPs and the two nodes of the parallel span
+    assert n == 6
+    at = type("AtLimit", (Router,), {"ALL_PAIRS_LIMIT": n})(net)
+    over = type("OverLimit", (Router,), {"ALL_PAIRS_LIMIT": n - 1})(net)
+    assert at._all is not None and at._all[0].shape == (n, n) and over._all is None
+
+
 def test_a_router_without_the_all_pairs_table_finds_the_same_paths_by_searching():
     net = FlowNetwork(graph())
     table, search = Router(net), SearchOnly(net)
