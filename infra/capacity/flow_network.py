@@ -280,8 +280,9 @@ class FlowNetwork:
         """The program's flows as paths per pair: (pair, arcs from source to sink, Gb/s).
 
         Walks each commodity from a pair's source along arcs with flow left to whichever of the
-        commodity's sinks it reaches (flow into a sink belongs to the one pair ending there), cancelling
-        any cycle met on the way."""
+        commodity's sinks it reaches, cancelling any cycle met on the way. A commodity's pairs share a
+        source or a destination, so the source walked from and the sink reached name the pair (flow of a
+        destination's commodity into its one sink belongs to the pair of the source it left)."""
         if sol.paths is not None:
             return list(sol.paths)
         tol = 1e-9
@@ -292,14 +293,16 @@ class FlowNetwork:
             for a, v in left.items():
                 if v > tol:
                     out_of[int(self.tail[a])].append(a)
-            pair_at_sink = {int(self.pair_sink[i]): i for i in grp}
+            pair_of = {(int(self.pair_src[i]), int(self.pair_sink[i])): i for i in grp}
+            sinks = {int(self.pair_sink[i]) for i in grp}
             need = {i: self.rate[i] - sol.unrouted[i] for i in grp}
             for i in grp:
                 guard = 0
+                start = int(self.pair_src[i])
                 while need[i] > tol and guard < 10_000:
                     guard += 1
-                    node, path, seen = int(self.pair_src[i]), [], {int(self.pair_src[i]): 0}
-                    while node not in pair_at_sink:
+                    node, path, seen = start, [], {start: 0}
+                    while node not in sinks:
                         options = [a for a in out_of[node] if left[a] > tol]
                         if not options:
                             break
@@ -315,9 +318,9 @@ class FlowNetwork:
                             seen = {n: k for n, k in seen.items() if k <= seen[node]}
                             continue
                         seen[node] = len(path)
-                    if node not in pair_at_sink or not path:
+                    if node not in sinks or not path:
                         break
-                    j = pair_at_sink[node]
+                    j = pair_of[(start, node)]
                     amount = min(need[j], *(left[a] for a in path))
                     if amount <= tol:
                         break
