@@ -429,7 +429,7 @@ def brute_max_flow(g: flows.FabricGraph, stack: str, to: str, failures: tuple = 
     return probe - brute_shortfall(alone, failures)
 
 
-@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("seed", range(1))  # one fabric a run: each figure is checked by an LP per failure
 def test_pair_figures_are_exact_max_flows_after_every_failure(make_spec, seed):
     # Narrow spans (4-12 Gb/s) under 5-10 Gb/s circuits: the cut and component bounds often part, so
     # both the bounds and scipy's max-flow decide figures here.
