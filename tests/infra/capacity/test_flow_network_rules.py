@@ -4,31 +4,13 @@ back as paths from each pair's source to its sink that carry exactly what was ro
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
-
 import numpy as np
 import pytest
 
 from infra.capacity import flows
 from infra.capacity.flow_network import SPAN, VIA, FlowNetwork
 from infra.carrier import CarrierSpec
-from infra.spec import from_config
-
-DAY = dt.date(2027, 1, 1)
-
-
-def site(name: str, net: int, circuits: dict[str, str], demands: dict | None = None):
-    return from_config(name, copy.deepcopy({
-        "site": {"region": name, "address_space": [f"10.{net}.0.0/16"]},
-        "interconnect": {
-            "circuits": {c: {"kind": "provider", "peering_location": loc, "bandwidth_mbps": 10000, "tier": "Premium",
-                             "private_peering": {"peer_asn": 64600, "vlan_id": 100 + net + i,
-                                                 "primary_prefix": f"172.16.{net + i}.0/30",
-                                                 "secondary_prefix": f"172.16.{net + i}.4/30"}}
-                         for i, (c, loc) in enumerate(circuits.items())},
-            "gateway": {"sku": "ErGw3AZ", "fastpath": True, "subnet": f"10.{net}.255.0/26"}},
-        "demands": demands or {}}))
+from tests.infra.capacity.small_fabric import DAY, site
 
 
 def network() -> FlowNetwork:

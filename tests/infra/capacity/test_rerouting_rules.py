@@ -5,9 +5,6 @@ capacity left, a shortfall is the least possible, column generation reaches the 
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
-
 import numpy as np
 import pytest
 from scipy.optimize import linprog
@@ -17,28 +14,7 @@ from infra.capacity.flow_network import EPS, FlowNetwork
 from infra.capacity.flow_network import LpSolution
 from infra.capacity.rerouting import Router, Routing, Settled, _component, by_columns, by_program, settle
 from infra.carrier import CarrierSpec
-from infra.spec import from_config
-
-DAY = dt.date(2027, 1, 1)
-
-
-def site(name: str, net: int, circuits: dict[str, str], demands: dict | None = None, fastpath: bool = True):
-    gateway = {"sku": "ErGw3AZ", "fastpath": True} if fastpath else {"sku": "ErGwScale", "scale_units": 4,
-                                                                      "fastpath": False}
-    return from_config(name, copy.deepcopy({
-        "site": {"region": name, "address_space": [f"10.{net}.0.0/16"]},
-        "interconnect": {
-            "circuits": {c: {"kind": "provider", "peering_location": loc, "bandwidth_mbps": 10000, "tier": "Premium",
-                             "private_peering": {"peer_asn": 64600, "vlan_id": 100 + net + i,
-                                                 "primary_prefix": f"172.16.{net + i}.0/30",
-                                                 "secondary_prefix": f"172.16.{net + i}.4/30"}}
-                         for i, (c, loc) in enumerate(circuits.items())},
-            "gateway": {**gateway, "subnet": f"10.{net}.255.0/26"}},
-        "demands": demands or {}}))
-
-
-def sync(to: str, gbps: float) -> dict:
-    return {"kind": "sustained", "to_stack": to, "gbps": gbps}
+from tests.infra.capacity.small_fabric import DAY, site, sync
 
 
 def graph(east_west: float = 4, central_west: float = 3) -> flows.FabricGraph:
