@@ -835,9 +835,9 @@ def _site_figures(g: FabricGraph, failures: list[Failure], demands: dict[tuple[s
             for f in failures:
                 # What a failure does here is which link ends it takes and whether it halves the gateway;
                 # failures that do the same (a PoP and its only circuit, say) need one max-flow.
-                effect = (frozenset(k for k in f.circuits if k in ends), f.gateway == s)
-                if (effect[0] or effect[1]) and effect not in seen:
-                    seen.add(effect)
+                taken, halved = frozenset(k for k in f.circuits if k in ends), f.gateway == s
+                if (taken or halved) and (taken, halved) not in seen:
+                    seen.add((taken, halved))
                     gr_worst = min(gr_worst, _global_reach(g, paths, s, f))
         worst_demand = max(mine[s], key=lambda fig: fig.worst_shortfall_gbps).worst_shortfall_failure if mine[s] else None
         out[s] = SiteFigures(s, max(0.0, worst), worst_f, gr, gr_worst, worst_demand)
