@@ -65,7 +65,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         help="exit 1 when a module scores below PCT")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
     parser.add_argument("--sample", type=int, default=None, metavar="N",
-                        help="run N mutants of each module, drawn at random (seed 17), for an estimate of its score")
+                        help="run N mutants of each module, drawn at random (seed 17, or --seed), for an estimate of its score")
+    parser.add_argument("--seed", type=int, default=17, metavar="S",
+                        help="the random seed of --sample: a new seed draws a fresh, unbiased sample after tests were "
+                             "written against the mutants of an earlier one")
     parser.add_argument("--report", action="store_true",
                         help="print the last results (.mutation/results.json) with the current equivalents, run nothing")
     return parser.parse_args(argv)
@@ -149,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             total = len(found)
             totals[module] = total
             if args.sample is not None and args.sample < total:
-                found = sorted(random.Random(17).sample(found, args.sample), key=lambda m: m.line)
-                print(f"  a sample of {len(found)} of its {total} mutants", flush=True)
+                found = sorted(random.Random(args.seed).sample(found, args.sample), key=lambda m: m.line)
+                print(f"  a sample of {len(found)} of its {total} mutants (seed {args.seed})", flush=True)
             by_module[module] = found
             print(f"{module}: {len(found)} mutants; tests: {' '.join(tests)}", flush=True)
             t0 = time.monotonic()
