@@ -201,6 +201,29 @@ def test_the_pack_catches_each_mutation_the_plan_catches(plan_shipped, invariant
     assert run_pack(mutated) == expected
 
 
+
+# Issue 17's crash paths: malformed or partial inputs the pack meets at preview time (a hand-edited
+# program, a provider default, an import). Each is a verdict, the same as the plan's, never a traceback.
+MALFORMED = {
+    "unknown-gateway-sku": ("azure-native:network:VirtualNetworkGateway",
+                            lambda r: _set(_set(r, "sku.name", "ErGwUltra"), "sku.tier", "ErGwUltra"), "gateway-throughput"),
+    "missing-parent": (VMSS, lambda r: dataclasses.replace(r, parent=r.parent + "-gone"), "gpu-count"),
+    "capacity-not-a-number": (VMSS, lambda r: _set(r, "sku.capacity", "many"), "gpu-count"),
+    "permission-without-data-actions": ("azure-native:authorization:RoleDefinition",
+                                        lambda r: _set(r, "permissions", [{"actions": ["*"]}]), "custom-role-least-privilege"),
+    "permission-not-an-object": ("azure-native:authorization:RoleDefinition",
+                                 lambda r: _set(r, "permissions", ["Microsoft.Network/*"]), "custom-role-least-privilege"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_the_pack_reports_malformed_inputs_as_the_plan_does_never_crashing(plan_shipped, case):
+    type_, fn, invariant = MALFORMED[case]
+    mutated = _mutate(plan_shipped("eastus"), type_, fn)
+    expected = run_invariants(mutated)
+    assert invariant in {name for name, _ in expected}, expected
+    assert run_pack(mutated) == expected
+
 # 15 random inventories a run (each ~0.2 s); a different draw every run, so CI covers more over time.
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(min_value=0, max_value=10**6), preview=st.booleans())
