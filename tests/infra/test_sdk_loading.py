@@ -136,6 +136,9 @@ def test_the_program_imports_only_packages_the_engine_loads_lazily():
 _PLAN = textwrap.dedent("""
     import json, sys
     from infra import plan, sdk_loading  # importing them installs nothing
+    # What the language host does: import the program's modules. They install no finder of ours.
+    import components.gpu_cluster, components.interconnect, components.entra_access, infra.program, infra.policies
+    program_finder = sdk_loading._PostponedAnnotationsFinder in sys.meta_path
     if sys.argv[1] == "eager":
         # Load the SDK's shared modules the standard way before the engine can intervene.
         import importlib, importlib.util
@@ -155,7 +158,8 @@ _PLAN = textwrap.dedent("""
         inventories[name] = {"resources": [r.to_json() for r in inv], "exports": inv.exports}
     outputs = sys.modules["pulumi_azure_native.network.outputs"]
     postponed = isinstance(outputs.__spec__.loader, sdk_loading._PostponedAnnotationsLoader)
-    json.dump({"postponed": postponed, "inventories": inventories}, sys.stdout, sort_keys=True, default=str)
+    json.dump({"postponed": postponed, "program_finder": program_finder, "inventories": inventories}, sys.stdout,
+              sort_keys=True, default=str)
 """)
 
 
@@ -167,7 +171,14 @@ def _plan_in_fresh_process(mode: str) -> dict:
     return json.loads(done.stdout)
 
 
-def test_postponed_annotations_change_speed_not_what_is_declared(plan_shipped):
+@pytest.fixture(scope="module")
+def eager_run() -> dict:
+    """One fresh interpreter (a second one costs seconds of SDK imports): it imports the program's modules
+    as the language host does, then loads the SDK's shared modules the standard way and plans."""
+    return _plan_in_fresh_process("eager")
+
+
+def test_postponed_annotations_change_speed_not_what_is_declared(plan_shipped, eager_run):
     # This session plans with postponed annotations (the engine's way); a fresh process that loads the SDK's
     # shared modules the standard way first plans the same stacks: the inventories are the same.
     fast = {}
@@ -176,16 +187,12 @@ def test_postponed_annotations_change_speed_not_what_is_declared(plan_shipped):
         fast[name] = {"resources": [r.to_json() for r in inv], "exports": inv.exports}
     outputs = sys.modules["pulumi_azure_native.network.outputs"]
     assert isinstance(outputs.__spec__.loader, sdk_loading._PostponedAnnotationsLoader)
-    eager = _plan_in_fresh_process("eager")
+    eager = eager_run
     assert not eager["postponed"]
     assert json.loads(json.dumps(fast, sort_keys=True, default=str)) == eager["inventories"]
     assert len(fast["westus3"]["resources"]) > 30
 
 
-def test_the_real_program_never_loads_the_sdk_this_way():
+def test_the_real_program_never_loads_the_sdk_this_way(eager_run):
     # Importing the program's modules (what the language host does) installs no finder of ours.
-    code = ("import sys, components.gpu_cluster, components.interconnect, components.entra_access, infra.program, infra.policies;"
-            "from infra import sdk_loading;"
-            "assert sdk_loading._PostponedAnnotationsFinder not in sys.meta_path")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT_DIR, check=False)
-    assert done.returncode == 0, done.stderr
+    assert eager_run["program_finder"] is False
