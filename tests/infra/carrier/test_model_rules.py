@@ -174,6 +174,12 @@ def test_fails_when_an_upgrade_capacity_is_out_of_range(gbps):
     assert path == "spans.s.upgrades.0.gbps" and "no upgrade" not in msg
 
 
+@pytest.mark.parametrize("gbps", [math.inf, math.nan])
+def test_fails_when_an_upgrade_capacity_is_not_finite_saying_so(gbps):
+    assert rejects_span(gbps=0, upgrades=[{"gbps": gbps, "monthly_usd": 1}]) == [
+        ("spans.s.upgrades.0.gbps", "Input should be a finite number")]
+
+
 @pytest.mark.parametrize("usd", [-0.5, math.inf, math.nan])
 def test_fails_when_an_upgrade_price_is_negative_or_not_finite(usd):
     [(path, _)] = rejects_span(upgrades=[{"gbps": 800, "monthly_usd": usd}])
