@@ -15,6 +15,7 @@ they describe; ``write`` moves them along so that they stay right above that key
 from __future__ import annotations
 
 import io
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +36,7 @@ def _yaml(text: str) -> Any:
 
     y = YAML()  # round-trip mode
     y.preserve_quotes = True
-    y.width = 4096  # never re-wrap a long line
+    y.width = sys.maxsize  # never re-wrap a long line (a width of 4096 re-wrapped longer plain scalars)
     # Keep the file's own layout of block sequences ("- x" under its key, or indented by two).
     _, sequence, offset = load_yaml_guess_indent(text)
     y.indent(mapping=_MAPPING_INDENT, sequence=sequence or 2, offset=offset or 0)
@@ -45,17 +46,27 @@ def _yaml(text: str) -> Any:
 
 
 def _tail(mapping: Any, key: Any) -> tuple[Any, Any]:
-    """The deepest last entry under mapping[key] (where ruamel.yaml keeps the comment lines that follow it)."""
-    from ruamel.yaml.comments import CommentedMap
+    """The deepest last entry under mapping[key] (where ruamel.yaml keeps the comment lines that follow it): the
+    last key of a block mapping or the last item of a block sequence, down to a scalar or a flow collection,
+    whose comments stay with the entry holding it."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    while isinstance(mapping[key], CommentedMap) and len(mapping[key]):
-        mapping, key = mapping[key], list(mapping[key])[-1]
+    while isinstance(mapping[key], (CommentedMap, CommentedSeq)) and len(mapping[key]) and not mapping[key].fa.flow_style():
+        inner = mapping[key]
+        mapping, key = inner, (list(inner)[-1] if isinstance(inner, CommentedMap) else len(inner) - 1)
     return mapping, key
+
+
+def _comment_slot(container: Any) -> int:
+    """Where ruamel.yaml keeps the comment after an entry's line: [2] of a mapping key's entry, [0] of a sequence item's."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    return 0 if isinstance(container, CommentedSeq) else 2
 
 
 def _detach_following_comments(mapping: Any, key: Any) -> str:
     """Take the comment lines after mapping[key]'s line (they belong to the next key); keep its own comment."""
-    token = (mapping.ca.items.get(key) or [None, None, None, None])[2]
+    token = (mapping.ca.items.get(key) or [None, None, None, None])[_comment_slot(mapping)]
     if token is None:
         return ""
     own, newline, following = token.value.partition("\n")
@@ -71,11 +82,12 @@ def _attach_following_comments(mapping: Any, key: Any, following: str) -> None:
 
     if not following:
         return
+    slot = _comment_slot(mapping)
     entry = mapping.ca.items.setdefault(key, [None, None, None, None])
-    if entry[2] is None:
-        entry[2] = CommentToken("\n" + following, CommentMark(0), None)
+    if entry[slot] is None:
+        entry[slot] = CommentToken("\n" + following, CommentMark(0), None)
     else:
-        entry[2].value = (entry[2].value if entry[2].value.endswith("\n") else entry[2].value + "\n") + following
+        entry[slot].value = (entry[slot].value if entry[slot].value.endswith("\n") else entry[slot].value + "\n") + following
 
 
 def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[str, CarrierState] = {}) -> bool:
