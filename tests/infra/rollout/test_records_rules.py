@@ -100,6 +100,6 @@ def test_quotes_nulls_and_sequence_layout_stay_as_written(tmp_path, seq):
 
 
 def test_a_long_line_is_never_rewrapped(tmp_path):
-    words = " ".join(["word"] * 900)  # 4,499 characters on one line
+    words = " ".join(["word"] * 822)  # 4,109 characters on one line, just over the 4096 a YAML width once was
     text = f"config:\n  ai-fabric:site:\n    note: {words}\n"
     assert written(tmp_path, text, {"wdc": "provisioned"})[1] == text + NEW_BLOCK + WDC
