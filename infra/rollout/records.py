@@ -39,7 +39,7 @@ def _yaml(text: str) -> Any:
     y.width = sys.maxsize  # never re-wrap a long line (a width of 4096 re-wrapped longer plain scalars)
     # Keep the file's own layout of block sequences ("- x" under its key, or indented by two).
     _, sequence, offset = load_yaml_guess_indent(text)
-    y.indent(mapping=_MAPPING_INDENT, sequence=sequence or 2, offset=offset or 0)
+    y.indent(mapping=_MAPPING_INDENT, sequence=sequence, offset=offset)  # None (nothing to guess from): ruamel.yaml's own 2 and 0
     y.representer.add_representer(
         type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))  # not an empty value
     return y
@@ -70,8 +70,6 @@ def _detach_following_comments(mapping: Any, key: Any) -> str:
     if token is None:
         return ""
     own, newline, following = token.value.partition("\n")
-    if not following:
-        return ""
     token.value = own + newline
     return following
 
@@ -80,8 +78,6 @@ def _attach_following_comments(mapping: Any, key: Any, following: str) -> None:
     from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
-    if not following:
-        return
     slot = _comment_slot(mapping)
     entry = mapping.ca.items.setdefault(key, [None, None, None, None])
     if entry[slot] is None:
@@ -107,8 +103,9 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
             state = CommentedMap()
             keys = list(config)
             at = keys.index(f"{PROJECT}:interconnect") + 1 if f"{PROJECT}:interconnect" in keys else len(keys)
-            # The comment lines above the key the new block goes before stay with that key.
-            following = _detach_following_comments(*_tail(config, keys[at - 1])) if at < len(keys) else ""
+            # The comment lines above the key the new block goes before stay with that key; at the end of the
+            # file, the comment lines after the last key stay at the end.
+            following = _detach_following_comments(*_tail(config, keys[at - 1])) if at else ""
             config.insert(at, CONFIG_KEY, state)
             # Two spaces after the key (ruamel.yaml would otherwise take a neighbouring comment's column).
             config.yaml_add_eol_comment("what the carrier has provisioned; `fabric rollout` records it from Azure",
@@ -122,7 +119,8 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
                 state[section] = CommentedMap()
             for key, value in updates.items():
                 state[section][key] = value
-        _attach_following_comments(*_tail(config, CONFIG_KEY), following)
+        if following:
+            _attach_following_comments(*_tail(config, CONFIG_KEY), following)
         buf = io.StringIO()
         y.dump(doc, buf)
         if buf.getvalue() == text:

@@ -103,3 +103,13 @@ def test_a_long_line_is_never_rewrapped(tmp_path):
     words = " ".join(["word"] * 822)  # 4,109 characters on one line, just over the 4096 a YAML width once was
     text = f"config:\n  ai-fabric:site:\n    note: {words}\n"
     assert written(tmp_path, text, {"wdc": "provisioned"})[1] == text + NEW_BLOCK + WDC
+
+
+@pytest.mark.parametrize("head", ["config:\n  ai-fabric:interconnect:\n    x: 1\n", "config:\n  ai-fabric:site:\n    x:\n    - 1\n"])
+def test_comment_lines_at_the_end_of_the_file_stay_at_the_end(tmp_path, head):
+    for tail in ("# end of file\n", "  # the last words\n"):
+        assert written(tmp_path, head + tail, {"wdc": "provisioned"})[1] == head + NEW_BLOCK + WDC + tail
+
+
+def test_an_empty_config_gets_the_block(tmp_path):
+    assert written(tmp_path, "config: {}\n", {"wdc": "provisioned"})[1] == "config:\n" + NEW_BLOCK + WDC
