@@ -105,10 +105,10 @@ def test_a_long_line_is_never_rewrapped(tmp_path):
     assert written(tmp_path, text, {"wdc": "provisioned"})[1] == text + NEW_BLOCK + WDC
 
 
-@pytest.mark.parametrize("head", ["config:\n  ai-fabric:interconnect:\n    x: 1\n", "config:\n  ai-fabric:site:\n    x:\n    - 1\n"])
-def test_comment_lines_at_the_end_of_the_file_stay_at_the_end(tmp_path, head):
-    for tail in ("# end of file\n", "  # the last words\n"):
-        assert written(tmp_path, head + tail, {"wdc": "provisioned"})[1] == head + NEW_BLOCK + WDC + tail
+@pytest.mark.parametrize(("head", "tail"), [("config:\n  ai-fabric:interconnect:\n    x: 1\n", "# end of file\n"),
+                                          ("config:\n  ai-fabric:site:\n    x:\n    - 1\n", "  # the last words\n")])
+def test_comment_lines_at_the_end_of_the_file_stay_at_the_end(tmp_path, head, tail):
+    assert written(tmp_path, head + tail, {"wdc": "provisioned"})[1] == head + NEW_BLOCK + WDC + tail
 
 
 def test_an_empty_config_gets_the_block(tmp_path):
