@@ -319,6 +319,16 @@ def test_a_stack_reading_two_failed_stacks_names_both():
     assert "[a] failed: pulumi failed" in lines
 
 
+def test_a_stack_not_run_stops_its_own_readers_in_turn():
+    stacks = {n: in_memory(spec(n, 31 + i, PROVISIONED)) for i, n in enumerate("abc")}
+    deps = [order.Dependency("b", "a", "ids"), order.Dependency("c", "b", "ids")]
+    runner = Runner(fail_prepare={"a": "x"})
+    result, _ = run(make_plan(stacks, [["a"], ["b"], ["c"]], deps), runner)
+    assert result.outcomes["b"].error == "not run: it reads a, which has not deployed in this run"
+    assert result.outcomes["c"].error == "not run: it reads b, which has not deployed in this run"
+    assert [c for c in runner.calls if c[0] != "prepare"] == []
+
+
 def test_a_failed_update_stops_the_readers_of_later_waves():
     stacks = {n: in_memory(spec(n, 31 + i, PROVISIONED)) for i, n in enumerate("abc")}
     deps = [order.Dependency("b", "a", "ids")]
