@@ -85,10 +85,9 @@ def read(path: Path) -> CarrierFile:
 
 
 def _message(err: Mapping[str, Any]) -> str:
+    """Pydantic's message said for the carrier file (an unknown key's is spec_from_file's, naming what is allowed)."""
     if err["type"] == "missing":
         return "required key is missing"
-    if err["type"] == "extra_forbidden":
-        return "unknown key"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
@@ -124,10 +123,10 @@ def spec_from_file(file: CarrierFile) -> CarrierSpec:
 def _allowed(path: tuple) -> list[str]:
     from infra.carrier.model import PopSpec, SpanSpec, SrlgSpec, UpgradeOption
 
-    by_depth = {0: CarrierSpec, 2: {"pops": PopSpec, "spans": SpanSpec, "srlgs": SrlgSpec}}
+    sections = {"pops": PopSpec, "spans": SpanSpec, "srlgs": SrlgSpec}
     model: Any = CarrierSpec
-    if len(path) == 2 and path[0] in by_depth[2]:
-        model = by_depth[2][path[0]]
+    if len(path) == 2 and path[0] in sections:
+        model = sections[path[0]]
     elif len(path) == 4 and path[0] == "spans" and path[2] == "upgrades":
         model = UpgradeOption
     return list(model.model_fields)

@@ -240,7 +240,7 @@ class Rollout:
         if issues:
             raise SpecError(issues)
         outcomes = {s: StackOutcome(s, i + 1) for i, wave in enumerate(self.plan.waves) for s in wave}
-        blocked: dict[str, str] = {}
+        blocked: set[str] = set()  # stacks that have not deployed in this run: their readers do not run
         # Every stack is selected (or created) and its secrets checked before anything is deployed:
         # secrets that do not decrypt are bad input (SecretsUnreadable propagates), found before any update.
         for stack in outcomes:
@@ -251,7 +251,7 @@ class Rollout:
                 raise
             except RunnerError as exc:
                 outcomes[stack].status, outcomes[stack].error = "failed", str(exc)
-                blocked[stack] = stack
+                blocked.add(stack)
                 self.progress(stack, f"failed: {str(exc).splitlines()[-1] if str(exc) else 'pulumi failed'}")
         reads = {}
         for d in self.plan.dependencies:
@@ -264,7 +264,7 @@ class Rollout:
                     continue
                 failed = sorted(p for p in reads.get(stack, ()) if p in blocked)
                 if failed:
-                    blocked[stack] = failed[0]
+                    blocked.add(stack)
                     outcomes[stack].error = (f"not run: it reads {', '.join(failed)}, which "
                                              f"{'has' if len(failed) == 1 else 'have'} not deployed in this run")
                     self.progress(stack, outcomes[stack].error)
@@ -272,17 +272,18 @@ class Rollout:
                     runnable.append(stack)
             for stack in runnable:
                 self.progress(stack, f"wave {i}/{total}")
-            workers = min(len(runnable), self.max_parallel or len(runnable)) or 1
+            if not runnable:
+                continue
+            workers = min(len(runnable), self.max_parallel or len(runnable))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rollout") as pool:
-                for stack, outcome in zip(runnable, pool.map(self._deploy, runnable)):
+                for stack, outcome in zip(runnable, pool.map(self._deploy, runnable, [i] * len(runnable))):
                     outcomes[stack] = outcome
-                    outcome.wave = i
                     if outcome.status == "failed":
-                        blocked[stack] = stack
+                        blocked.add(stack)
         return RolloutResult(self.plan.waves, outcomes)
 
-    def _deploy(self, stack: str) -> StackOutcome:
-        outcome = StackOutcome(stack, 0)
+    def _deploy(self, stack: str, wave: int) -> StackOutcome:
+        outcome = StackOutcome(stack, wave)
         try:
             self._sync(stack, outcome)
             for attempt in range(2):

@@ -15,6 +15,7 @@ they describe; ``write`` moves them along so that they stay right above that key
 from __future__ import annotations
 
 import io
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,32 +36,40 @@ def _yaml(text: str) -> Any:
 
     y = YAML()  # round-trip mode
     y.preserve_quotes = True
-    y.width = 4096  # never re-wrap a long line
+    y.width = sys.maxsize  # never re-wrap a long line (a width of 4096 re-wrapped longer plain scalars)
     # Keep the file's own layout of block sequences ("- x" under its key, or indented by two).
     _, sequence, offset = load_yaml_guess_indent(text)
-    y.indent(mapping=_MAPPING_INDENT, sequence=sequence or 2, offset=offset or 0)
+    y.indent(mapping=_MAPPING_INDENT, sequence=sequence, offset=offset)  # None (nothing to guess from): ruamel.yaml's own 2 and 0
     y.representer.add_representer(
         type(None), lambda rep, _: rep.represent_scalar("tag:yaml.org,2002:null", "null"))  # not an empty value
     return y
 
 
 def _tail(mapping: Any, key: Any) -> tuple[Any, Any]:
-    """The deepest last entry under mapping[key] (where ruamel.yaml keeps the comment lines that follow it)."""
-    from ruamel.yaml.comments import CommentedMap
+    """The deepest last entry under mapping[key] (where ruamel.yaml keeps the comment lines that follow it): the
+    last key of a block mapping or the last item of a block sequence, down to a scalar or a flow collection,
+    whose comments stay with the entry holding it."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    while isinstance(mapping[key], CommentedMap) and len(mapping[key]):
-        mapping, key = mapping[key], list(mapping[key])[-1]
+    while isinstance(mapping[key], (CommentedMap, CommentedSeq)) and len(mapping[key]) and not mapping[key].fa.flow_style():
+        inner = mapping[key]
+        mapping, key = inner, (list(inner)[-1] if isinstance(inner, CommentedMap) else len(inner) - 1)
     return mapping, key
+
+
+def _comment_slot(container: Any) -> int:
+    """Where ruamel.yaml keeps the comment after an entry's line: [2] of a mapping key's entry, [0] of a sequence item's."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    return 0 if isinstance(container, CommentedSeq) else 2
 
 
 def _detach_following_comments(mapping: Any, key: Any) -> str:
     """Take the comment lines after mapping[key]'s line (they belong to the next key); keep its own comment."""
-    token = (mapping.ca.items.get(key) or [None, None, None, None])[2]
+    token = (mapping.ca.items.get(key) or [None, None, None, None])[_comment_slot(mapping)]
     if token is None:
         return ""
     own, newline, following = token.value.partition("\n")
-    if not following:
-        return ""
     token.value = own + newline
     return following
 
@@ -69,13 +78,12 @@ def _attach_following_comments(mapping: Any, key: Any, following: str) -> None:
     from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
-    if not following:
-        return
+    slot = _comment_slot(mapping)
     entry = mapping.ca.items.setdefault(key, [None, None, None, None])
-    if entry[2] is None:
-        entry[2] = CommentToken("\n" + following, CommentMark(0), None)
+    if entry[slot] is None:
+        entry[slot] = CommentToken("\n" + following, CommentMark(0), None)
     else:
-        entry[2].value = (entry[2].value if entry[2].value.endswith("\n") else entry[2].value + "\n") + following
+        entry[slot].value = (entry[slot].value if entry[slot].value.endswith("\n") else entry[slot].value + "\n") + following
 
 
 def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[str, CarrierState] = {}) -> bool:
@@ -95,8 +103,9 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
             state = CommentedMap()
             keys = list(config)
             at = keys.index(f"{PROJECT}:interconnect") + 1 if f"{PROJECT}:interconnect" in keys else len(keys)
-            # The comment lines above the key the new block goes before stay with that key.
-            following = _detach_following_comments(*_tail(config, keys[at - 1])) if at < len(keys) else ""
+            # The comment lines above the key the new block goes before stay with that key; at the end of the
+            # file, the comment lines after the last key stay at the end.
+            following = _detach_following_comments(*_tail(config, keys[at - 1])) if at else ""
             config.insert(at, CONFIG_KEY, state)
             # Two spaces after the key (ruamel.yaml would otherwise take a neighbouring comment's column).
             config.yaml_add_eol_comment("what the carrier has provisioned; `fabric rollout` records it from Azure",
@@ -110,7 +119,8 @@ def write(path: Path, circuits: Mapping[str, CarrierState] = {}, ports: Mapping[
                 state[section] = CommentedMap()
             for key, value in updates.items():
                 state[section][key] = value
-        _attach_following_comments(*_tail(config, CONFIG_KEY), following)
+        if following:
+            _attach_following_comments(*_tail(config, CONFIG_KEY), following)
         buf = io.StringIO()
         y.dump(doc, buf)
         if buf.getvalue() == text:

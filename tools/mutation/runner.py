@@ -163,6 +163,10 @@ def _wait(pid: int, start: float, timeout_s: float, tests: tuple[str, ...], log:
     if code == 0:
         return SURVIVED, seconds, None
     killer = failure_file.read_text() if failure_file.exists() else None
+    if code == 4 and "ImportError while loading conftest" in log.read_text():
+        # The clean run loaded the conftest: the mutant broke an import it needs (a module-level lookup failing
+        # at import), so every test fails.
+        return KILLED, seconds, killer or "import error loading the conftest"
     if code in (4, 5):  # usage error, no tests collected: the map of tests is wrong, not the mutant killed
         raise RuntimeError(f"pytest exit {code} running {' '.join(tests)}; see {log}:\n{log.read_text()[-3000:]}")
     return KILLED, seconds, killer or f"pytest exit {code} (collection or import error)"
