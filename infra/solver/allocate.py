@@ -90,10 +90,15 @@ class Allocator:
     def slash30s(self, stack: str) -> tuple[ipaddress.IPv4Network, ipaddress.IPv4Network]:
         own = [c.private_peering.secondary_prefix for c in self.specs[stack].interconnect.circuits.values()]
         own += [c.private_peering.primary_prefix for c in self.specs[stack].interconnect.circuits.values()]
-        start = max(int(n.broadcast_address) for n in own) + 1 if own else int(PEERING_POOL.network_address)
+        last = max((int(n.broadcast_address) for n in own), default=None)
+        start = last + 1 if last is not None else int(PEERING_POOL.network_address)
         out = []
         addr = start - start % 4
-        end = int(PEERING_POOL.broadcast_address) if addr <= int(PEERING_POOL.broadcast_address) else 2**32 - 1
+        # Within the pool when the stack's own /30s are (or it has none): at the pool's top, back to its
+        # bottom, never on past it into public space (172.32.0.0 follows 172.31.255.255). A stack numbering
+        # its peerings elsewhere continues there, up to the top of the address space, then the pool.
+        in_pool = last is None or last <= int(PEERING_POOL.broadcast_address) and last >= int(PEERING_POOL.network_address)
+        end = int(PEERING_POOL.broadcast_address) if in_pool else 2**32 - 1
         while len(out) < 2:
             if addr + 3 > end:
                 addr, end = int(PEERING_POOL.network_address), int(PEERING_POOL.broadcast_address)
