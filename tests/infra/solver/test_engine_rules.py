@@ -106,18 +106,20 @@ def test_at_its_most_a_site_stays_within_its_gateway_and_vnet_limits(kit):
 
 
 def test_the_binding_limit_names_the_demand_the_site_and_the_most_that_fits(kit):
-    specs = two_sites(kit, {"s": kit.sync("westus3", 900.0)})
-    carrier = kit.carrier(SPANS3, POPS3)
-    space = build(specs, carrier, ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    east = two_sites(kit, {"s": kit.sync("westus3", 30.0)})[0]
+    west = kit.site("westus3", "westus3", 30, {"svl": ("Silicon Valley", 10000), "nyc": ("New York", 10000),
+                                               "svl2": ("Silicon Valley", 10000)})
+    specs, carrier = [east, west], kit.carrier(SPANS3, POPS3)
+    space = build(specs, carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
     b = engine.diagnose(space, specs, carrier, ON)
-    assert b.demands == ("eastus/s",) and b.needed_gbps == 900.0 and b.failure == "with nothing failed"
-    # eastus at its most: its 10 circuits of the region (2 of today, 8 new), each of 10 Gb/s
-    assert b.most_gbps == pytest.approx(100.0) and b.site == "eastus" and len(b.limit) == 10
-    assert all(r.startswith("circuit eastus/") and r.endswith("(out)") for r in b.limit)
-    assert b.message == ("eastus/s -> westus3 needs 900.00 Gb/s; with nothing failed, at most 100.00 Gb/s of it fits "
+    assert b.demands == ("eastus/s",) and b.needed_gbps == 30.0 and b.failure == "with nothing failed"
+    # eastus at its most: its two circuits at the top of the ladder, 10 Gb/s each
+    assert b.most_gbps == pytest.approx(20.0) and b.site == "eastus"
+    assert b.limit == ("circuit eastus/nyc (out)", "circuit eastus/wdc (out)")
+    assert b.message == ("eastus/s -> westus3 needs 30.00 Gb/s; with nothing failed, at most 20.00 Gb/s of it fits "
                          "at eastus with every option at its most (within Azure's circuit limits) (saturated: "
-                         + ", ".join(b.limit[:6]) + ")")
-    assert b.to_json()["needed_gbps"] == 900.0 and b.to_json()["demands"] == ["eastus/s"]
+                         "circuit eastus/nyc (out), circuit eastus/wdc (out))")
+    assert b.to_json()["needed_gbps"] == 30.0 and b.to_json()["demands"] == ["eastus/s"]
 
 
 def test_the_binding_limit_of_a_demand_without_any_carrier_path(kit):
