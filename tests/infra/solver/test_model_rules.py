@@ -11,7 +11,7 @@ import pytest
 
 from infra.capacity import flows
 from infra.solver.design import choose
-from infra.solver.model import CHANGE_USD, SPANS, Lin, Model, Program, most_at
+from infra.solver.model import CHANGE_USD, SPANS, Lin, Model, Program, Solved, most_at
 from infra.solver.options import (CircuitOption, GatewayOption, NewAt, OptionSpace, PortRoom, PortSize, SiteOptions,
                                   SpanOption, Step)
 from infra.solver.prices import SpanOffer
@@ -425,3 +425,94 @@ def test_a_site_outside_the_program_counts_at_its_most():
     east = site("east", [circ("east", "c", WDC, 1.0)], gateways=[gw("east", gbps=2.0), gw("east", fastpath=True, current=False)])
     model = Model(space(east, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
     assert model.gateway("east").const == 4.0 * (1.0 + 3.0)
+
+
+# ------------------------------------------------------------------------------------ what HiGHS answers
+
+
+def test_an_empty_or_contradicted_program_reports_no_time_and_no_nodes():
+    model = Model(space(demands=[]), (), ())
+    assert model.solve(1.0, 0.0) == Solved("optimal", pytest.approx(np.zeros(0)), 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0)
+    east = site("east", [circ("east", "c", WDC, 1.0, steps=[(2, 100)])])
+    model = Model(space(east, west(), demands=[demand(1.0)]), (), (BASELINE,))
+    model.p.contradiction = True
+    n_vars, n_rows = model.p.n_vars, model.p.n_rows
+    assert model.solve(1.0, 0.0) == Solved("infeasible", None, None, None, None, 0.0, n_vars, sum(model.p.integer),
+                                           n_rows, 0)
+
+
+class FakeMilp:
+    """scipy.optimize.milp's answer as HiGHS gives it when it stops early, and the options it was asked with."""
+
+    def __init__(self, status: int, x, fun=None, bound=None, gap=None, message: str = "stopped"):
+        self.answer = dict(status=status, x=x, fun=fun, message=message, mip_node_count=7)
+        if bound is not None:
+            self.answer["mip_dual_bound"] = bound
+        if gap is not None:
+            self.answer["mip_gap"] = gap
+        self.options = None
+
+    def __call__(self, c, integrality, bounds, constraints, options):
+        self.options = options
+        return type("Res", (), self.answer)()
+
+
+def solve_with(monkeypatch, fake: FakeMilp, time_limit: float = 5.0, gap: float = 0.01) -> Solved:
+    import scipy.optimize
+
+    monkeypatch.setattr(scipy.optimize, "milp", fake)
+    east = site("east", [circ("east", "c", WDC, 1.0, steps=[(2, 100)])])
+    return Model(space(east, west(), demands=[demand(1.5)]), (), (BASELINE,)).solve(time_limit, gap)
+
+
+def test_what_highs_answers_when_it_stops_early_is_reported_as_such(monkeypatch):
+    fake = FakeMilp(1, None, bound=90.0)
+    s = solve_with(monkeypatch, fake, time_limit=0.2, gap=0.03)
+    assert (s.status, s.x, s.objective, s.bound, s.gap, s.nodes) == ("no solution in time", None, None, 90.0, None, 7)
+    assert fake.options == {"time_limit": 1.0, "mip_rel_gap": 0.03, "presolve": True, "disp": False}
+    s = solve_with(monkeypatch, FakeMilp(4, None, message="numerical trouble"))
+    assert s.status == "solver stopped: numerical trouble" and s.x is None
+    x = [0.0] * 40
+    s = solve_with(monkeypatch, FakeMilp(1, x, fun=100.0, bound=80.0))
+    assert (s.status, s.objective, s.bound, s.gap) == ("time limit", 100.0, 80.0, pytest.approx(0.2))
+    s = solve_with(monkeypatch, FakeMilp(1, x, fun=0.5, bound=0.0))
+    assert s.gap == pytest.approx(0.5)  # relative to at least 1 USD
+    s = solve_with(monkeypatch, FakeMilp(0, x, fun=100.0, bound=99.0, gap=0.01))
+    assert (s.status, s.gap) == ("optimal", 0.01) and s.n_vars > 0 and s.n_rows > 0
+    s = solve_with(monkeypatch, FakeMilp(0, x, fun=100.0))
+    assert s.bound is None and s.gap is None
+    s = solve_with(monkeypatch, FakeMilp(2, None))
+    assert s.status == "infeasible" and s.nodes == 7
+    fake = FakeMilp(2, None)
+    solve_with(monkeypatch, fake, time_limit=5.0)
+    assert fake.options["time_limit"] == 5.0
+
+
+def test_highs_prints_to_stderr_while_it_runs_and_stdout_comes_back(capfd):
+    import os
+
+    from infra.solver.model import _stdout_to_stderr
+
+    with _stdout_to_stderr():
+        os.write(1, b"highs")
+    os.write(1, b"json")
+    out, err = capfd.readouterr()
+    assert (out, err) == ("json", "highs")
+
+
+def test_without_a_usable_stdout_nothing_is_redirected(monkeypatch, capfd):
+    import io
+    import os
+    import sys
+
+    from infra.solver.model import _stdout_to_stderr
+
+    class Closed(io.StringIO):
+        def flush(self):
+            raise ValueError("I/O operation on closed file")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    with _stdout_to_stderr():
+        os.write(1, b"out")
+    out, err = capfd.readouterr()
+    assert (out, err) == ("out", "")
