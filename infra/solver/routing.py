@@ -103,7 +103,7 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
     for s in space.sites:
         node[("src", s)] = len(node)
         node[("gate", s)] = len(node)
-    tail, head, kind_site = [], [], []
+    tail, head = [], []
     for k in keys:
         if k[0] == "out":
             tail.append(node[("src", k[1])]); head.append(node[("pop", k[2])])
@@ -115,7 +115,6 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
             tail.append(node[("pop", a)]); head.append(node[("pop", z)])
         else:
             tail.append(node[("gate", k[1])]); head.append(-1)
-        kind_site.append(k[0] if k[0] == "span" else (k[0], k[1]))
     rate: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for d in demands:
         rate[d.to_stack][d.stack] += d.gbps
