@@ -109,6 +109,12 @@ def test_one_step_per_circuit_at_most():
     assert bandwidths(chosen) == {("east", "c"): 9.0}
 
 
+def test_of_two_steps_only_one_is_taken():
+    east = site("east", [circ("east", "c", gbps=1.0, steps=[(2, 10), (3, 20)])], [new("east", NYC, provider=[(1.0, 500)])])
+    _, solved, chosen = solve(space(east, west(), demands=[demand(3.5)]))
+    assert bandwidths(chosen) == {("east", "c"): 3.0} and chosen.provider[("east", NYC)][0][1] == 1
+
+
 def test_what_a_site_receives_must_fit_its_circuits_and_its_gateway():
     recv = site("west", [circ("west", "a", "Silicon Valley", 1.0, steps=[(2, 100), (5, 400)])], region="westus3",
                 gateways=[gw("west", gbps=1.0, usd=500), gw("west", gbps=2.0, usd=800, current=False),
@@ -516,3 +522,16 @@ def test_without_a_usable_stdout_nothing_is_redirected(monkeypatch, capfd):
         os.write(1, b"out")
     out, err = capfd.readouterr()
     assert (out, err) == ("out", "")
+
+
+def test_a_span_takes_one_offer_at_most():
+    from infra.solver.routing import Cut
+
+    span = SpanOption("s", "WDC", "SVL", 5.0, (), (SpanOffer(7.0, 200.0), SpanOffer(20.0, 2000.0)))
+    sp = space(site("east", [circ("east", "c", WDC, 1.0)]), west(), spans=[span])
+    asks = [Cut(BASELINE, ((("span", "s", "az"), 1.0),), need) for need in (20.0, 21.0)]
+    model = Model(sp, asks[:1], ())
+    solved = model.solve(10.0, 0.0)
+    assert choose(model, solved.x).spans == {"s": span.offers[1]}
+    assert solved.objective == pytest.approx(2000 + CHANGE_USD)
+    assert Model(sp, asks[1:], ()).solve(10.0, 0.0).status == "infeasible"  # 5 + 2 + 15 only with both
