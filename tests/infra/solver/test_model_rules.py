@@ -188,16 +188,45 @@ def test_at_a_metro_location_the_loss_of_the_largest_circuit_leaves_the_others()
 
 def test_at_a_metro_location_a_new_circuit_can_be_the_largest_one_lost():
     east = site("east", [circ("east", "a", AMS, 2.0, metro=True)],
-                [new("east", AMS, provider=[(1.0, 50), (10.0, 400)], metro=True)])
+                [new("east", AMS, provider=[(1.0, 200), (10.0, 300)], metro=True)])
     largest = Scenario((FailureKey("circuit", "east/" + AMS),))
     _, solved, chosen = solve(space(east, west(), demands=[demand(3.0)]), local=(BASELINE, largest))
-    # one 10 Gb/s circuit would be the one lost, leaving 2: three of 1 Gb/s (2 left after the loss of 2)... the
-    # cheapest: two of 1 Gb/s and the 2 Gb/s one lost leaves 2 < 3, so three of 1 Gb/s (lose 2: 3 left)
-    assert chosen.provider[("east", AMS)] == ((Step(1.0, 1000, 50), 3),)
-    assert solved.objective == pytest.approx(3 * (50 + CHANGE_USD))
+    # a 10 Gb/s circuit alone is the one lost (2 left): with one of 1 Gb/s more, 3 are left (cheaper than three
+    # of 1 Gb/s, which leave 3 after the loss of the 2 Gb/s one, or two of 10 Gb/s)
+    assert chosen.provider[("east", AMS)] == ((Step(10.0, 10000, 300), 1), (Step(1.0, 1000, 200), 1))
+    assert solved.objective == pytest.approx(500 + 2 * CHANGE_USD)
+
+
+def test_the_largest_circuit_lost_is_the_sites_own_at_that_metro_location():
+    # a larger circuit of east's elsewhere, and a larger one of another site's at the same Metro location
+    east = site("east", [circ("east", "a", AMS, 1.0, metro=True), circ("east", "b", AMS, 1.0, metro=True),
+                         circ("east", "w", WDC, 10.0)])
+    big = site("big", [circ("big", "a", AMS, 10.0, metro=True), circ("big", "w", WDC, 10.0)])
+    only_ams = Scenario((FailureKey("peering location", WDC), FailureKey("circuit", "east/" + AMS)))
+    _, solved, _ = solve(space(east, big, west(), demands=[demand(1.0)]), local=(only_ams,))
+    assert solved.status == "optimal" and solved.objective == pytest.approx(0.0)
+    _, solved, _ = solve(space(east, big, west(), demands=[demand(1.01)]), local=(only_ams,))
+    assert solved.status == "infeasible"
 
 
 # ------------------------------------------------------------------------------------ the catalog's rules
+
+
+def test_demands_under_one_gbps_count_too():
+    east = site("east", [circ("east", "c", WDC, 0.5, steps=[(1, 100)])])
+    recv = site("west", [circ("west", "a", "Silicon Valley", 0.5, steps=[(1, 10)])], region="westus3",
+                gateways=[gw("west", gbps=0.5, usd=100), gw("west", gbps=1.0, usd=150, current=False)])
+    _, solved, chosen = solve(space(east, recv, demands=[demand(0.8)]))
+    assert bandwidths(chosen) == {("east", "c"): 1.0, ("west", "a"): 1.0} and chosen.gateways["west"][0].gbps == 1.0
+
+
+def test_a_location_without_circuits_takes_four_new_ones_and_no_more():
+    east = site("east", [circ("east", "c", WDC, 1.0)], [new("east", NYC, provider=[(1.0, 10), (2.0, 25)])])
+    _, solved, chosen = solve(space(east, west(), demands=[demand(6.0)]))
+    assert chosen.provider[("east", NYC)] == ((Step(2.0, 2000, 25), 1), (Step(1.0, 1000, 10), 3))
+    _, solved, chosen = solve(space(east, west(), demands=[demand(9.0)]))
+    assert chosen.provider[("east", NYC)] == ((Step(2.0, 2000, 25), 4),)
+    assert solve(space(east, west(), demands=[demand(9.5)]))[1].status == "infeasible"
 
 
 def test_new_circuits_at_a_location_stay_within_four_with_those_there_today():
@@ -352,8 +381,9 @@ def test_a_bound_on_a_sites_share_is_kept():
 
 def test_a_fixed_site_keeps_the_chosen_design():
     east = site("east", [circ("east", "c", WDC, 1.0, steps=[(2, 100), (5, 300)])],
-                [new("east", NYC, provider=[(1.0, 10)], ports=[PortSize(10, 1000.0, ladder((10.0, 100)))])],
-                rooms=[PortRoom("east", "p", WDC, 10, "Standard", ladder((5.0, 100)))],
+                [new("east", NYC, provider=[(1.0, 10), (0.5, 1)], ports=[PortSize(10, 1000.0, ladder((10.0, 100), (1.0, 1))),
+                                                                        PortSize(100, 1.0, ladder((1.0, 1)))])],
+                rooms=[PortRoom("east", "p", WDC, 10, "Standard", ladder((5.0, 100), (1.0, 1)))],
                 gateways=[gw("east", fastpath=True), gw("east", 1.0, 100, False, True, 16, "ErGwScale", (2, 40))])
     sp = space(east, west(), demands=[demand(1.5)])
     _, _, chosen_big = solve(sp, local=(BASELINE,))
@@ -372,7 +402,7 @@ def test_a_fixed_site_keeps_the_chosen_design():
     got = choose(model, solved.x)
     assert got.steps == wanted.steps and got.provider == wanted.provider and got.ports == wanted.ports
     assert got.room == wanted.room and got.gateways["east"] == wanted.gateways["east"]
-    assert chosen_big.steps == {} and chosen_big.ports == {} and chosen_big.room == {}  # free, it adds 1 Gb/s
+    assert chosen_big.steps == {}  # a cheap new circuit does
 
 
 def test_a_row_without_variables_that_fails_makes_the_program_infeasible_and_one_that_holds_does_not():
