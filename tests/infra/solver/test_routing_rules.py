@@ -9,18 +9,18 @@ import pytest
 
 from infra.capacity import flows
 from infra.solver import routing
-from infra.solver.model import Model
+from infra.solver.model import SPANS, Model
 from infra.solver.options import CircuitOption, GatewayOption, OptionSpace, SiteOptions, SpanOption, Step
 from infra.solver.prices import SpanOffer
 from infra.solver.scenarios import BASELINE, FailureKey, Scenario
 
-POPS = {"WDC": "Washington DC", "NYC": "New York", "SVL": "Silicon Valley"}
+POPS = {"WDC": "Washington DC", "NYC": "New York", "SVL": "Silicon Valley", "AMS": "Amsterdam Metro"}
 
 
 def site(stack: str, circuits: dict[str, tuple[str, float]], gateway_gbps: float | None = None,
          steps: tuple[Step, ...] = ()) -> SiteOptions:
     """Circuits {name: (PoP, Gb/s)}; FastPath unless a gateway throughput is given."""
-    cs = tuple(CircuitOption(stack, name, "provider", POPS[pop], pop, False, "Standard", "UnlimitedData",
+    cs = tuple(CircuitOption(stack, name, "provider", POPS[pop], pop, pop == "AMS", "Standard", "UnlimitedData",
                              Step(gbps, int(gbps * 1000), 0.0), steps) for name, (pop, gbps) in circuits.items())
     g = GatewayOption(stack, "ErGw3AZ", gateway_gbps is None, gateway_gbps or 10.0, 16, 1000.0, True, True)
     per = {}
@@ -187,3 +187,17 @@ def test_a_routing_found_before_fits_only_where_every_loaded_arc_has_room():
     assert not routing.fits(model, x, BASELINE, {("span", "ws", "az"): 5.01})
     assert not routing.fits(model, x, Scenario((FailureKey("span", "ws"),)), {("span", "ws", "az"): 1.0})
     assert routing.fits(model, x, BASELINE, {})
+
+
+def test_with_the_sites_at_their_most_a_metro_location_keeps_all_but_its_largest_circuit():
+    east = site("east", {"a": ("AMS", 2.0), "b": ("AMS", 5.0), "w": ("WDC", 10.0)},
+                steps=(Step(10.0, 10000, 1.0),))
+    sp = space([east, WEST], [span("ws", "WDC", "SVL", 5.0, 20.0)], [])
+    model = Model(sp, (), (), only=SPANS)
+    x = model.solve(10.0, 0.0).x
+    largest = Scenario((FailureKey("circuit", "east/Amsterdam Metro"),))
+    caps = {k: routing.value(v, x) for k, v in routing.arcs(model, largest).items()}
+    assert caps[("out", "east", "AMS")] == 10.0 and caps[("out", "east", "WDC")] == 10.0  # 10 + 10, one lost
+    caps = {k: routing.value(v, x) for k, v in routing.arcs(model, BASELINE).items()}
+    assert caps[("out", "east", "AMS")] == 20.0
+    assert ("out", "east", "AMS") in routing.arcs(model, Scenario((FailureKey("PoP", "AMS"),)))
