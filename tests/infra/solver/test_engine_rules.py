@@ -235,3 +235,33 @@ def test_a_binding_reports_its_figures_rounded():
     assert b.to_json() == {"message": "m", "demands": ["x"], "site": "s", "failure": "f", "needed_gbps": 1.235,
                            "most_gbps": 0.988, "limit": ["span a"]}
     assert engine.Binding("m").to_json()["needed_gbps"] is None
+
+
+def test_at_its_most_an_existing_port_takes_what_fits_within_twice_its_size(kit):
+    import dataclasses
+
+    from infra.solver.options import PortRoom
+
+    specs = two_sites(kit)
+    space = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    carved = tuple(Step(float(g), g, 0.0) for g in (1, 2, 5, 10))
+
+    def with_port(on_port_gbps: float, location: str = "Washington DC", region_existing: int = 4):
+        east = space.sites["eastus"]
+        circuits = (dataclasses.replace(east.circuits[0], port="p", steps=(), current=Step(on_port_gbps, 0, 0.0)),
+                    *east.circuits[1:])
+        room = PortRoom("eastus", "p", location, 10, "Standard", carved)
+        east = dataclasses.replace(east, circuits=circuits, port_rooms=(room,))
+        return engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east},
+                                                      region_existing={"eastus": region_existing, "westus3": 2}))
+
+    assert with_port(5.0).room == {("eastus", "p"): ((carved[3], 1),)}  # 15 Gb/s left: one of 10
+    assert with_port(0.0).room == {("eastus", "p"): ((carved[3], 2),)}  # 20 left: two, the most carved
+    assert with_port(11.0).room == {}  # 9 left: none of 10
+    assert with_port(0.0, region_existing=9).room == {("eastus", "p"): ((carved[3], 1),)}  # the region's last
+    assert with_port(0.0, region_existing=10).room == {}
+    new_here = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    east = dataclasses.replace(new_here.sites["eastus"],
+                               port_rooms=(PortRoom("eastus", "p", "Washington DC", 10, "Standard", carved),))
+    most = engine.most_design(dataclasses.replace(new_here, sites={**new_here.sites, "eastus": east}))
+    assert most.room == {}  # new circuits are offered there: those are counted instead
