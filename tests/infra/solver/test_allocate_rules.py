@@ -144,7 +144,16 @@ def test_a_prefix_touching_a_taken_one_at_either_end_is_skipped_and_a_disjoint_o
     assert alloc(s, other).slash30s("east") == (net("172.16.10.8/30"), net("172.16.10.16/30"))
 
 
-def test_a_stack_without_peering_prefixes_in_the_pool_starts_at_its_own_and_one_with_none_at_the_pool():
+def test_a_prefix_overlapping_a_single_address_at_either_end_is_skipped():
+    s = spec("east", {"c0": peering(110, "172.16.10.0/30", "172.16.10.4/30")})
+    other = spec("west", {"w": peering(110, "172.16.9.0/30", "172.16.9.4/30")}, net16="10.2.0.0/16")
+    data = other.model_dump(mode="json", exclude_defaults=True)
+    data["site"]["address_space"] += ["172.16.10.8/32", "172.16.10.15/32"]
+    other = type(other).model_validate(data)
+    assert alloc(s, other).slash30s("east") == (net("172.16.10.16/30"), net("172.16.10.20/30"))
+
+
+def test_a_stack_numbering_its_peerings_outside_the_pool_continues_after_its_own():
     s = spec("east", {"c0": peering(110, "192.168.0.0/30", "192.168.0.4/30")})
     assert alloc(s).slash30s("east") == (net("192.168.0.8/30"), net("192.168.0.12/30"))
 
