@@ -199,14 +199,15 @@ def test_at_a_metro_location_a_new_circuit_can_be_the_largest_one_lost():
 
 def test_the_largest_circuit_lost_is_the_sites_own_at_that_metro_location():
     # a larger circuit of east's elsewhere, and a larger one of another site's at the same Metro location
+    # (and a larger new circuit on offer there, not taken)
     east = site("east", [circ("east", "a", AMS, 1.0, metro=True), circ("east", "b", AMS, 1.0, metro=True),
-                         circ("east", "w", WDC, 10.0)])
+                         circ("east", "w", WDC, 10.0)], [new("east", AMS, provider=[(10.0, 1000)], metro=True)])
     big = site("big", [circ("big", "a", AMS, 10.0, metro=True), circ("big", "w", WDC, 10.0)])
     only_ams = Scenario((FailureKey("peering location", WDC), FailureKey("circuit", "east/" + AMS)))
     _, solved, _ = solve(space(east, big, west(), demands=[demand(1.0)]), local=(only_ams,))
     assert solved.status == "optimal" and solved.objective == pytest.approx(0.0)
-    _, solved, _ = solve(space(east, big, west(), demands=[demand(1.01)]), local=(only_ams,))
-    assert solved.status == "infeasible"
+    _, solved, chosen = solve(space(east, big, west(), demands=[demand(1.01)]), local=(only_ams,))
+    assert solved.objective == pytest.approx(1000 + CHANGE_USD)  # 12 less the new 10 Gb/s one lost
 
 
 # ------------------------------------------------------------------------------------ the catalog's rules
@@ -414,6 +415,10 @@ def test_a_row_without_variables_that_fails_makes_the_program_infeasible_and_one
     p = Program()
     p.row(Lin(1.0), hi=1.0 - 1e-6)
     assert p.contradiction
+    p = Program()  # within 1e-9 of either bound, to the last bit: it holds
+    p.row(Lin(1.0 - 1e-9), lo=1.0)
+    p.row(Lin(1.0 + 1e-9), hi=1.0)
+    assert not p.contradiction
 
 
 def test_an_empty_program_keeps_everything_and_a_contradiction_solves_infeasible():
