@@ -258,3 +258,17 @@ def test_a_site_at_one_location_is_marked_so(kit):
     assert sp.regions == {"eastus": ("eastus",), "westus3": ("westus3",)}
     assert sp.region_existing == {"eastus": 2, "westus3": 2}
     assert sp.sites["eastus"].geo == "North America" and sp.sites["eastus"].region == "eastus"
+
+
+def test_a_gateway_that_cannot_stay_as_it_is_is_said_to_change(kit):
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)},
+                    gateway=gateway("ErGw2AZ", fastpath=True))
+    sp = build_for(kit, east)
+    assert not any(g.current for g in sp.sites["eastus"].gateways)
+    assert "eastus: the gateway must change: FastPath is on but ErGw2AZ does not support it" in sp.notes
+    assert ("ErGw3AZ", True) in skus(sp)
+    east = kit.site("eastus2", "eastus2", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)},
+                    gateway=gateway("ErGwScale", units=2))
+    sp = build_for(kit, east)
+    assert "eastus2: the gateway must change: ErGwScale is not offered in eastus2" in sp.notes
+    assert not any(n.startswith("eastus: the gateway") or n.startswith("westus3: the gateway") for n in sp.notes)
