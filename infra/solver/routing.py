@@ -150,10 +150,8 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
     n_var = n_flow + len(slack_rows)
     a_eq = csr_matrix((vals, (rows, cols)), shape=(row0, n_var))
     arc_of_col_a = np.array(arc_of_col, dtype=np.int64)
-    used_arcs = np.unique(arc_of_col_a)
-    row_of_arc = np.full(len(keys), -1)
-    row_of_arc[used_arcs] = np.arange(len(used_arcs))
-    a_ub = csr_matrix((np.ones(n_flow), (row_of_arc[arc_of_col_a], np.arange(n_flow))), shape=(len(used_arcs), n_var))
+    used_arcs, row_of_col = np.unique(arc_of_col_a, return_inverse=True)  # one capacity row per arc used
+    a_ub = csr_matrix((np.ones(n_flow), (row_of_col, np.arange(n_flow))), shape=(len(used_arcs), n_var))
     c = np.concatenate([np.zeros(n_flow), np.ones(len(slack_rows))])
     res = linprog(c, A_ub=a_ub, b_ub=cap[used_arcs], A_eq=a_eq, b_eq=np.concatenate(b_eq), bounds=(0, None),
                   method="highs")
