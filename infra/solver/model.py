@@ -423,7 +423,7 @@ class Model:
                     p.row(Lin(0.0, {lam: 1.0, on: -gbps}), lo=0.0)
         limit_region = catalog.CIRCUITS_PER_REGION_PER_SUBSCRIPTION.value
         for region, expr in region_new.items():
-            p.row(expr, hi=float(limit_region - self.space.region_existing.get(region, 0)))
+            p.row(expr, hi=float(limit_region - self.space.region_existing[region]))
 
     # ------------------------------------------------------------------------------------ scenarios
 
