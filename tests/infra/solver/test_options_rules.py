@@ -16,7 +16,7 @@ ON = dt.date(2026, 6, 1)
 PRICES = ILLUSTRATIVE
 NA = {"WDC": "Washington DC", "NYC": "New York", "SVL": "Silicon Valley", "DEN": None, "LON": "London2", "ZZZ": "Atlantis"}
 SPANS = {"wdc-nyc": ("WDC", "NYC", 100, {"monthly_usd": 1000, "upgrades": [{"gbps": 400, "monthly_usd": 2500}]}),
-         "nyc-svl": ("NYC", "SVL", 100, {}),
+         "nyc-svl": ("NYC", "SVL", 100, {"upgrades": [{"gbps": 400, "monthly_usd": 2}]}),
          "svl-lon": ("SVL", "LON", 100, {"status": "new", "in_service": "2027-01-01", "monthly_usd": 1,
                                          "upgrades": [{"gbps": 400, "monthly_usd": 2}]})}
 
@@ -113,7 +113,8 @@ def test_spans_in_service_are_offered_their_upgrades_and_new_fibre_is_said(kit):
     assert set(sp.spans) == {"wdc-nyc", "nyc-svl"}
     s = sp.spans["wdc-nyc"]
     assert (s.a, s.z, s.gbps) == ("WDC", "NYC", 100) and [(o.gbps, o.delta_usd) for o in s.offers] == [(400, 1500)]
-    assert sp.spans["nyc-svl"].offers == ()
+    assert sp.spans["nyc-svl"].offers == ()  # no monthly_usd today: what an upgrade adds is unknown
+    assert any(n.startswith("span nyc-svl offers upgrades but gives no monthly_usd") for n in sp.notes)
     assert any("span svl-lon is not in service on 2026-06-01" in n for n in sp.notes)
     assert sp.size == {"sites": 2, "circuits": 4, "locations_offered": 8, "span_offers": 1, "demands": 0}
 
@@ -121,7 +122,8 @@ def test_spans_in_service_are_offered_their_upgrades_and_new_fibre_is_said(kit):
 # ------------------------------------------------------------------------------------ Direct ports
 
 
-def test_an_existing_port_with_room_is_offered_more_circuits(kit):
+def with_direct_circuit(kit):
+    """eastus with a 10G Direct port at Washington DC and a 5 Gb/s circuit 'd' carved from it."""
     east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)})
     data = east.model_dump(mode="json", exclude_defaults=True)
     data["interconnect"]["ports"] = {"wdc-port": {"peering_location": "Washington DC", "bandwidth_gbps": 10}}
@@ -132,7 +134,11 @@ def test_an_existing_port_with_room_is_offered_more_circuits(kit):
     data["interconnect"]["circuits"]["d"]["private_peering"] = {
         **data["interconnect"]["circuits"]["a"]["private_peering"], "vlan_id": 300,
         "primary_prefix": "172.16.99.0/30", "secondary_prefix": "172.16.99.4/30", "bgp_key_secret": "bgpKeyD"}
-    east = type(east).model_validate(data)
+    return type(east).model_validate(data)
+
+
+def test_an_existing_port_with_room_is_offered_more_circuits(kit):
+    east = with_direct_circuit(kit)
     sp = build_for(kit, east)
     (room,) = sp.sites["eastus"].port_rooms
     assert (room.port, room.location, room.gbps, room.tier) == ("wdc-port", "Washington DC", 10, "Standard")
@@ -221,6 +227,7 @@ def test_an_unpriced_gateway_today_keeps_the_gateway_as_it_is(kit):
     (only,) = sp.sites["eastus"].gateways
     assert (only.sku, only.fastpath, only.gbps, only.max_circuits, only.monthly_usd, only.current) == (
         "ErGw2AZ", False, 2.0, 8, 0.0, True)
+    assert (only.min_units, only.max_units, only.in_place) == (0, 0, True)
     assert sp.sites["eastus"].current_gateway_usd == 0.0
     assert any("no price for its gateway" in n for n in sp.notes)
     sp = build_for(kit, east, prices=Unpriced(no_gateway=("ErGw3AZ", "ErGwScale")))
@@ -272,3 +279,60 @@ def test_a_gateway_that_cannot_stay_as_it_is_is_said_to_change(kit):
     sp = build_for(kit, east)
     assert "eastus2: the gateway must change: ErGwScale is not offered in eastus2" in sp.notes
     assert not any(n.startswith("eastus: the gateway") or n.startswith("westus3: the gateway") for n in sp.notes)
+
+
+
+def test_a_location_at_or_over_four_circuits_offers_no_new_one(kit):
+    five = {f"c{i}": ("Washington DC", 1000) for i in range(5)} | {"n": ("New York", 1000)}
+    sp = build_for(kit, kit.site("eastus", "eastus", 10, five))
+    assert "Washington DC" not in {n.location for n in sp.sites["eastus"].new}
+
+
+def test_a_site_at_one_metro_location_is_not_at_one_location(kit):
+    pops = {"WDM": "Washington DC Metro", "SVL": "Silicon Valley", "NYC": "New York"}
+    carrier = kit.carrier({"wdm-svl": ("WDM", "SVL", 100, {}), "svl-nyc": ("SVL", "NYC", 100, {})}, pops)
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC Metro", 1000), "b": ("Washington DC Metro", 1000)})
+    west = kit.site("westus3", "westus3", 30, {"s": ("Silicon Valley", 1000), "t": ("Silicon Valley", 1000)})
+    sp = build([east, west], carrier, PRICES, ON)
+    assert not sp.sites["eastus"].single_location and sp.sites["westus3"].single_location
+    assert sp.sites["eastus"].is_metro("Washington DC Metro") and sp.circuit("eastus", "a").metro
+
+
+def test_scale_units_at_the_most_today_stay_offered(kit):
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)},
+                    gateway=gateway("ErGwScale", units=40))
+    scale = skus(build_for(kit, east))[("ErGwScale", False)]
+    assert scale.current and (scale.min_units, scale.max_units) == (40, 40)
+
+
+def test_option_values_are_frozen(kit):
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)},
+                    gateway=gateway("ErGw2AZ"))
+    sp = build_for(kit, east)
+    opts = sp.sites["eastus"]
+    for value in (sp, opts, opts.circuits[0], opts.circuits[0].current, opts.new[0], opts.new[0].ports[0],
+                  opts.gateways[0], sp.spans["wdc-nyc"], Limits()):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.site = "x"
+    assert len(set(opts.gateways)) == len(opts.gateways)  # hashable values, as frozen dataclasses are
+
+
+@dataclasses.dataclass(frozen=True)
+class NoDirectAt(IllustrativePrices):
+    source: str = "test"
+    gbps: int = 10
+
+    def direct_circuit(self, stack, tier, gbps):
+        return None if gbps == self.gbps else super().direct_circuit(stack, tier, gbps)
+
+
+def test_an_unpriced_direct_bandwidth_is_left_out_and_said(kit):
+    east = with_direct_circuit(kit)
+    sp = build_for(kit, east, prices=NoDirectAt(gbps=10))
+    assert sp.circuit("eastus", "d").steps == ()
+    assert "eastus: no price for Direct circuit d at 10 Gbps; not offered" in sp.notes
+    assert [s.gbps for s in sp.sites["eastus"].port_rooms[0].carved] == [1.0, 2.0, 5.0]
+    assert "eastus: no price for a Standard Direct circuit of 10 Gbps; not offered" in sp.notes
+    sp = build_for(kit, east, prices=NoDirectAt(gbps=5))  # today's bandwidth unpriced: no upgrade can be
+    assert sp.circuit("eastus", "d").steps == ()
+    assert "eastus: no price for Direct circuit d at 10 Gbps; not offered" in sp.notes
