@@ -201,3 +201,11 @@ def test_with_the_sites_at_their_most_a_metro_location_keeps_all_but_its_largest
     caps = {k: routing.value(v, x) for k, v in routing.arcs(model, BASELINE).items()}
     assert caps[("out", "east", "AMS")] == 20.0
     assert ("out", "east", "AMS") in routing.arcs(model, Scenario((FailureKey("PoP", "AMS"),)))
+
+
+def test_a_site_or_pop_named_like_an_arc_kind_routes_like_any_other():
+    west = site("span", {"s": ("SVL", 10.0)})
+    sp = space([EAST, west], [span("ws", "WDC", "SVL", 100.0)], [demand(6.0, "east", "span")])
+    model, x = at_start(sp)
+    short, cut, loads = routing.check(model, x, BASELINE)
+    assert short == pytest.approx(0.0) and cut is None and loads[("gw", "span")] == pytest.approx(6.0)
