@@ -240,6 +240,13 @@ def test_the_gateway_grows_when_it_binds(kit):
     assert "gateway-throughput" in {v.invariant for v in demand_violations([east, west], carrier)}
     cheapest = solve([east, west], carrier)
     assert cheapest.feasible_after
+    # Round 0 reports the sites' own programs, ErGwScale's cost above today's a continuous variable among them.
+    space = options.build([east, west], carrier, PRICES)
+    programs = [Model(space, (), scenarios.local(space), only=site).p for site in sorted(space.sites)]
+    first = cheapest.rounds[0]
+    assert (first.variables, first.integers, first.rows) == (
+        sum(p.n_vars for p in programs), sum(sum(p.integer) for p in programs), sum(p.n_rows for p in programs))
+    assert first.variables > first.integers
     gw = {c.key: c for c in cheapest.changes}
     assert gw["interconnect.gateway.sku"].after == "ErGw3AZ" and not gw["interconnect.gateway.sku"].in_place
     assert gw["interconnect.gateway.fastpath"].after is True
