@@ -27,6 +27,7 @@ from infra import catalog
 from infra.spec import FabricSpec
 
 PEERING_POOL = ipaddress.IPv4Network("172.16.0.0/12")
+EVERY_ADDRESS = ipaddress.IPv4Network("0.0.0.0/0")
 
 
 def fabric_prefixes(specs: Iterable[FabricSpec]) -> list[ipaddress.IPv4Network]:
@@ -83,7 +84,7 @@ class Allocator:
 
     def peer_asn(self, stack: str) -> int:
         asns = Counter(c.private_peering.peer_asn for c in self.specs[stack].interconnect.circuits.values())
-        return asns.most_common(1)[0][0]
+        return max(asns, key=asns.__getitem__)  # the most used; of equals, the first met
 
     def slash30s(self, stack: str) -> tuple[ipaddress.IPv4Network, ipaddress.IPv4Network]:
         own = [c.private_peering.secondary_prefix for c in self.specs[stack].interconnect.circuits.values()]
@@ -96,7 +97,7 @@ class Allocator:
         # it into public space (172.32.0.0 follows 172.31.255.255). A stack numbering its peerings elsewhere
         # continues there, up to the top of the address space, then the pool.
         in_pool = ipaddress.IPv4Address(last) in PEERING_POOL
-        end = int(PEERING_POOL.broadcast_address) if in_pool else 2**32 - 1
+        end = int((PEERING_POOL if in_pool else EVERY_ADDRESS).broadcast_address)
         while len(out) < 2:
             if addr + 3 > end:
                 addr, end = int(PEERING_POOL.network_address), int(PEERING_POOL.broadcast_address)

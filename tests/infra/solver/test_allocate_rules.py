@@ -101,6 +101,7 @@ def test_the_vlan_wraps_to_the_bottom_of_the_range_past_4094_skipping_those_in_u
 def test_the_peer_asn_is_the_one_most_of_the_stacks_circuits_use():
     assert alloc(one((110, 120, 130))).peer_asn("east") == 64600
     assert alloc(one((110, 120, 130, 140, 150))).peer_asn("east") == 64601
+    assert alloc(one((110, 120, 130, 140))).peer_asn("east") == 64600  # two each: the first circuit's
 
 
 def test_a_bgp_key_is_named_after_the_circuit_and_never_collides():
