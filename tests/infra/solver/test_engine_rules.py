@@ -265,3 +265,63 @@ def test_at_its_most_an_existing_port_takes_what_fits_within_twice_its_size(kit)
                                port_rooms=(PortRoom("eastus", "p", "Washington DC", 10, "Standard", carved),))
     most = engine.most_design(dataclasses.replace(new_here, sites={**new_here.sites, "eastus": east}))
     assert most.room == {}  # new circuits are offered there: those are counted instead
+
+
+# ------------------------------------------------------------------------------------ rounds, time, frozen results
+
+
+def test_a_round_makes_known_at_most_forty_scenarios_not_known_yet_the_worst_first():
+    many = [Scenario((FailureKey("span", f"s{i:02}"),)) for i in range(42)]
+    assert engine.MAX_SCENARIOS_PER_ROUND == 40
+    assert engine._to_add(many, []) == many[:40]
+    assert engine._to_add(many, many[:3]) == many[3:43]
+    assert engine._to_add(many[:40], []) == many[:40] and engine._to_add(many[:5], many[:5]) == []
+
+
+def test_results_are_frozen():
+    import dataclasses
+
+    for value in (engine.Round(0, 0, (), "x", None, None, None, 0.0, 0.0, 0, 0, 0), engine.Binding("m"),
+                  engine.Result(False, False, "unsolved")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.status = "y"
+        hash(value)
+
+
+def test_the_first_site_with_a_rule_it_cannot_mend_is_named(kit):
+    five = {f"c{i}": ("Washington DC", 1000) for i in range(5)} | {"nyc": ("New York", 1000)}
+    east = kit.site("eastus", "eastus", 10, five)
+    west = kit.site("westus3", "westus3", 30, {f"s{i}": ("Silicon Valley", 1000) for i in range(5)}
+                    | {"nyc": ("New York", 1000)})
+    result = solver.solve([east, west], kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert result.binding.site == "eastus" and result.binding.limit == ("circuits-per-location",) * 2
+    assert "; westus3: " in result.binding.message
+
+
+def test_no_time_left_leaves_the_fabric_unsolved_and_says_so(kit):
+    specs = two_sites(kit, {"s": kit.sync("westus3", 1.5)})
+    result = solver.solve(specs, kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE, time_limit=0.5)
+    assert (result.status, result.feasible_before, result.feasible_after) == ("unsolved", False, False)
+    assert result.binding.message == ("no design found within the time limit of 0.5 s; give more time (--time-limit)")
+    assert result.before and result.rounds == ()
+
+
+def test_a_site_program_without_a_solution_in_time_leaves_the_fabric_unsolved(kit, monkeypatch):
+    def no_solution(self, time_limit, gap):
+        return Solved("no solution in time", None, None, None, None, 0.0, 0, 0, 0, 0)
+
+    monkeypatch.setattr(engine.Model, "solve", no_solution)
+    specs = two_sites(kit, {"s": kit.sync("westus3", 1.5)})
+    result = solver.solve(specs, kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert result.status == "unsolved"
+    assert result.binding.message.startswith("no design for site eastus found within the time limit of 60 s")
+
+
+def test_the_binding_limit_when_every_demand_fits_but_a_rule_does_not(kit):
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("Washington DC", 1000)})
+    west = kit.site("westus3", "westus3", 30, {"svl": ("Silicon Valley", 10000), "nyc": ("New York", 10000)})
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    b = engine.diagnose(space, [east, west], carrier, ON)
+    assert b.message.startswith("no combination of the options keeps every interconnect rule")
+    assert b.limit == ("interconnect rules",) and b.site is None

@@ -226,6 +226,9 @@ def test_fails_naming_the_site_whose_options_run_out(kit):
     assert result.status == "infeasible"
     assert result.binding.site in ("eastus", "westus3")
     assert result.binding.message
+    (first,) = result.rounds  # eastus's own program has no solution: no further round
+    assert (first.number, first.known, first.status, first.objective_usd) == (0, 0, "infeasible at eastus", None)
+    assert first.variables > 0 and first.rows > 0
 
 
 def test_the_gateway_grows_when_it_binds(kit):
