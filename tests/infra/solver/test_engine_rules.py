@@ -325,3 +325,24 @@ def test_the_binding_limit_when_every_demand_fits_but_a_rule_does_not(kit):
     b = engine.diagnose(space, [east, west], carrier, ON)
     assert b.message.startswith("no combination of the options keeps every interconnect rule")
     assert b.limit == ("interconnect rules",) and b.site is None
+
+
+def test_at_its_most_the_gateway_is_the_one_that_carries_most(kit):
+    import dataclasses
+
+    from infra.solver.options import GatewayOption
+
+    space = build(two_sites(kit), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+
+    def best(*gateways):
+        east = dataclasses.replace(space.sites["eastus"], gateways=gateways)
+        return engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east})).gateways["eastus"]
+
+    wide = GatewayOption("eastus", "A", False, 10.0, 4, 1.0, False, True)
+    many = GatewayOption("eastus", "B", False, 2.0, 16, 1.0, True, True)
+    assert best(many, wide) == (wide, None)  # throughput before the circuits it connects
+    scale = GatewayOption("eastus", "ErGwScale", False, 1.0, 16, 1.0, False, True, 2, 8)
+    five = GatewayOption("eastus", "C", False, 5.0, 16, 1.0, True, True)
+    assert best(five, scale) == (scale, 8)  # 8 units of 1 Gb/s carry more than 5
+    fast = GatewayOption("eastus", "D", True, 1.0, 4, 1.0, False, False)
+    assert best(wide, fast, scale) == (fast, None)
