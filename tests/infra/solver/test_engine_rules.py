@@ -346,3 +346,14 @@ def test_at_its_most_the_gateway_is_the_one_that_carries_most(kit):
     assert best(five, scale) == (scale, 8)  # 8 units of 1 Gb/s carry more than 5
     fast = GatewayOption("eastus", "D", True, 1.0, 4, 1.0, False, False)
     assert best(wide, fast, scale) == (fast, None)
+
+
+def test_a_fabric_that_fits_keeps_what_the_solver_does_not_answer_for_as_untouched(kit):
+    east, west = two_sites(kit, {"s": kit.sync("westus3", 1.0)})
+    data = east.model_dump(mode="json", exclude_defaults=True)
+    data["interconnect"]["global_reach"] = {"gr": {"circuit": "wdc", "peer_stack": "westus3", "peer_circuit": "svl",
+                                                   "prefix": "172.16.200.0/29"}}
+    east = type(east).model_validate(data)  # declared in eastus only: a global-reach-pair violation
+    result = solver.solve([east, west], kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert result.status == "fits" and result.before == ()
+    assert [v.invariant for v in result.untouched] == ["global-reach-pair"]
