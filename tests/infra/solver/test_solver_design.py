@@ -209,8 +209,14 @@ def test_a_circuit_at_a_far_location_routes_around_thin_spans(east_west, kit):
     routes["wdc-den"] = ("WDC", "DEN", 3, {})
     routes["nyc-lv"] = ("NYC", "LV", 3, {})
     specs = east_west({"sync": kit.sync("westus3", 20)})
-    result = solve(specs, kit.carrier(routes))
+    said: list[str] = []
+    result = solve(specs, kit.carrier(routes), progress=said.append)
     assert result.feasible_after
+    # The shortfalls fill both sites' circuits: both are free in the whole program from its first round.
+    assert [(r.number, r.known, r.status) for r in result.rounds] == [
+        (0, 0, "each site alone"), (1, 1, "each site's own optimum"), (2, 5, "optimal"), (3, 9, "optimal")]
+    assert [line.split(":")[0] for line in said if line.startswith("round")] == [
+        "round 1 (each site's own optimum)", "round 2 (the whole program)", "round 3 (the whole program)"]
     east = next(s for s in result.design.specs if s.stack == "eastus")
     locations = {east.interconnect.peering_location_of(c) for c in east.interconnect.circuits}
     assert locations & {"Silicon Valley", "Las Vegas"}
