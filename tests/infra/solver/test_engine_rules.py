@@ -152,6 +152,8 @@ def test_a_merged_design_keeps_ten_circuits_per_region(kit):
     assert engine._within_regions(space, exact)  # exactly 10
     over = Chosen(room={("eastus", "p"): ((step, 7),)})
     assert not engine._within_regions(space, over)
+    one_site = Chosen(room={("eastus", "p"): ((step, 6),)})
+    assert engine._within_regions(space, one_site)  # exactly 10, westus3 adding none
 
 
 def test_merging_designs_keeps_every_part():
