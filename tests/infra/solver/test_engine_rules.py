@@ -219,10 +219,10 @@ def test_the_gap_is_relative_to_the_objective_and_never_below_zero():
 
 def test_a_round_reports_its_figures_rounded():
     solved = Solved("optimal", None, 1234.5678, 1200.004, 0.028, 1.23456, 10, 7, 5, 3)
-    r = engine._round(2, [BASELINE, BASELINE], ("span s",), solved, 0.5004)
+    r = engine._round(2, [BASELINE, BASELINE], ("span s",), solved, 0.1234)
     assert r.to_json() == {"round": 2, "known_scenarios": 2, "added": ["span s"], "status": "optimal",
                            "objective_usd": 1234.57, "bound_usd": 1200.0, "gap": 0.028, "milp_seconds": 1.235,
-                           "analysis_seconds": 0.5, "variables": 10, "integers": 7, "rows": 5}
+                           "analysis_seconds": 0.123, "variables": 10, "integers": 7, "rows": 5}
     assert engine._progress(r) == ("2 scenario(s) known, 10 variables (7 integer), 5 rows; HiGHS optimal in 1.2 s, "
                                    "incumbent +1,234.57 USD/month, gap 2.80%; adds span s")
     bare = engine.Round(1, 1, (), "infeasible", None, None, None, 0.0, 0.0, 1000, 1000, 2000)
