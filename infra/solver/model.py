@@ -101,14 +101,6 @@ class Program:
         self.n_vars += 1
         return self.n_vars - 1
 
-    def continuous(self, n: int) -> np.ndarray:
-        """n continuous variables >= 0 (flows)."""
-        start = self.n_vars
-        self.lb.extend([0.0] * n); self.ub.extend([math.inf] * n); self.cost.extend([0.0] * n)
-        self.integer.extend([0] * n)
-        self.n_vars += n
-        return np.arange(start, start + n)
-
     def row(self, expr: Lin, lo: float = -math.inf, hi: float = math.inf) -> None:
         """lo <= expr <= hi (the expression's constant moves to the bounds)."""
         if not expr.terms:
