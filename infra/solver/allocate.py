@@ -8,8 +8,8 @@ proposes the same file edits.
   same place gets '2', a Direct port '-port' and its circuits '-direct';
 - the VLAN continues the stack's own sequence (110, 120 -> 130; steps of 1 when the stack's VLANs are not
   all multiples of 10), skipping any in use by the stack;
-- the two /30 peering prefixes are the first free ones after the stack's own /30s (or from 172.16.0.0/12
-  when it has none), disjoint from every prefix of the fabric (address spaces, peering /30s, Global Reach
+- the two /30 peering prefixes are the first free ones after the stack's own /30s (within 172.16.0.0/12,
+  wrapping to its start, when those are in it), disjoint from every prefix of the fabric (address spaces, peering /30s, Global Reach
   /29s: the rule of infra/capacity/fabric.py) and from those allocated before in the same design;
 - the BGP key's config key is 'bgpKey' + the circuit's name in CamelCase when the stack's circuits use BGP
   keys (none otherwise), and the user sets it: `pulumi config set --secret ...`.
@@ -27,6 +27,7 @@ from infra import catalog
 from infra.spec import FabricSpec
 
 PEERING_POOL = ipaddress.IPv4Network("172.16.0.0/12")
+EVERY_ADDRESS = ipaddress.IPv4Network("0.0.0.0/0")
 
 
 def fabric_prefixes(specs: Iterable[FabricSpec]) -> list[ipaddress.IPv4Network]:
@@ -72,28 +73,31 @@ class Allocator:
         return name
 
     def vlan(self, stack: str) -> int:
-        used = self._vlans[stack]
+        used = self._vlans[stack]  # never empty: a stack has a circuit at least (the spec requires one)
         lo, hi = catalog.VLAN_RANGE.value
-        step = 10 if used and all(v % 10 == 0 for v in used) else 1
-        candidate = (max(used) + step) if used else 100
-        while candidate in used or not lo <= candidate <= hi:
-            candidate += 1
-            if candidate > hi:
-                candidate = lo
+        step = 10 if all(v % 10 == 0 for v in used) else 1
+        free = [v for v in range(lo, hi + 1) if v not in used]
+        after = [v for v in free if v >= max(used) + step]
+        candidate = after[0] if after else free[0]  # past the top of the range: the first free from the bottom
         used.add(candidate)
         return candidate
 
     def peer_asn(self, stack: str) -> int:
         asns = Counter(c.private_peering.peer_asn for c in self.specs[stack].interconnect.circuits.values())
-        return asns.most_common(1)[0][0]
+        return max(asns, key=asns.__getitem__)  # the most used; of equals, the first met
 
     def slash30s(self, stack: str) -> tuple[ipaddress.IPv4Network, ipaddress.IPv4Network]:
         own = [c.private_peering.secondary_prefix for c in self.specs[stack].interconnect.circuits.values()]
         own += [c.private_peering.primary_prefix for c in self.specs[stack].interconnect.circuits.values()]
-        start = max(int(n.broadcast_address) for n in own) + 1 if own else int(PEERING_POOL.network_address)
+        # Never empty: a stack has a circuit at least (the spec requires one), with its two /30s.
+        last = max(int(n.broadcast_address) for n in own)
         out = []
-        addr = start - start % 4
-        end = int(PEERING_POOL.broadcast_address) if addr <= int(PEERING_POOL.broadcast_address) else 2**32 - 1
+        addr = last + 1
+        # Within the pool when the stack's own /30s are: at the pool's top, back to its bottom, never on past
+        # it into public space (172.32.0.0 follows 172.31.255.255). A stack numbering its peerings elsewhere
+        # continues there, up to the top of the address space, then the pool.
+        in_pool = ipaddress.IPv4Address(last) in PEERING_POOL
+        end = int((PEERING_POOL if in_pool else EVERY_ADDRESS).broadcast_address)
         while len(out) < 2:
             if addr + 3 > end:
                 addr, end = int(PEERING_POOL.network_address), int(PEERING_POOL.broadcast_address)

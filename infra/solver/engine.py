@@ -260,8 +260,7 @@ def solve(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None, 
         t0 = time.perf_counter()
         report = flows.analyse(design.specs, design.carrier, on)
         every = list(_short_scenarios(report, design))
-        short = [s for s in every if s not in known]
-        added = short[:MAX_SCENARIOS_PER_ROUND]
+        added = _to_add(every, known)
         n = len(rounds)
         labels = tuple(a.label for a in added)
         if solved is not None:
@@ -370,6 +369,12 @@ def _cuts(model: Model, x, scenarios: Sequence[sc.Scenario], loads: dict) -> lis
         else:
             out.append(cut)
     return out
+
+
+def _to_add(short: Sequence[sc.Scenario], known: Sequence[sc.Scenario]) -> list[sc.Scenario]:
+    """The scenarios a round makes known: those found short and not known yet, the worst first, at most
+    MAX_SCENARIOS_PER_ROUND of them."""
+    return [s for s in short if s not in known][:MAX_SCENARIOS_PER_ROUND]
 
 
 def _involved(report: flows.FlowReport, widely: bool = False) -> set[str]:

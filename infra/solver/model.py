@@ -101,14 +101,6 @@ class Program:
         self.n_vars += 1
         return self.n_vars - 1
 
-    def continuous(self, n: int) -> np.ndarray:
-        """n continuous variables >= 0 (flows)."""
-        start = self.n_vars
-        self.lb.extend([0.0] * n); self.ub.extend([math.inf] * n); self.cost.extend([0.0] * n)
-        self.integer.extend([0] * n)
-        self.n_vars += n
-        return np.arange(start, start + n)
-
     def row(self, expr: Lin, lo: float = -math.inf, hi: float = math.inf) -> None:
         """lo <= expr <= hi (the expression's constant moves to the bounds)."""
         if not expr.terms:
@@ -423,7 +415,7 @@ class Model:
                     p.row(Lin(0.0, {lam: 1.0, on: -gbps}), lo=0.0)
         limit_region = catalog.CIRCUITS_PER_REGION_PER_SUBSCRIPTION.value
         for region, expr in region_new.items():
-            p.row(expr, hi=float(limit_region - self.space.region_existing.get(region, 0)))
+            p.row(expr, hi=float(limit_region - self.space.region_existing[region]))
 
     # ------------------------------------------------------------------------------------ scenarios
 

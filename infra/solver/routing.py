@@ -103,7 +103,9 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
     for s in space.sites:
         node[("src", s)] = len(node)
         node[("gate", s)] = len(node)
-    tail, head, kind_site = [], [], []
+    tail: list[int] = []
+    head: list[int | None] = []
+    """Each arc's two nodes; a gateway's arc ends at its site's sink, which is no node (flow leaves there)."""
     for k in keys:
         if k[0] == "out":
             tail.append(node[("src", k[1])]); head.append(node[("pop", k[2])])
@@ -114,8 +116,7 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
             a, z = (s.a, s.z) if k[2] == "az" else (s.z, s.a)
             tail.append(node[("pop", a)]); head.append(node[("pop", z)])
         else:
-            tail.append(node[("gate", k[1])]); head.append(-1)
-        kind_site.append(k[0] if k[0] == "span" else (k[0], k[1]))
+            tail.append(node[("gate", k[1])]); head.append(None)
     rate: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for d in demands:
         rate[d.to_stack][d.stack] += d.gbps
@@ -123,13 +124,13 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
     rows, cols, vals, b_eq = [], [], [], []
     arc_of_col: list[int] = []
     slack_rows: list[int] = []
-    row0 = 0
     spans_idx = [a for a, k in enumerate(keys) if k[0] == "span"]
     by_site: dict[tuple[str, str], list[int]] = defaultdict(list)
     for a, k in enumerate(keys):
         if k[0] != "span":
             by_site[(k[0], k[1])].append(a)
-    for t, sources in sorted(rate.items()):
+    for i, (t, sources) in enumerate(sorted(rate.items())):
+        row0 = i * n_nodes  # one flow-conservation row per node, per destination
         allowed = spans_idx + by_site[("in", t)] + by_site[("gw", t)]
         for src in sources:
             allowed = allowed + by_site[("out", src)]
@@ -137,24 +138,21 @@ def check(model: Model, x: np.ndarray, scenario: Scenario) -> tuple[float, Cut |
             col = len(arc_of_col)
             arc_of_col.append(a)
             rows.append(row0 + tail[a]); cols.append(col); vals.append(1.0)
-            if head[a] >= 0:
+            if head[a] is not None:
                 rows.append(row0 + head[a]); cols.append(col); vals.append(-1.0)
         supply = np.zeros(n_nodes)
         for s, r in sources.items():
             supply[node[("src", s)]] = r * (1 + MARGIN) + MARGIN
             slack_rows.append(row0 + node[("src", s)])
         b_eq.append(supply)
-        row0 += n_nodes
     n_flow = len(arc_of_col)
     for j, r in enumerate(slack_rows):
         rows.append(r); cols.append(n_flow + j); vals.append(1.0)
     n_var = n_flow + len(slack_rows)
-    a_eq = csr_matrix((vals, (rows, cols)), shape=(row0, n_var))
+    a_eq = csr_matrix((vals, (rows, cols)), shape=(len(rate) * n_nodes, n_var))
     arc_of_col_a = np.array(arc_of_col, dtype=np.int64)
-    used_arcs = np.unique(arc_of_col_a)
-    row_of_arc = np.full(len(keys), -1)
-    row_of_arc[used_arcs] = np.arange(len(used_arcs))
-    a_ub = csr_matrix((np.ones(n_flow), (row_of_arc[arc_of_col_a], np.arange(n_flow))), shape=(len(used_arcs), n_var))
+    used_arcs, row_of_col = np.unique(arc_of_col_a, return_inverse=True)  # one capacity row per arc used
+    a_ub = csr_matrix((np.ones(n_flow), (row_of_col, np.arange(n_flow))), shape=(len(used_arcs), n_var))
     c = np.concatenate([np.zeros(n_flow), np.ones(len(slack_rows))])
     res = linprog(c, A_ub=a_ub, b_ub=cap[used_arcs], A_eq=a_eq, b_eq=np.concatenate(b_eq), bounds=(0, None),
                   method="highs")

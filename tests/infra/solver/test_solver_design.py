@@ -7,12 +7,15 @@ illustrative prices, the result judged by infra.capacity.assess.
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 
 from infra import solver
 from infra.capacity import assess
+from infra.solver import options, scenarios
 from infra.solver.engine import DEMAND_INVARIANTS, SOLVER_INVARIANTS
+from infra.solver.model import Model
 from infra.solver.prices import ILLUSTRATIVE, span_offers
 
 PRICES = ILLUSTRATIVE
@@ -70,12 +73,35 @@ def test_a_new_circuit_elsewhere_beats_upgrades_when_cheaper(east_west, kit):
     # 200 Mb/s circuits there (2 x 1,200) beat one of 500 Mb/s (2,500) and raising both circuits (7,000).
     specs = east_west({"sync": kit.sync("westus3", 1.4)}, east_mbps=1000)
     carrier = kit.carrier(kit.ROUTES)
-    result = solve(specs, carrier)
+    said: list[str] = []
+    result = solve(specs, carrier, progress=said.append)
     assert result.feasible_after and result.monthly_usd_delta == pytest.approx(2400)
     assert [c.after["bandwidth_mbps"] for c in result.changes] == [200, 200]
     (location,) = {c.after["peering_location"] for c in result.changes}
     assert location not in ("Washington DC", "New York")
     assert demand_violations(result.design.specs, carrier) == []
+    # Found by each site alone (its own program, the sites' optima bounding any design), which the analysis
+    # confirms: no routing, no whole program. The rounds and figures say so.
+    space = options.build(specs, carrier, PRICES)
+    local = scenarios.local(space)
+    sizes = [Model(space, (), local, only=site).p for site in sorted(space.sites)]
+    assert (result.status, result.gap, result.bound_usd, result.scenarios) == ("solved", 0.0, 2400.0, len(local) + 1)
+    first, confirmed = (r.to_json() for r in result.rounds)
+    assert {k: first[k] for k in ("round", "known_scenarios", "added", "status", "objective_usd", "bound_usd", "gap",
+                                  "variables", "integers", "rows")} == {
+        "round": 0, "known_scenarios": 0, "added": [], "status": "each site alone", "objective_usd": 2400.02,
+        "bound_usd": 2400.02, "gap": 0.0, "variables": sum(p.n_vars for p in sizes),
+        "integers": sum(sum(p.integer) for p in sizes), "rows": sum(p.n_rows for p in sizes)}
+    assert {k: confirmed[k] for k in ("round", "known_scenarios", "added", "status", "objective_usd", "variables")} == {
+        "round": 1, "known_scenarios": 1, "added": [], "status": "each site's own optimum", "objective_usd": None,
+        "variables": 0}
+    assert first["milp_seconds"] > 0 and confirmed["analysis_seconds"] > 0 and result.seconds >= result.rounds[0].milp_seconds
+    assert [re.sub(r"\d+\.\d s", "<t> s", line) for line in said] == [
+        f"2 sites, 4 circuits, new circuits offered at 8 site-locations, 0 span offers, 1 demands; {len(local)} "
+        f"site-local scenarios; prices: {PRICES.source}",
+        f"each site alone: 2 programs, {first['variables']} variables ({first['integers']} integer), HiGHS <t> s; "
+        "together +2,400.02 USD/month, bound +2,400.02",
+        "round 1 (each site's own optimum): the analysis confirms every scenario"]
 
 
 def test_bandwidth_only_goes_up(east_west, kit):
@@ -97,8 +123,31 @@ def test_a_span_upgrade_is_chosen_when_spans_bind(east_west, kit):
     carrier = kit.carrier(routes)
     specs = east_west({"sync": kit.sync("westus3", 5)})
     assert any(v.invariant == "demands-survive-failure" for v in demand_violations(specs, carrier))
-    result = solve(specs, carrier)
+    said: list[str] = []
+    result = solve(specs, carrier, progress=said.append)
     assert result.feasible_after
+    # The sites' own optima need nothing; the spans with the sites at their most need nothing either: the
+    # analysis finds the failures short, their routing cuts go to the whole program, first with no site free
+    # (then 100% above the bound of 0), then with every site free.
+    rounds = [r.to_json() for r in result.rounds]
+    assert [(r["round"], r["known_scenarios"], r["status"]) for r in rounds] == [
+        (0, 0, "each site alone"), (1, 1, "each site's own optimum, the cheapest span upgrades"), (2, 9, "optimal"),
+        (3, 9, "optimal")]
+    assert rounds[1]["added"] == ["PoP DEN", "PoP LV", "PoP NYC", "PoP SVL", "PoP WDC", "span den-svl", "span nyc-lv",
+                                  "span wdc-den"]
+    assert [r["objective_usd"] for r in rounds] == [0.0, None, 1500.03, 1500.03] and rounds[3]["gap"] == 0.0
+    assert rounds[2]["variables"] == rounds[3]["variables"] > rounds[0]["variables"] > 0
+    assert (result.gap, result.bound_usd, result.scenarios) == (0.0, 1500.0, 7 + 9)
+    assert [re.sub(r"\d+\.\d+ s", "<t> s", line) for line in said[1:]] == [
+        "each site alone: 2 programs, 146 variables (146 integer), HiGHS <t> s; together +0.00 USD/month, bound +0.00",
+        "round 1 (each site's own optimum, the cheapest span upgrades): the analysis finds 8 scenario(s) short, adds "
+        "PoP DEN, PoP LV, PoP NYC ...",
+        "  8 routing cut(s): PoP DEN, PoP LV, PoP NYC ... (8 in all); HiGHS <t> s",
+        "round 2 (the whole program, 0 site(s) free): 9 scenario(s) known, 149 variables (149 integer), 63 rows; "
+        "HiGHS optimal in <t> s, incumbent +1,500.03 USD/month, gap 0.00%; the analysis confirms every scenario",
+        "100.00% above the bound; solving with every site free",
+        "round 3 (the whole program): 9 scenario(s) known, 149 variables (149 integer), 63 rows; HiGHS optimal in "
+        "<t> s, incumbent +1,500.03 USD/month, gap 0.00%; the analysis confirms every scenario"]
     spans = {c.key for c in result.changes if c.stack is None}
     assert spans and all(k.startswith("spans.") and k.endswith(".gbps") for k in spans)
     assert all(c.after == 10 and c.monthly_usd == 500 for c in result.changes if c.stack is None)
@@ -160,8 +209,14 @@ def test_a_circuit_at_a_far_location_routes_around_thin_spans(east_west, kit):
     routes["wdc-den"] = ("WDC", "DEN", 3, {})
     routes["nyc-lv"] = ("NYC", "LV", 3, {})
     specs = east_west({"sync": kit.sync("westus3", 20)})
-    result = solve(specs, kit.carrier(routes))
+    said: list[str] = []
+    result = solve(specs, kit.carrier(routes), progress=said.append)
     assert result.feasible_after
+    # The shortfalls fill both sites' circuits: both are free in the whole program from its first round.
+    assert [(r.number, r.known, r.status) for r in result.rounds] == [
+        (0, 0, "each site alone"), (1, 1, "each site's own optimum"), (2, 5, "optimal"), (3, 9, "optimal")]
+    assert [line.split(":")[0] for line in said if line.startswith("round")] == [
+        "round 1 (each site's own optimum)", "round 2 (the whole program)", "round 3 (the whole program)"]
     east = next(s for s in result.design.specs if s.stack == "eastus")
     locations = {east.interconnect.peering_location_of(c) for c in east.interconnect.circuits}
     assert locations & {"Silicon Valley", "Las Vegas"}
@@ -177,6 +232,9 @@ def test_fails_naming_the_site_whose_options_run_out(kit):
     assert result.status == "infeasible"
     assert result.binding.site in ("eastus", "westus3")
     assert result.binding.message
+    (first,) = result.rounds  # eastus's own program has no solution: no further round
+    assert (first.number, first.known, first.status, first.objective_usd) == (0, 0, "infeasible at eastus", None)
+    assert first.variables > 0 and first.rows > 0
 
 
 def test_the_gateway_grows_when_it_binds(kit):
@@ -191,6 +249,13 @@ def test_the_gateway_grows_when_it_binds(kit):
     assert "gateway-throughput" in {v.invariant for v in demand_violations([east, west], carrier)}
     cheapest = solve([east, west], carrier)
     assert cheapest.feasible_after
+    # Round 0 reports the sites' own programs, ErGwScale's cost above today's a continuous variable among them.
+    space = options.build([east, west], carrier, PRICES)
+    programs = [Model(space, (), scenarios.local(space), only=site).p for site in sorted(space.sites)]
+    first = cheapest.rounds[0]
+    assert (first.variables, first.integers, first.rows) == (
+        sum(p.n_vars for p in programs), sum(sum(p.integer) for p in programs), sum(p.n_rows for p in programs))
+    assert first.variables > first.integers
     gw = {c.key: c for c in cheapest.changes}
     assert gw["interconnect.gateway.sku"].after == "ErGw3AZ" and not gw["interconnect.gateway.sku"].in_place
     assert gw["interconnect.gateway.fastpath"].after is True

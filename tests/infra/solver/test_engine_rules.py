@@ -1,0 +1,361 @@
+"""Rules of infra/solver/engine.py that need no full solve: when the fabric is left as it is, which rules the
+solver refuses to mend, the design with every option at its most and the binding limit named from it, the
+circuits per region a merged design may add, which sites a shortfall involves, the gap, and the figures the
+JSON reports. Specs and option spaces are built in the test; the one analysis runs on a two-site fabric."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from infra import solver
+from infra.capacity import flows
+from infra.solver import engine
+from infra.solver.design import Chosen
+from infra.solver.model import Solved
+from infra.solver.options import Limits, Step, build
+from infra.solver.prices import ILLUSTRATIVE
+from infra.solver.scenarios import BASELINE, FailureKey, Scenario
+
+ON = dt.date(2026, 6, 1)
+POPS3 = {"WDC": "Washington DC", "NYC": "New York", "SVL": "Silicon Valley"}
+SPANS3 = {"wdc-nyc": ("WDC", "NYC", 100, {}), "wdc-svl": ("WDC", "SVL", 100, {}), "nyc-svl": ("NYC", "SVL", 100, {"monthly_usd": 10, "upgrades": [
+    {"gbps": 200, "monthly_usd": 20}, {"gbps": 400, "monthly_usd": 30}]})}
+
+
+def two_sites(kit, demands=None, east_circuits=None, gateway=None, west_region: str = "westus3"):
+    east = kit.site("eastus", "eastus", 10, east_circuits or {"wdc": ("Washington DC", 1000), "nyc": ("New York", 1000)},
+                    demands or {}, gateway=gateway)
+    west = kit.site("westus3", west_region, 30, {"svl": ("Silicon Valley", 10000), "nyc": ("New York", 10000)})
+    return [east, west]
+
+
+# ------------------------------------------------------------------------------------ fits, or cannot be mended
+
+
+def test_a_fabric_that_fits_is_left_as_it_is_and_said(kit):
+    said: list[str] = []
+    result = solver.solve(two_sites(kit, {"s": kit.sync("westus3", 1.0)}), kit.carrier(SPANS3, POPS3), ON,
+                          prices=ILLUSTRATIVE, progress=said.append)
+    assert (result.status, result.feasible_before, result.feasible_after) == ("fits", True, True)
+    assert result.changes == () and result.monthly_usd_delta == 0.0 and result.prices_source == ILLUSTRATIVE.source
+    assert result.design is None and result.binding is None and result.seconds >= 0.0
+    assert said == ["the fabric fits: every demand under the failure policy, every interconnect rule; nothing to change"]
+
+
+def test_fails_with_the_rule_when_it_needs_something_removed(kit):
+    five = {f"c{i}": ("Washington DC", 1000) for i in range(5)} | {"nyc": ("New York", 1000)}
+    result = solver.solve(two_sites(kit, east_circuits=five), kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert (result.status, result.feasible_before, result.feasible_after) == ("infeasible", False, False)
+    b = result.binding
+    assert b.message.startswith("solve only adds capacity; these rules need something removed or renumbered first: "
+                                "eastus: ")
+    assert b.site == "eastus" and b.limit == ("circuits-per-location",)
+    assert [v.invariant for v in result.before] == ["circuits-per-location"]
+
+
+def test_fails_on_bad_input(kit):
+    east, west = two_sites(kit, {"s": kit.sync("nowhere", 1.0)})
+    with pytest.raises(ValueError, match="the fabric has bad input"):
+        solver.solve([east, west], None, ON, prices=ILLUSTRATIVE)
+
+
+# ------------------------------------------------------------------------------------ every option at its most
+
+
+def test_every_option_at_its_most_spreads_the_largest_new_circuits_over_the_locations(kit):
+    specs = two_sites(kit, gateway={"sku": "ErGw2AZ", "fastpath": False, "subnet": "10.10.255.0/26"})
+    space = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON)
+    most = engine.most_design(space)
+    assert most.steps == {("eastus", "wdc"): Step(10.0, 10000, 22500.0), ("eastus", "nyc"): Step(10.0, 10000, 22500.0)}
+    gw, units = most.gateways["eastus"]
+    assert (gw.sku, gw.fastpath, units) == ("ErGw3AZ", True, None)
+    # 8 more circuits (10 per region less the 2 of today), 100 Gb/s carved from 100G ports, one location at a time
+    got = {loc: (n, [(s.gbps, k) for s, k in carved]) for (site, loc, size), (n, carved) in most.ports.items()
+           if site == "eastus"}
+    assert got == {"New York": (2, [(100.0, 3)]), "Silicon Valley": (2, [(100.0, 3)]),
+                   "Washington DC": (1, [(100.0, 2)])}
+    assert {k for k in most.ports if k[0] == "eastus"} == {("eastus", loc, 100) for loc in got}
+    assert most.provider == {} and most.room == {}
+    assert {name: o.gbps for name, o in most.spans.items()} == {"nyc-svl": 400}
+
+
+def test_at_its_most_without_ports_a_site_takes_the_largest_provider_circuits_within_each_locations_room(kit):
+    specs = two_sites(kit)
+    space = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    most = engine.most_design(space)
+    got = {loc: [(s.gbps, k) for s, k in v] for (site, loc), v in most.provider.items() if site == "eastus"}
+    assert got == {"New York": [(10.0, 3)], "Silicon Valley": [(10.0, 3)], "Washington DC": [(10.0, 2)]}
+    west = {loc: [(s.gbps, k) for s, k in v] for (site, loc), v in most.provider.items() if site == "westus3"}
+    assert sum(k for v in west.values() for _, k in v) == 8
+    assert most.gateways["westus3"][0].current and most.ports == {}
+
+
+def test_at_its_most_a_site_stays_within_its_gateway_and_vnet_limits(kit):
+    specs = two_sites(kit, gateway={"sku": "ErGw3AZ", "fastpath": True, "subnet": "10.10.255.0/27"},
+                      west_region="eastus")
+    space = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    most = engine.most_design(space)
+    # the region has 4 circuits: each site gets its whole room of 6
+    for site in ("eastus", "westus3"):
+        assert sum(k for (s, _), v in most.provider.items() if s == site for _, k in v) == 6
+    one = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    assert engine.most_design(one).provider == {}
+
+
+def test_the_binding_limit_names_the_demand_the_site_and_the_most_that_fits(kit):
+    east = two_sites(kit, {"s": kit.sync("westus3", 30.0)})[0]
+    west = kit.site("westus3", "westus3", 30, {"svl": ("Silicon Valley", 10000), "nyc": ("New York", 10000),
+                                               "svl2": ("Silicon Valley", 10000)})
+    specs, carrier = [east, west], kit.carrier(SPANS3, POPS3)
+    space = build(specs, carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    b = engine.diagnose(space, specs, carrier, ON)
+    assert b.demands == ("eastus/s",) and b.needed_gbps == 30.0 and b.failure == "with nothing failed"
+    # eastus at its most: its two circuits at the top of the ladder, 10 Gb/s each
+    assert b.most_gbps == pytest.approx(20.0) and b.site == "eastus"
+    assert b.limit == ("circuit eastus/nyc (out)", "circuit eastus/wdc (out)")
+    assert b.message == ("eastus/s -> westus3 needs 30.00 Gb/s; with nothing failed, at most 20.00 Gb/s of it fits "
+                         "at eastus with every option at its most (within Azure's circuit limits) (saturated: "
+                         "circuit eastus/nyc (out), circuit eastus/wdc (out))")
+    assert b.to_json()["needed_gbps"] == 30.0 and b.to_json()["demands"] == ["eastus/s"]
+
+
+def test_the_binding_limit_of_a_demand_without_any_carrier_path(kit):
+    east = kit.site("eastus", "eastus", 10, {"wdc": ("Washington DC", 1000), "nyc": ("New York", 1000)},
+                    {"s": kit.sync("westus3", 1.0)})
+    west = kit.site("westus3", "westus3", 30, {"svl": ("Silicon Valley", 10000), "svl2": ("Silicon Valley", 10000)})
+    carrier = kit.carrier({"wdc-nyc": ("WDC", "NYC", 100, {})}, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    b = engine.diagnose(space, [east, west], carrier, ON)
+    assert b.message == ("eastus/s -> westus3 (1.00 Gb/s) has no carrier path at all: no circuit of eastus and "
+                         "circuit of westus3 are joined by spans in service on 2026-06-01")
+    assert (b.demands, b.site, b.needed_gbps, b.most_gbps, b.limit) == (("eastus/s",), "eastus", 1.0, 0.0,
+                                                                        ("carrier spans",))
+
+
+# ------------------------------------------------------------------------------------ circuits per region
+
+
+def test_a_merged_design_keeps_ten_circuits_per_region(kit):
+    specs = two_sites(kit, west_region="eastus")
+    space = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON)
+    step = Step(1.0, 1000, 1.0)
+    east = Chosen(provider={("eastus", "New York"): ((step, 2),)})
+    assert engine._within_regions(space, east)  # 4 + 2
+    full = Chosen(provider={("eastus", "New York"): ((step, 2),), ("westus3", "Washington DC"): ((step, 2),)},
+                  room={("eastus", "p"): ((step, 2),)}, ports={("westus3", "Silicon Valley", 10): (1, ((step, 1),))})
+    assert engine._within_regions(space, full) is False  # 4 + 7
+    exact = Chosen(provider={("eastus", "New York"): ((step, 2),), ("westus3", "Washington DC"): ((step, 2),)},
+                   ports={("westus3", "Silicon Valley", 10): (1, ((step, 2),))})
+    assert engine._within_regions(space, exact)  # exactly 10
+    over = Chosen(room={("eastus", "p"): ((step, 7),)})
+    assert not engine._within_regions(space, over)
+    one_site = Chosen(room={("eastus", "p"): ((step, 6),)})
+    assert engine._within_regions(space, one_site)  # exactly 10, westus3 adding none
+
+
+def test_merging_designs_keeps_every_part():
+    a = Chosen(steps={("a", "c"): 1}, gateways={"a": (1, None)}, spans={"s": 1})
+    b = Chosen(provider={("b", "x"): 2}, ports={("b", "x", 10): 3}, room={("b", "p"): 4}, gateways={"b": (2, None)})
+    m = engine._merge([a, b])
+    assert (m.steps, m.provider, m.ports, m.room, m.spans) == (a.steps, b.provider, b.ports, b.room, a.spans)
+    assert m.gateways == {"a": (1, None), "b": (2, None)}
+
+
+# ------------------------------------------------------------------------------------ shortfalls
+
+
+def sat(*resources: str):
+    return tuple(flows.Saturated(r, 1.0, 1.0) for r in resources)
+
+
+def demand(src: str, dst: str, gbps: float = 1.0):
+    return flows.DemandEdge(src, "d", dst, gbps)
+
+
+def test_a_shortfall_involves_the_sites_whose_circuits_or_gateway_it_fills():
+    sf = flows.Shortfall(None, 1.0, (demand("a", "b"),), 1.0, saturated=sat("circuit c/x", "gateway d", "span s"))
+    report = SimpleNamespace(unroutable=[demand("e", "f")], shortfalls=[sf])
+    assert engine._involved(report) == {"c", "d", "e", "f"}
+    assert engine._involved(report, widely=True) == {"a", "b", "c", "d", "e", "f"}
+
+
+def test_the_site_of_a_limit_is_where_most_of_it_saturates_else_the_spans():
+    d = demand("a", "b")
+    sf = flows.Shortfall(None, 1.0, (d,), 1.0, saturated=sat("circuit c/x", "circuit c/y", "gateway d", "span s"))
+    assert engine._site_of(sf, d) == "c"
+    sf = flows.Shortfall(None, 1.0, (d,), 1.0, saturated=sat("gateway d", "span s"))
+    assert engine._site_of(sf, d) == "d"
+    sf = flows.Shortfall(None, 1.0, (d,), 1.0, saturated=sat("span s"))
+    assert engine._site_of(sf, d) == "the carrier spans between a and b"
+    assert engine._site_of(flows.Shortfall(None, 1.0, (d,), 1.0), d) == "a"
+
+
+def test_scenarios_short_come_worst_first_with_the_destinations_left_short():
+    design = SimpleNamespace(where={("a", "w"): ("Washington DC", False)})
+    small = flows.Shortfall(flows.Failure("span", "s"), 1.0, (demand("a", "b"),), 2.0)
+    big = flows.Shortfall(flows.Failure("circuit", "a/w"), 3.0, (demand("a", "c"),), 4.0)
+    also = flows.Shortfall(flows.Failure("span", "s"), 0.5, (demand("a", "d"),), 1.0)
+    none = flows.Shortfall(None, 0.1, (demand("a", "e"),), 1.0)
+    got = engine._short_scenarios(SimpleNamespace(unroutable=[], shortfalls=[small, big, also, none]), design)
+    span = Scenario((FailureKey("span", "s"),))
+    assert list(got.items()) == [(Scenario((FailureKey("peering location", "Washington DC"),)), {"c"}),
+                                 (span, {"b", "d"}), (BASELINE, {"e"})]
+    got = engine._short_scenarios(SimpleNamespace(unroutable=[demand("a", "z")], shortfalls=[small]), design)
+    assert list(got.items()) == [(BASELINE, {"z"}), (span, {"b"})]
+
+
+# ------------------------------------------------------------------------------------ gap and reports
+
+
+def test_the_gap_is_relative_to_the_objective_and_never_below_zero():
+    assert engine._gap(110.0, 100.0) == pytest.approx(10 / 110)
+    assert engine._gap(100.0, 110.0) == 0.0
+    assert engine._gap(0.5, 0.0) == 0.5  # relative to at least 1 USD
+    assert engine._gap(-4.0, -6.0) == 0.5
+
+
+def test_a_round_reports_its_figures_rounded():
+    solved = Solved("optimal", None, 1234.5678, 1200.004, 0.028, 1.23456, 10, 7, 5, 3)
+    r = engine._round(2, [BASELINE, BASELINE], ("span s",), solved, 0.1234)
+    assert r.to_json() == {"round": 2, "known_scenarios": 2, "added": ["span s"], "status": "optimal",
+                           "objective_usd": 1234.57, "bound_usd": 1200.0, "gap": 0.028, "milp_seconds": 1.235,
+                           "analysis_seconds": 0.123, "variables": 10, "integers": 7, "rows": 5}
+    assert engine._progress(r) == ("2 scenario(s) known, 10 variables (7 integer), 5 rows; HiGHS optimal in 1.2 s, "
+                                   "incumbent +1,234.57 USD/month, gap 2.80%; adds span s")
+    bare = engine.Round(1, 1, (), "infeasible", None, None, None, 0.0, 0.0, 1000, 1000, 2000)
+    assert engine._progress(bare) == "1 scenario(s) known, 1,000 variables (1,000 integer), 2,000 rows; HiGHS infeasible in 0.0 s"
+    many = engine.Round(1, 1, ("a", "b", "c", "d", "e"), "optimal", None, None, None, 0.0, 0.0, 1, 1, 1)
+    assert engine._progress(many).endswith("; adds a, b, c, d ...")
+    assert bare.to_json()["objective_usd"] is None
+
+
+def test_a_binding_reports_its_figures_rounded():
+    b = engine.Binding("m", ("x",), "s", "f", 1.23456, 0.98765, ("span a",))
+    assert b.to_json() == {"message": "m", "demands": ["x"], "site": "s", "failure": "f", "needed_gbps": 1.235,
+                           "most_gbps": 0.988, "limit": ["span a"]}
+    assert engine.Binding("m").to_json()["needed_gbps"] is None
+
+
+def test_at_its_most_an_existing_port_takes_what_fits_within_twice_its_size(kit):
+    import dataclasses
+
+    from infra.solver.options import PortRoom
+
+    specs = two_sites(kit)
+    space = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    carved = tuple(Step(float(g), g, 0.0) for g in (1, 2, 5, 10))
+
+    def with_port(on_port_gbps: float, location: str = "Washington DC", region_existing: int = 4):
+        east = space.sites["eastus"]
+        circuits = (dataclasses.replace(east.circuits[0], port="p", steps=(), current=Step(on_port_gbps, 0, 0.0)),
+                    *east.circuits[1:])
+        room = PortRoom("eastus", "p", location, 10, "Standard", carved)
+        east = dataclasses.replace(east, circuits=circuits, port_rooms=(room,))
+        return engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east},
+                                                      region_existing={"eastus": region_existing, "westus3": 2}))
+
+    assert with_port(5.0).room == {("eastus", "p"): ((carved[3], 1),)}  # 15 Gb/s left: one of 10
+    assert with_port(0.0).room == {("eastus", "p"): ((carved[3], 2),)}  # 20 left: two, the most carved
+    assert with_port(11.0).room == {}  # 9 left: none of 10
+    assert with_port(0.0, region_existing=9).room == {("eastus", "p"): ((carved[3], 1),)}  # the region's last
+    assert with_port(0.0, region_existing=10).room == {}
+    new_here = build(specs, kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    east = dataclasses.replace(new_here.sites["eastus"],
+                               port_rooms=(PortRoom("eastus", "p", "Washington DC", 10, "Standard", carved),))
+    most = engine.most_design(dataclasses.replace(new_here, sites={**new_here.sites, "eastus": east}))
+    assert most.room == {}  # new circuits are offered there: those are counted instead
+
+
+# ------------------------------------------------------------------------------------ rounds, time, frozen results
+
+
+def test_a_round_makes_known_at_most_forty_scenarios_not_known_yet_the_worst_first():
+    many = [Scenario((FailureKey("span", f"s{i:02}"),)) for i in range(42)]
+    assert engine.MAX_SCENARIOS_PER_ROUND == 40
+    assert engine._to_add(many, []) == many[:40]
+    assert engine._to_add(many, many[:3]) == many[3:43]
+    assert engine._to_add(many[:40], []) == many[:40] and engine._to_add(many[:5], many[:5]) == []
+
+
+def test_results_are_frozen():
+    import dataclasses
+
+    for value in (engine.Round(0, 0, (), "x", None, None, None, 0.0, 0.0, 0, 0, 0), engine.Binding("m"),
+                  engine.Result(False, False, "unsolved")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            value.status = "y"
+        hash(value)
+
+
+def test_the_first_site_with_a_rule_it_cannot_mend_is_named(kit):
+    five = {f"c{i}": ("Washington DC", 1000) for i in range(5)} | {"nyc": ("New York", 1000)}
+    east = kit.site("eastus", "eastus", 10, five)
+    west = kit.site("westus3", "westus3", 30, {f"s{i}": ("Silicon Valley", 1000) for i in range(5)}
+                    | {"nyc": ("New York", 1000)})
+    result = solver.solve([east, west], kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert result.binding.site == "eastus" and result.binding.limit == ("circuits-per-location",) * 2
+    assert "; westus3: " in result.binding.message
+
+
+def test_no_time_left_leaves_the_fabric_unsolved_and_says_so(kit):
+    specs = two_sites(kit, {"s": kit.sync("westus3", 1.5)})
+    result = solver.solve(specs, kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE, time_limit=0.5)
+    assert (result.status, result.feasible_before, result.feasible_after) == ("unsolved", False, False)
+    assert result.binding.message == ("no design found within the time limit of 0.5 s; give more time (--time-limit)")
+    assert result.before and result.rounds == ()
+
+
+def test_a_site_program_without_a_solution_in_time_leaves_the_fabric_unsolved(kit, monkeypatch):
+    def no_solution(self, time_limit, gap):
+        return Solved("no solution in time", None, None, None, None, 0.0, 0, 0, 0, 0)
+
+    monkeypatch.setattr(engine.Model, "solve", no_solution)
+    specs = two_sites(kit, {"s": kit.sync("westus3", 1.5)})
+    result = solver.solve(specs, kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert result.status == "unsolved"
+    assert result.binding.message.startswith("no design for site eastus found within the time limit of 60 s")
+
+
+def test_the_binding_limit_when_every_demand_fits_but_a_rule_does_not(kit):
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("Washington DC", 1000)})
+    west = kit.site("westus3", "westus3", 30, {"svl": ("Silicon Valley", 10000), "nyc": ("New York", 10000)})
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    b = engine.diagnose(space, [east, west], carrier, ON)
+    assert b.message.startswith("no combination of the options keeps every interconnect rule")
+    assert b.limit == ("interconnect rules",) and b.site is None
+
+
+def test_at_its_most_the_gateway_is_the_one_that_carries_most(kit):
+    import dataclasses
+
+    from infra.solver.options import GatewayOption
+
+    space = build(two_sites(kit), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+
+    def best(*gateways):
+        east = dataclasses.replace(space.sites["eastus"], gateways=gateways)
+        return engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east})).gateways["eastus"]
+
+    wide = GatewayOption("eastus", "A", False, 10.0, 4, 1.0, False, True)
+    many = GatewayOption("eastus", "B", False, 2.0, 16, 1.0, True, True)
+    assert best(many, wide) == (wide, None)  # throughput before the circuits it connects
+    scale = GatewayOption("eastus", "ErGwScale", False, 1.0, 16, 1.0, False, True, 2, 8)
+    five = GatewayOption("eastus", "C", False, 5.0, 16, 1.0, True, True)
+    assert best(five, scale) == (scale, 8)  # 8 units of 1 Gb/s carry more than 5
+    fast = GatewayOption("eastus", "D", True, 1.0, 4, 1.0, False, False)
+    assert best(wide, fast, scale) == (fast, None)
+
+
+def test_a_fabric_that_fits_keeps_what_the_solver_does_not_answer_for_as_untouched(kit):
+    east, west = two_sites(kit, {"s": kit.sync("westus3", 1.0)})
+    data = east.model_dump(mode="json", exclude_defaults=True)
+    data["interconnect"]["global_reach"] = {"gr": {"circuit": "wdc", "peer_stack": "westus3", "peer_circuit": "svl",
+                                                   "prefix": "172.16.200.0/29"}}
+    east = type(east).model_validate(data)  # declared in eastus only: a global-reach-pair violation
+    result = solver.solve([east, west], kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
+    assert result.status == "fits" and result.before == ()
+    assert [v.invariant for v in result.untouched] == ["global-reach-pair"]
