@@ -17,16 +17,21 @@ from infra.carrier import CarrierSpec
 from tests.infra.capacity.small_fabric import DAY, site, sync
 
 
-def graph(east_west: float = 4, central_west: float = 3) -> flows.FabricGraph:
-    """WDC=SVL over two 6 Gb/s spans, WDC-NYC 8 (5 ms), NYC-LV 4; eastus at WDC and NYC, westus3 at SVL
-    and LV, centralus at NYC behind a 4 Gb/s gateway."""
-    carrier = CarrierSpec.model_validate({
+def lumen() -> CarrierSpec:
+    """WDC=SVL over two 6 Gb/s spans, WDC-NYC 8 (5 ms), NYC-LV 4."""
+    return CarrierSpec.model_validate({
         "carrier": "Lumen",
         "pops": {"WDC": {"peering_location": "Washington DC"}, "NYC": {"peering_location": "New York"},
                  "SVL": {"peering_location": "Silicon Valley"}, "LV": {"peering_location": "Las Vegas"}},
         "spans": {"w-s": {"a": "WDC", "z": "SVL", "gbps": 6}, "w-s2": {"a": "WDC", "z": "SVL", "gbps": 6},
                   "n-l": {"a": "NYC", "z": "LV", "gbps": 4},
                   "w-n": {"a": "WDC", "z": "NYC", "gbps": 8, "latency_ms": 5}}})
+
+
+def graph(east_west: float = 4, central_west: float = 3) -> flows.FabricGraph:
+    """WDC=SVL over two 6 Gb/s spans, WDC-NYC 8 (5 ms), NYC-LV 4; eastus at WDC and NYC, westus3 at SVL
+    and LV, centralus at NYC behind a 4 Gb/s gateway."""
+    carrier = lumen()
     east = site("eastus", 10, {"wdc": "Washington DC", "nyc": "New York"},
                 {"sync": sync("westus3", east_west), "c": sync("centralus", 2)})
     west = site("westus3", 30, {"svl": "Silicon Valley", "lv": "Las Vegas"}, {"back": sync("eastus", 3)})
@@ -461,3 +466,55 @@ def test_the_pairs_competing_for_a_shortfall_are_the_short_ones_and_those_on_a_p
     assert e in _component(net, sol, {e, c, w}, priced)
     unrouted[e] = 0.3e-6
     assert e not in _component(net, sol, {e, c, w}, priced)
+
+
+# tuning constants, pinned at their limits ---------------------------------------------------------
+
+
+def parallel_spans(n: int) -> FlowNetwork:
+    """WDC and SVL joined by n parallel 1 Gb/s spans: a detour of k Gb/s between them needs k pieces."""
+    carrier = CarrierSpec.model_validate({
+        "carrier": "Lumen",
+        "pops": {"WDC": {"peering_location": "Washington DC"}, "SVL": {"peering_location": "Silicon Valley"}},
+        "spans": {f"s{k}": {"a": "WDC", "z": "SVL", "gbps": 1} for k in range(n)}})
+    east = site("eastus", 10, {"wdc": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"svl": "Silicon Valley"})
+    return FlowNetwork(flows.build([east, west], carrier, DAY))
+
+
+def test_a_split_carries_what_six_rounds_of_pieces_hold_and_gives_the_rest_up_to_the_program():
+    """ROUNDS = 6: a request that needs six pieces is carried whole; one that needs seven leaves the
+    seventh Gb/s (the program then proves whether it fits)."""
+    net = parallel_spans(8)
+    wdc, svl = net.node[("pop", "WDC")], net.node[("pop", "SVL")]
+    for need, pieces_carried, left in ((6.0, 6, 0.0), (7.0, 6, 1.0)):
+        router = Router(net)
+        room = net.cap.copy()
+        pieces, lefts = router.route([[wdc, svl, need]], room)
+        assert len(pieces[0]) == pieces_carried and lefts == [pytest.approx(left)], need
+        assert sum(x for _, x in pieces[0]) == pytest.approx(need - left)
+        assert router.searches == 1 + 6  # the search for one whole path, then six rounds
+
+
+def test_the_router_tries_the_twelve_least_latency_circuit_pairs_before_it_searches():
+    """CANDIDATES = 12: with room only on the circuits of the 12th pair of circuits (out, in) by latency,
+    its path is taken from the table; only on the 13th's, a search finds it."""
+    names = {"wdc": "Washington DC", "nyc": "New York", "svl": "Silicon Valley", "lv": "Las Vegas"}
+    east = site("eastus", 10, names, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, names)
+    net = FlowNetwork(flows.build([east, west], lumen(), DAY))
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    router = Router(net)
+    cidx = router.cidx
+    outs, ins = net.site_out["eastus"], net.site_in["westus3"]
+    cost = [router._all[0][cidx[net.circuit_pop[o]], cidx[net.circuit_pop[i]]] for o in outs for i in ins]
+    ranked = sorted(range(len(cost)), key=lambda f: cost[f])  # stable: ties in circuit order
+    assert len(ranked) == 16
+    for rank, searches in ((12, 0), (13, 1)):
+        o, i = divmod(ranked[rank - 1], len(ins))
+        room = net.cap.copy()
+        room[[a for a in outs if a != outs[o]] + [a for a in ins if a != ins[i]]] = 0.0
+        router = Router(net)
+        (piece,), left = router.route([[src, sink, 1.0]], room)
+        assert left == [0.0] and router.searches == searches, rank
+        assert piece[0][0][0] == outs[o] and ins[i] in piece[0][0]
