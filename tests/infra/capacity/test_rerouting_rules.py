@@ -12,7 +12,7 @@ from scipy.optimize import linprog
 from infra.capacity import flows
 from infra.capacity.flow_network import EPS, FlowNetwork
 from infra.capacity.flow_network import LpSolution
-from infra.capacity.rerouting import Router, Routing, Settled, _component, by_columns, by_program, settle
+from infra.capacity.rerouting import Router, Routing, Settled, _component, _reroute, by_columns, by_program, settle
 from infra.carrier import CarrierSpec
 from tests.infra.capacity.small_fabric import DAY, site, sync
 
@@ -518,3 +518,64 @@ def test_the_router_tries_the_twelve_least_latency_circuit_pairs_before_it_searc
         (piece,), left = router.route([[src, sink, 1.0]], room)
         assert left == [0.0] and router.searches == searches, rank
         assert piece[0][0][0] == outs[o] and ins[i] in piece[0][0]
+
+
+def test_a_search_leaves_a_site_by_its_first_circuit_with_room_at_the_pop_it_starts_from():
+    """Two circuits of eastus at Washington DC: a search from that PoP takes the first in circuit order that
+    has room, as the table's candidates (ties in circuit order) do."""
+    east = site("eastus", 10, {"wdc": "Washington DC", "wdc2": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"svl": "Silicon Valley"})
+    net = FlowNetwork(flows.build([east, west], lumen(), DAY))
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    first, second = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "wdc2")]
+    for full, taken in ((None, first), (first, second)):
+        for router in (Router(net), SearchOnly(net)):
+            room = net.cap.copy()
+            if full is not None:
+                room[full] = 0.0
+            (piece,), left = router.route([[src, sink, 1.0]], room)
+            assert left == [0.0] and piece[0][0][0] == taken, (full, type(router).__name__)
+
+
+def test_a_detour_whose_table_path_has_room_takes_it_without_a_search():
+    net = FlowNetwork(graph())
+    wdc, svl, nyc = (net.node[("pop", p)] for p in ("WDC", "SVL", "NYC"))
+    router = Router(net)
+    for req in ([wdc, svl, 5.0], [wdc, nyc, 8.0], [wdc, wdc, 1.0]):
+        (piece,), left = router.route([req], net.cap.copy())
+        assert left == [0.0] and len(piece) == 1
+    assert router.searches == 0
+    room = net.cap.copy()
+    room[net.span_arcs["w-n"][0]] = 7.0  # 8 no longer fits the table's path: one search, which finds nothing whole
+    (piece,), left = router.route([[wdc, nyc, 8.0]], room)
+    assert router.searches > 0
+
+
+def test_a_reroute_sends_to_the_program_only_the_pairs_whose_detour_found_no_room():
+    """w-s cut: eastus's 6 Gb/s detour WDC->SVL finds 5.5 on w-s2 (not enough), westus3's 3 back SVL->WDC
+    finds room: only eastus->westus3 goes to the program, westus3->eastus keeps its detour over w-s2."""
+    net = FlowNetwork(graph(east_west=7.5, central_west=3))
+    router = Router(net)
+    i = net.pair_index
+    wdc_out, nyc_out = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "nyc")]
+    svl_in, lv_in, gw = net.in_arc[("westus3", "svl")], net.in_arc[("westus3", "lv")], net.gw_arc["westus3"]
+    a2 = net.span_arcs["w-s2"][0]
+    via_arc = int(np.nonzero(net.tail == int(net.head[a2]))[0][0])
+    routing = Routing.from_paths(net, [
+        (i[("eastus", "westus3")], np.array([wdc_out, net.span_arcs["w-s"][0], svl_in, gw]), 6.0),
+        (i[("eastus", "westus3")], np.array([wdc_out, a2, via_arc, svl_in, gw]), 0.5),
+        (i[("eastus", "westus3")], np.array([nyc_out, net.span_arcs["n-l"][0], lv_in, gw]), 1.0),
+        (i[("centralus", "westus3")], np.array([net.out_arc[("centralus", "nyc")], net.span_arcs["n-l"][0], lv_in, gw]), 3.0),
+        (i[("eastus", "centralus")], np.array([nyc_out, net.in_arc[("centralus", "nyc")], net.gw_arc["centralus"]]), 2.0),
+        (i[("westus3", "eastus")], np.array([net.out_arc[("westus3", "svl")], net.span_arcs["w-s"][1],
+                                             net.in_arc[("eastus", "wdc")], net.gw_arc["eastus"]]), 3.0)])
+    changed = np.array(net.span_arcs["w-s"])
+    cap = net.cap.copy()
+    cap[changed] = 0.0
+    over = changed[routing.load[changed] > cap[changed]]
+    done, (after, failed) = _reroute(net, router, routing, cap, over, routing.through(over), True)
+    assert done is None and failed == {i[("eastus", "westus3")]}
+    back = [labels(net, a) for j, a, _ in after.paths() if j == i[("westus3", "eastus")]]
+    assert back == [["circuit westus3/svl (out)", "span w-s2 (SVL->WDC)", "span w-s2 (SVL->WDC) (via)",
+                     "circuit eastus/wdc (in)", "gateway eastus"]]
+    assert [x for j, _, x in after.paths() if j == i[("westus3", "eastus")]] == [3.0]
