@@ -144,7 +144,10 @@ class Router:
         # The carrier: PoPs and the nodes of their parallel spans; its arcs: spans and their via arcs.
         cg = net.carrier()
         self.carrier_nodes, self.cidx, self.c_order = cg.nodes, cg.index, cg.order
-        self._carrier, self._c_weight = cg.graph, cg.weight
+        # A matrix of its own, weighted by latency: searches set its weights in place (inf: no room), and
+        # the network's carrier graph is shared by every router built on it.
+        self._carrier = csr_matrix((cg.weight.copy(), cg.heads, cg.indptr), shape=(cg.n, cg.n))
+        self._c_weight = cg.weight
         self._all = None
         if 0 < cg.n <= self.ALL_PAIRS_LIMIT:
             from scipy.sparse.csgraph import dijkstra

@@ -579,3 +579,21 @@ def test_a_reroute_sends_to_the_program_only_the_pairs_whose_detour_found_no_roo
     assert back == [["circuit westus3/svl (out)", "span w-s2 (SVL->WDC)", "span w-s2 (SVL->WDC) (via)",
                      "circuit eastus/wdc (in)", "gateway eastus"]]
     assert [x for j, _, x in after.paths() if j == i[("westus3", "eastus")]] == [3.0]
+
+
+def test_a_router_sees_the_carrier_with_nothing_failed_whatever_another_router_searched_on_the_network():
+    """Routers built on one network share its carrier graph: a search one of them ran over what a failure
+    left (both WDC-SVL spans full) must not leave the next one's table without those spans."""
+    net = FlowNetwork(graph())
+    fresh = Router(net)
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    room = net.cap.copy()
+    room[[net.span_arcs["w-s"][0], net.span_arcs["w-s2"][0]]] = 0.0
+    searcher = SearchOnly(net)
+    (piece,), left = searcher.route([[src, sink, 1.0]], room)
+    assert left == [0.0] and searcher.searches == 1 and "span n-l (NYC->LV)" in labels(net, piece[0][0])
+    later = Router(net)
+    assert np.array_equal(later._all[0], fresh._all[0]) and np.isfinite(later._all[0]).all()
+    (piece,), left = later.route([[src, sink, 1.0]], net.cap.copy())
+    assert labels(net, piece[0][0]) == ["circuit eastus/wdc (out)", "span w-s (WDC->SVL)", "circuit westus3/svl (in)",
+                                        "gateway westus3"] and later.searches == 0
