@@ -312,24 +312,32 @@ def test_column_generation_reaches_the_arc_programs_optimum_with_a_routing_withi
 
 
 class SearchOnly(Router):
-    """A router without the all-pairs table, as on a carrier of more than ALL_PAIRS_LIMIT nodes."""
+    """A router that tries no path of its table for a whole request: it searches for every one."""
 
-    ALL_PAIRS_LIMIT = 0
+    CANDIDATES = 0
 
 
-def test_a_router_keeps_the_all_pairs_table_up_to_its_limit_of_carrier_nodes_exactly():
+def test_the_routers_table_keeps_the_shortest_paths_with_nothing_failed_from_each_pop_asked_about_only():
     net = FlowNetwork(graph())
-    n = net.carrier().n  # four PoPs and the two nodes of the parallel span
-    assert n == 6
-    at = type("AtLimit", (Router,), {"ALL_PAIRS_LIMIT": n})(net)
-    over = type("OverLimit", (Router,), {"ALL_PAIRS_LIMIT": n - 1})(net)
-    assert at._all is not None and at._all[0].shape == (n, n) and over._all is None
+    router = Router(net)
+    assert router._rows == {}
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    room = net.cap.copy()
+    room[net.span_arcs["w-s"][0]] = 0.0
+    router.route([[src, sink, 1.0]], room)  # rows from eastus's PoPs only, and unchanged by the failure
+    cg = net.carrier()
+    assert sorted(router._rows) == sorted(int(cg.index[net.node[("pop", p)]]) for p in ("WDC", "NYC"))
+    from scipy.sparse.csgraph import dijkstra
+    dist = dijkstra(FlowNetwork(graph()).carrier().graph, directed=True)
+    assert cg.n == 6  # four PoPs and the two nodes of the parallel span
+    for a in range(cg.n):
+        assert router.table(a)[0] == pytest.approx(dist[a]) and np.isfinite(router.table(a)[0]).all()
+    assert sorted(router._rows) == list(range(cg.n))
 
 
-def test_a_router_without_the_all_pairs_table_finds_the_same_paths_by_searching():
+def test_a_router_that_searches_for_every_whole_path_finds_the_paths_its_table_gives():
     net = FlowNetwork(graph())
     table, search = Router(net), SearchOnly(net)
-    assert table._all is not None and search._all is None
     src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
     wdc, svl, lv = (net.node[("pop", p)] for p in ("WDC", "SVL", "LV"))
     for narrow in ([], [net.out_arc[("eastus", "wdc")]], [net.span_arcs["w-s"][0]], [net.in_arc[("westus3", "lv")]]):
@@ -366,6 +374,8 @@ def test_the_router_counts_each_search_it_runs():
     search = SearchOnly(net)
     search.route([[src, sink, 3.0]], net.cap.copy())
     assert search.searches == 1
+    search.route([[net.node[("pop", "WDC")], net.node[("pop", "SVL")], 3.0]], net.cap.copy())
+    assert search.searches == 1  # a detour's path of the table had room
     stuck = Router(net)
     pieces, left = stuck.route([[src, sink, 15.0]], net.cap.copy())
     assert stuck.searches == 4 and left == [pytest.approx(1.0)]  # three pieces, then a round that moves nothing
@@ -507,7 +517,7 @@ def test_the_router_tries_the_twelve_least_latency_circuit_pairs_before_it_searc
     router = Router(net)
     cidx = router.cidx
     outs, ins = net.site_out["eastus"], net.site_in["westus3"]
-    cost = [router._all[0][cidx[net.circuit_pop[o]], cidx[net.circuit_pop[i]]] for o in outs for i in ins]
+    cost = [router.table(cidx[net.circuit_pop[o]])[0][cidx[net.circuit_pop[i]]] for o in outs for i in ins]
     ranked = sorted(range(len(cost)), key=lambda f: cost[f])  # stable: ties in circuit order
     assert len(ranked) == 16
     for rank, searches in ((12, 0), (13, 1)):
@@ -585,7 +595,7 @@ def test_a_router_sees_the_carrier_with_nothing_failed_whatever_another_router_s
     """Routers built on one network share its carrier graph: a search one of them ran over what a failure
     left (both WDC-SVL spans full) must not leave the next one's table without those spans."""
     net = FlowNetwork(graph())
-    fresh = Router(net)
+    rows = [Router(net).table(a)[0] for a in range(net.carrier().n)]
     src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
     room = net.cap.copy()
     room[[net.span_arcs["w-s"][0], net.span_arcs["w-s2"][0]]] = 0.0
@@ -593,7 +603,8 @@ def test_a_router_sees_the_carrier_with_nothing_failed_whatever_another_router_s
     (piece,), left = searcher.route([[src, sink, 1.0]], room)
     assert left == [0.0] and searcher.searches == 1 and "span n-l (NYC->LV)" in labels(net, piece[0][0])
     later = Router(net)
-    assert np.array_equal(later._all[0], fresh._all[0]) and np.isfinite(later._all[0]).all()
+    for a in range(net.carrier().n):
+        assert np.array_equal(later.table(a)[0], rows[a]) and np.isfinite(rows[a]).all()
     (piece,), left = later.route([[src, sink, 1.0]], net.cap.copy())
     assert labels(net, piece[0][0]) == ["circuit eastus/wdc (out)", "span w-s (WDC->SVL)", "circuit westus3/svl (in)",
                                         "gateway westus3"] and later.searches == 0
