@@ -608,3 +608,17 @@ def test_a_router_sees_the_carrier_with_nothing_failed_whatever_another_router_s
     (piece,), left = later.route([[src, sink, 1.0]], net.cap.copy())
     assert labels(net, piece[0][0]) == ["circuit eastus/wdc (out)", "span w-s (WDC->SVL)", "circuit westus3/svl (in)",
                                         "gateway westus3"] and later.searches == 0
+
+
+def test_a_search_between_two_sites_at_one_pop_finds_the_path_over_no_span():
+    """eastus and westus3 both have a circuit at Washington DC: the path searched is out of one circuit and
+    into the other at WDC, with no span (the walk from the PoP to itself is empty)."""
+    east = site("eastus", 10, {"wdc": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"wdc": "Washington DC", "svl": "Silicon Valley"})
+    net = FlowNetwork(flows.build([east, west], lumen(), DAY))
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    for router in (Router(net), SearchOnly(net)):
+        (piece,), left = router.route([[src, sink, 1.0]], net.cap.copy())
+        assert left == [0.0] and labels(net, piece[0][0]) == ["circuit eastus/wdc (out)", "circuit westus3/wdc (in)",
+                                                               "gateway westus3"], type(router).__name__
+    assert router.searches == 1
