@@ -35,7 +35,7 @@ in-service date, on the day the plan is for.
 
 How it is solved (infra/capacity/rerouting.py, flow_network.py), so that a fabric of hundreds of sites
 takes seconds: the routing with nothing failed is kept as paths per pair of sites, each pair along its
-least-latency path with room (the carrier's all-pairs shortest paths, scipy.sparse.csgraph, computed
+least-latency path with room (the carrier's shortest paths from each PoP, scipy.sparse.csgraph, computed
 once). Per failure, only the paths crossing an arc it over-fills move: a path that lost a circuit is
 routed again from its site, one that lost spans or a transit PoP detours between the PoPs around the
 cut; a failure whose detours all find room is survivable, proven by the routing found. Otherwise a

@@ -117,18 +117,15 @@ class Routing:
 class Router:
     """Least-latency paths in what capacity is left, with scipy.sparse.csgraph's Dijkstra.
 
-    The carrier's shortest paths with nothing failed are computed once, for every pair of PoPs (one
-    call, a few hundred PoPs); a request first tries them in order of latency, each over circuits with
-    room for it, and takes the first whose every arc has room: a failure removes routes, it does not
-    call for a new search. Only when none of those has room does a search run, over the carrier's
+    The carrier's shortest paths with nothing failed are computed once per PoP they start from (Dijkstra
+    from that PoP, when first asked for: on any carrier, only the rows used are kept); a request first
+    tries them in order of latency, each over circuits with room for it, and takes the first whose every
+    arc has room: a failure removes routes, it does not call for a new search. Only when none of those has room does a search run, over the carrier's
     spans with room (Dijkstra from all the source's PoPs at once), and only when no single path has room
     for the whole request is it split over several (rounds of searches over the whole network)."""
 
     CANDIDATES = 12
     """Pairs of circuits (out, in) tried in order of latency before a search."""
-
-    ALL_PAIRS_LIMIT = 3000
-    """Carrier nodes up to which the all-pairs table is kept (its size grows with their square)."""
 
     def __init__(self, net: FlowNetwork):
         from scipy.sparse import csr_matrix
@@ -144,12 +141,13 @@ class Router:
         # The carrier: PoPs and the nodes of their parallel spans; its arcs: spans and their via arcs.
         cg = net.carrier()
         self.carrier_nodes, self.cidx, self.c_order = cg.nodes, cg.index, cg.order
-        self._carrier, self._c_weight = cg.graph, cg.weight
-        self._all = None
-        if 0 < cg.n <= self.ALL_PAIRS_LIMIT:
-            from scipy.sparse.csgraph import dijkstra
-
-            self._all = dijkstra(self._carrier, directed=True, return_predecessors=True)
+        # A matrix of its own, weighted by latency: searches set its weights in place (inf: no room), and
+        # the network's carrier graph is shared by every router built on it.
+        self._carrier = csr_matrix((cg.weight.copy(), cg.heads, cg.indptr), shape=(cg.n, cg.n))
+        self._c_weight = cg.weight
+        self._free = csr_matrix((cg.weight.copy(), cg.heads, cg.indptr), shape=(cg.n, cg.n))
+        """The carrier with nothing failed, never changed: the table's rows are searched in it."""
+        self._rows: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._paths: dict[tuple[int, int], np.ndarray] = {}
         self._cands: dict[tuple[int, int], tuple[list[int], list[np.ndarray]]] = {}
         # Per site: its circuits' arcs (with any via arc) to and from the carrier, and the PoP of each.
@@ -182,11 +180,19 @@ class Router:
 
     # -------------------------------------------------------------------- one path with room for all
 
+    def table(self, a: int) -> tuple[np.ndarray, np.ndarray]:
+        """(distances, predecessors) from carrier node a to every carrier node with nothing failed."""
+        if a not in self._rows:
+            from scipy.sparse.csgraph import dijkstra
+
+            self._rows[a] = dijkstra(self._free, directed=True, indices=a, return_predecessors=True)
+        return self._rows[a]
+
     def _carrier_path(self, a: int, b: int) -> np.ndarray:
-        """Arcs of the all-pairs shortest path between carrier nodes a and b (nothing failed)."""
+        """Arcs of the table's shortest path between carrier nodes a and b (nothing failed)."""
         key = (a, b)
         if key not in self._paths:
-            pred = self._all[1][a]
+            pred = self.table(a)[1]
             nodes, v = [b], b
             while v != a:
                 v = int(pred[v])
@@ -217,7 +223,8 @@ class Router:
         if key not in self._cands:
             pops_out = self._out[u][2]
             pops_in = self._in[w][2]
-            cost = self._all[0][pops_out[:, None], pops_in[None, :]]
+            cost = np.array([self.table(int(p))[0][pops_in] for p in pops_out.tolist()]).reshape(
+                len(pops_out), len(pops_in))
             order = [f for f in np.argsort(cost, axis=None, kind="stable")[:self.CANDIDATES].tolist()
                      if np.isfinite(cost.flat[f])]
             self._cands[key] = (order, [])
@@ -237,10 +244,9 @@ class Router:
         ins, chains_in, pops_in, gw = self._in[w]
         if room[gw] < x - _TOL:
             return None
-        if self._all is not None:
-            for arcs in self._candidates(u, w):
-                if room[arcs].min() >= x - _TOL:
-                    return arcs
+        for arcs in self._candidates(u, w):
+            if room[arcs].min() >= x - _TOL:
+                return arcs
         ok_out = np.nonzero(room[outs] >= x - _TOL)[0]
         ok_in = np.nonzero(room[ins] >= x - _TOL)[0]
         if not len(ok_out) or not len(ok_in):
@@ -257,7 +263,7 @@ class Router:
     def _segment(self, u: int, w: int, x: float, room: np.ndarray) -> np.ndarray | None:
         """A path between two PoPs with room for x, or None."""
         a, b = int(self.cidx[u]), int(self.cidx[w])
-        if self._all is not None and np.isfinite(self._all[0][a, b]):
+        if np.isfinite(self.table(a)[0][b]):
             mid = self._carrier_path(a, b)
             if not len(mid) or room[mid].min() >= x - _TOL:
                 return mid
@@ -507,10 +513,9 @@ def by_columns(net: FlowNetwork, router: Router, pair_ids: list[int], cap: np.nd
     for i in pair_ids:
         for arcs in starts.get(i, []):
             add(i, arcs)
-        if router._all is not None:
-            for _, arcs in zip(range(START_CANDIDATES), router._candidates(int(net.pair_src[i]),
-                                                                           int(net.pair_sink[i]))):
-                add(i, arcs)
+        for _, arcs in zip(range(START_CANDIDATES), router._candidates(int(net.pair_src[i]),
+                                                                       int(net.pair_sink[i]))):
+            add(i, arcs)
     k = len(pair_ids)
     rate = net.rate[pair_ids]
     for _ in range(COLUMN_ROUNDS):

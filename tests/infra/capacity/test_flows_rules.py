@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import math
 
+import numpy as np
 import pytest
 
 from infra.capacity import flows
@@ -440,3 +441,73 @@ def test_without_ample_paths_every_pair_a_first_failure_leaves_exposed_is_checke
         ("circuit westus3/svl", "circuit westus3/lv"), ("circuit westus3/svl", "peering location Las Vegas"),
         ("circuit westus3/lv", "peering location Silicon Valley"),
         ("peering location Las Vegas", "peering location Silicon Valley")}
+
+
+# per-pair figures: the max-flow budget, what no failure lowers, Global Reach in Mb/s ----------------
+
+
+def pair_figures():
+    """The conduit fabric: its two 10 Gb/s spans are narrower than the sites' circuits, so the figures'
+    bounds do not meet and a max-flow decides."""
+    g = build(two_sites({"sync": sync("westus3", 1)}), carrier(SPANS, FOUR), DAY)
+    net = flows.FlowNetwork(g)
+    return net, flows._PairFigures(net, g.failures())
+
+
+def test_the_pair_figures_run_their_two_thousandth_max_flow_and_no_more():
+    net, fig = pair_figures()
+    fig.max_flows = 1999
+    assert fig.available() == pytest.approx([20.0]) and fig.exact.all() and fig.max_flows == 2000
+    net, fig = pair_figures()
+    fig.max_flows = 2000
+    assert fig.available() == pytest.approx([0.0]) and not fig.exact.any() and fig.max_flows == 2000
+
+
+def test_a_pair_whose_lower_bound_cannot_beat_the_worst_so_far_runs_no_max_flow():
+    net, fig = pair_figures()
+    ids = np.arange(len(net.pairs))
+    value, exact = fig._figures(net.cap, fig.base_labels, np.zeros(len(ids)), ids)
+    assert fig.max_flows == 0 and exact.all() and value == pytest.approx([0.0])  # the lower bound, not needed exact
+    value, exact = fig._figures(net.cap, fig.base_labels, np.full(len(ids), 30.0), ids)
+    assert fig.max_flows == 1 and exact.all() and value == pytest.approx([20.0])
+
+
+def test_a_pair_no_failure_lowers_has_no_worst_failure():
+    apart = carrier({"w-n": ("WDC", "NYC", 100, {}), "s-l": ("SVL", "LV", 100, {})}, FOUR)  # no span east-west
+    fig = flows.analyse(two_sites({"sync": sync("westus3", 1)}), apart, DAY).demands[("eastus", "sync")]
+    assert (fig.available_gbps, fig.worst_failure_gbps, fig.worst_failure) == (0, 0, None)
+    fig = flows.analyse(two_sites({"sync": sync("westus3", 1)}), None, DAY).demands[("eastus", "sync")]
+    assert (fig.available_gbps, fig.worst_failure_gbps) == (20, 10) and fig.worst_failure is not None
+
+
+def test_the_worst_failure_of_the_first_sites_pairs_counts_its_own_circuits():
+    """centralus (the first site) sends over two 10 Gb/s circuits to westus3's three: losing one of its
+    own circuits leaves 10."""
+    central = site("centralus", 20, EAST, demands={"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {**WEST, "chi": "Chicago"})
+    g = build([central, west], None, DAY)
+    assert list(g.sites)[0] == "centralus"
+    fig = flows.analyse([central, west], None, DAY).demands[("centralus", "sync")]
+    assert (fig.available_gbps, fig.worst_failure_gbps) == (20, 10)
+    assert str(fig.worst_failure) in ("circuit centralus/wdc", "peering location Washington DC")
+
+
+def test_global_reach_figures_count_circuits_to_the_mbps():
+    east = site("eastus", 10, EAST, links={"a": link("wdc", "westus3", "svl", 0), "b": link("nyc", "westus3", "lv", 1)},
+                mbps=50)
+    west = site("westus3", 30, WEST, links={"a": link("svl", "eastus", "wdc", 0), "b": link("lv", "eastus", "nyc", 1)},
+                mbps=50)
+    result = flows.analyse([east, west], carrier(SPANS), DAY)
+    assert (result.sites["eastus"].global_reach_gbps, result.sites["eastus"].global_reach_n_minus_1_gbps) == (0.1, 0.05)
+
+
+def test_each_pair_of_failures_the_routing_survives_is_settled_once_in_either_order():
+    """Four 1 Gb/s circuits for a 1.5 Gb/s critical demand: each circuit's loss is survived on the other
+    three, and each routing after one loss crosses the others, so every pair of them is met from both sides."""
+    east = site("eastus", 10, {**EAST, "chi": "Chicago", "sat": "San Antonio"},
+                demands={"sync": sync("westus3", 1.5, critical=True)}, mbps=1000)
+    result = flows.analyse([east, site("westus3", 30, WEST)], None, DAY)
+    two = {k: v for k, v in result.stats.items() if k.startswith("two_")}
+    assert two == {"two_rerouted": 20, "two_lp_full": 4} and sum(two.values()) == result.pairs == 24
+    named = [(str(sf.failure), str(sf.second)) for sf in result.shortfalls]
+    assert len(named) == len(set(named)) == 4

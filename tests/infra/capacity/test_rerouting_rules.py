@@ -12,21 +12,26 @@ from scipy.optimize import linprog
 from infra.capacity import flows
 from infra.capacity.flow_network import EPS, FlowNetwork
 from infra.capacity.flow_network import LpSolution
-from infra.capacity.rerouting import Router, Routing, Settled, _component, by_columns, by_program, settle
+from infra.capacity.rerouting import Router, Routing, Settled, _component, _reroute, by_columns, by_program, settle
 from infra.carrier import CarrierSpec
 from tests.infra.capacity.small_fabric import DAY, site, sync
 
 
-def graph(east_west: float = 4, central_west: float = 3) -> flows.FabricGraph:
-    """WDC=SVL over two 6 Gb/s spans, WDC-NYC 8 (5 ms), NYC-LV 4; eastus at WDC and NYC, westus3 at SVL
-    and LV, centralus at NYC behind a 4 Gb/s gateway."""
-    carrier = CarrierSpec.model_validate({
+def lumen() -> CarrierSpec:
+    """WDC=SVL over two 6 Gb/s spans, WDC-NYC 8 (5 ms), NYC-LV 4."""
+    return CarrierSpec.model_validate({
         "carrier": "Lumen",
         "pops": {"WDC": {"peering_location": "Washington DC"}, "NYC": {"peering_location": "New York"},
                  "SVL": {"peering_location": "Silicon Valley"}, "LV": {"peering_location": "Las Vegas"}},
         "spans": {"w-s": {"a": "WDC", "z": "SVL", "gbps": 6}, "w-s2": {"a": "WDC", "z": "SVL", "gbps": 6},
                   "n-l": {"a": "NYC", "z": "LV", "gbps": 4},
                   "w-n": {"a": "WDC", "z": "NYC", "gbps": 8, "latency_ms": 5}}})
+
+
+def graph(east_west: float = 4, central_west: float = 3) -> flows.FabricGraph:
+    """WDC=SVL over two 6 Gb/s spans, WDC-NYC 8 (5 ms), NYC-LV 4; eastus at WDC and NYC, westus3 at SVL
+    and LV, centralus at NYC behind a 4 Gb/s gateway."""
+    carrier = lumen()
     east = site("eastus", 10, {"wdc": "Washington DC", "nyc": "New York"},
                 {"sync": sync("westus3", east_west), "c": sync("centralus", 2)})
     west = site("westus3", 30, {"svl": "Silicon Valley", "lv": "Las Vegas"}, {"back": sync("eastus", 3)})
@@ -307,24 +312,32 @@ def test_column_generation_reaches_the_arc_programs_optimum_with_a_routing_withi
 
 
 class SearchOnly(Router):
-    """A router without the all-pairs table, as on a carrier of more than ALL_PAIRS_LIMIT nodes."""
+    """A router that tries no path of its table for a whole request: it searches for every one."""
 
-    ALL_PAIRS_LIMIT = 0
+    CANDIDATES = 0
 
 
-def test_a_router_keeps_the_all_pairs_table_up_to_its_limit_of_carrier_nodes_exactly():
+def test_the_routers_table_keeps_the_shortest_paths_with_nothing_failed_from_each_pop_asked_about_only():
     net = FlowNetwork(graph())
-    n = net.carrier().n  # four PoPs and the two nodes of the parallel span
-    assert n == 6
-    at = type("AtLimit", (Router,), {"ALL_PAIRS_LIMIT": n})(net)
-    over = type("OverLimit", (Router,), {"ALL_PAIRS_LIMIT": n - 1})(net)
-    assert at._all is not None and at._all[0].shape == (n, n) and over._all is None
+    router = Router(net)
+    assert router._rows == {}
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    room = net.cap.copy()
+    room[net.span_arcs["w-s"][0]] = 0.0
+    router.route([[src, sink, 1.0]], room)  # rows from eastus's PoPs only, and unchanged by the failure
+    cg = net.carrier()
+    assert sorted(router._rows) == sorted(int(cg.index[net.node[("pop", p)]]) for p in ("WDC", "NYC"))
+    from scipy.sparse.csgraph import dijkstra
+    dist = dijkstra(FlowNetwork(graph()).carrier().graph, directed=True)
+    assert cg.n == 6  # four PoPs and the two nodes of the parallel span
+    for a in range(cg.n):
+        assert router.table(a)[0] == pytest.approx(dist[a]) and np.isfinite(router.table(a)[0]).all()
+    assert sorted(router._rows) == list(range(cg.n))
 
 
-def test_a_router_without_the_all_pairs_table_finds_the_same_paths_by_searching():
+def test_a_router_that_searches_for_every_whole_path_finds_the_paths_its_table_gives():
     net = FlowNetwork(graph())
     table, search = Router(net), SearchOnly(net)
-    assert table._all is not None and search._all is None
     src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
     wdc, svl, lv = (net.node[("pop", p)] for p in ("WDC", "SVL", "LV"))
     for narrow in ([], [net.out_arc[("eastus", "wdc")]], [net.span_arcs["w-s"][0]], [net.in_arc[("westus3", "lv")]]):
@@ -361,6 +374,8 @@ def test_the_router_counts_each_search_it_runs():
     search = SearchOnly(net)
     search.route([[src, sink, 3.0]], net.cap.copy())
     assert search.searches == 1
+    search.route([[net.node[("pop", "WDC")], net.node[("pop", "SVL")], 3.0]], net.cap.copy())
+    assert search.searches == 1  # a detour's path of the table had room
     stuck = Router(net)
     pieces, left = stuck.route([[src, sink, 15.0]], net.cap.copy())
     assert stuck.searches == 4 and left == [pytest.approx(1.0)]  # three pieces, then a round that moves nothing
@@ -461,3 +476,149 @@ def test_the_pairs_competing_for_a_shortfall_are_the_short_ones_and_those_on_a_p
     assert e in _component(net, sol, {e, c, w}, priced)
     unrouted[e] = 0.3e-6
     assert e not in _component(net, sol, {e, c, w}, priced)
+
+
+# tuning constants, pinned at their limits ---------------------------------------------------------
+
+
+def parallel_spans(n: int) -> FlowNetwork:
+    """WDC and SVL joined by n parallel 1 Gb/s spans: a detour of k Gb/s between them needs k pieces."""
+    carrier = CarrierSpec.model_validate({
+        "carrier": "Lumen",
+        "pops": {"WDC": {"peering_location": "Washington DC"}, "SVL": {"peering_location": "Silicon Valley"}},
+        "spans": {f"s{k}": {"a": "WDC", "z": "SVL", "gbps": 1} for k in range(n)}})
+    east = site("eastus", 10, {"wdc": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"svl": "Silicon Valley"})
+    return FlowNetwork(flows.build([east, west], carrier, DAY))
+
+
+def test_a_split_carries_what_six_rounds_of_pieces_hold_and_gives_the_rest_up_to_the_program():
+    """ROUNDS = 6: a request that needs six pieces is carried whole; one that needs seven leaves the
+    seventh Gb/s (the program then proves whether it fits)."""
+    net = parallel_spans(8)
+    wdc, svl = net.node[("pop", "WDC")], net.node[("pop", "SVL")]
+    for need, pieces_carried, left in ((6.0, 6, 0.0), (7.0, 6, 1.0)):
+        router = Router(net)
+        room = net.cap.copy()
+        pieces, lefts = router.route([[wdc, svl, need]], room)
+        assert len(pieces[0]) == pieces_carried and lefts == [pytest.approx(left)], need
+        assert sum(x for _, x in pieces[0]) == pytest.approx(need - left)
+        assert router.searches == 1 + 6  # the search for one whole path, then six rounds
+
+
+def test_the_router_tries_the_twelve_least_latency_circuit_pairs_before_it_searches():
+    """CANDIDATES = 12: with room only on the circuits of the 12th pair of circuits (out, in) by latency,
+    its path is taken from the table; only on the 13th's, a search finds it."""
+    names = {"wdc": "Washington DC", "nyc": "New York", "svl": "Silicon Valley", "lv": "Las Vegas"}
+    east = site("eastus", 10, names, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, names)
+    net = FlowNetwork(flows.build([east, west], lumen(), DAY))
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    router = Router(net)
+    cidx = router.cidx
+    outs, ins = net.site_out["eastus"], net.site_in["westus3"]
+    cost = [router.table(cidx[net.circuit_pop[o]])[0][cidx[net.circuit_pop[i]]] for o in outs for i in ins]
+    ranked = sorted(range(len(cost)), key=lambda f: cost[f])  # stable: ties in circuit order
+    assert len(ranked) == 16
+    for rank, searches in ((12, 0), (13, 1)):
+        o, i = divmod(ranked[rank - 1], len(ins))
+        room = net.cap.copy()
+        room[[a for a in outs if a != outs[o]] + [a for a in ins if a != ins[i]]] = 0.0
+        router = Router(net)
+        (piece,), left = router.route([[src, sink, 1.0]], room)
+        assert left == [0.0] and router.searches == searches, rank
+        assert piece[0][0][0] == outs[o] and ins[i] in piece[0][0]
+
+
+def test_a_search_leaves_a_site_by_its_first_circuit_with_room_at_the_pop_it_starts_from():
+    """Two circuits of eastus at Washington DC: a search from that PoP takes the first in circuit order that
+    has room, as the table's candidates (ties in circuit order) do."""
+    east = site("eastus", 10, {"wdc": "Washington DC", "wdc2": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"svl": "Silicon Valley"})
+    net = FlowNetwork(flows.build([east, west], lumen(), DAY))
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    first, second = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "wdc2")]
+    for full, taken in ((None, first), (first, second)):
+        for router in (Router(net), SearchOnly(net)):
+            room = net.cap.copy()
+            if full is not None:
+                room[full] = 0.0
+            (piece,), left = router.route([[src, sink, 1.0]], room)
+            assert left == [0.0] and piece[0][0][0] == taken, (full, type(router).__name__)
+
+
+def test_a_detour_whose_table_path_has_room_takes_it_without_a_search():
+    net = FlowNetwork(graph())
+    wdc, svl, nyc = (net.node[("pop", p)] for p in ("WDC", "SVL", "NYC"))
+    router = Router(net)
+    for req in ([wdc, svl, 5.0], [wdc, nyc, 8.0], [wdc, wdc, 1.0]):
+        (piece,), left = router.route([req], net.cap.copy())
+        assert left == [0.0] and len(piece) == 1
+    assert router.searches == 0
+    room = net.cap.copy()
+    room[net.span_arcs["w-n"][0]] = 7.0  # 8 no longer fits the table's path: one search, which finds nothing whole
+    (piece,), left = router.route([[wdc, nyc, 8.0]], room)
+    assert router.searches > 0
+
+
+def test_a_reroute_sends_to_the_program_only_the_pairs_whose_detour_found_no_room():
+    """w-s cut: eastus's 6 Gb/s detour WDC->SVL finds 5.5 on w-s2 (not enough), westus3's 3 back SVL->WDC
+    finds room: only eastus->westus3 goes to the program, westus3->eastus keeps its detour over w-s2."""
+    net = FlowNetwork(graph(east_west=7.5, central_west=3))
+    router = Router(net)
+    i = net.pair_index
+    wdc_out, nyc_out = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "nyc")]
+    svl_in, lv_in, gw = net.in_arc[("westus3", "svl")], net.in_arc[("westus3", "lv")], net.gw_arc["westus3"]
+    a2 = net.span_arcs["w-s2"][0]
+    via_arc = int(np.nonzero(net.tail == int(net.head[a2]))[0][0])
+    routing = Routing.from_paths(net, [
+        (i[("eastus", "westus3")], np.array([wdc_out, net.span_arcs["w-s"][0], svl_in, gw]), 6.0),
+        (i[("eastus", "westus3")], np.array([wdc_out, a2, via_arc, svl_in, gw]), 0.5),
+        (i[("eastus", "westus3")], np.array([nyc_out, net.span_arcs["n-l"][0], lv_in, gw]), 1.0),
+        (i[("centralus", "westus3")], np.array([net.out_arc[("centralus", "nyc")], net.span_arcs["n-l"][0], lv_in, gw]), 3.0),
+        (i[("eastus", "centralus")], np.array([nyc_out, net.in_arc[("centralus", "nyc")], net.gw_arc["centralus"]]), 2.0),
+        (i[("westus3", "eastus")], np.array([net.out_arc[("westus3", "svl")], net.span_arcs["w-s"][1],
+                                             net.in_arc[("eastus", "wdc")], net.gw_arc["eastus"]]), 3.0)])
+    changed = np.array(net.span_arcs["w-s"])
+    cap = net.cap.copy()
+    cap[changed] = 0.0
+    over = changed[routing.load[changed] > cap[changed]]
+    done, (after, failed) = _reroute(net, router, routing, cap, over, routing.through(over), True)
+    assert done is None and failed == {i[("eastus", "westus3")]}
+    back = [labels(net, a) for j, a, _ in after.paths() if j == i[("westus3", "eastus")]]
+    assert back == [["circuit westus3/svl (out)", "span w-s2 (SVL->WDC)", "span w-s2 (SVL->WDC) (via)",
+                     "circuit eastus/wdc (in)", "gateway eastus"]]
+    assert [x for j, _, x in after.paths() if j == i[("westus3", "eastus")]] == [3.0]
+
+
+def test_a_router_sees_the_carrier_with_nothing_failed_whatever_another_router_searched_on_the_network():
+    """Routers built on one network share its carrier graph: a search one of them ran over what a failure
+    left (both WDC-SVL spans full) must not leave the next one's table without those spans."""
+    net = FlowNetwork(graph())
+    rows = [Router(net).table(a)[0] for a in range(net.carrier().n)]
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    room = net.cap.copy()
+    room[[net.span_arcs["w-s"][0], net.span_arcs["w-s2"][0]]] = 0.0
+    searcher = SearchOnly(net)
+    (piece,), left = searcher.route([[src, sink, 1.0]], room)
+    assert left == [0.0] and searcher.searches == 1 and "span n-l (NYC->LV)" in labels(net, piece[0][0])
+    later = Router(net)
+    for a in range(net.carrier().n):
+        assert np.array_equal(later.table(a)[0], rows[a]) and np.isfinite(rows[a]).all()
+    (piece,), left = later.route([[src, sink, 1.0]], net.cap.copy())
+    assert labels(net, piece[0][0]) == ["circuit eastus/wdc (out)", "span w-s (WDC->SVL)", "circuit westus3/svl (in)",
+                                        "gateway westus3"] and later.searches == 0
+
+
+def test_a_search_between_two_sites_at_one_pop_finds_the_path_over_no_span():
+    """eastus and westus3 both have a circuit at Washington DC: the path searched is out of one circuit and
+    into the other at WDC, with no span (the walk from the PoP to itself is empty)."""
+    east = site("eastus", 10, {"wdc": "Washington DC"}, {"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"wdc": "Washington DC", "svl": "Silicon Valley"})
+    net = FlowNetwork(flows.build([east, west], lumen(), DAY))
+    src, sink = net.node[("src", "eastus")], net.node[("sink", "westus3")]
+    for router in (Router(net), SearchOnly(net)):
+        (piece,), left = router.route([[src, sink, 1.0]], net.cap.copy())
+        assert left == [0.0] and labels(net, piece[0][0]) == ["circuit eastus/wdc (out)", "circuit westus3/wdc (in)",
+                                                               "gateway westus3"], type(router).__name__
+    assert router.searches == 1
