@@ -22,7 +22,7 @@ STACKS = ROOT / "stacks"
 
 # Each worker's heap is large and long-lived (the SDK's classes, the vendored REST specs, the session's
 # inventories). At CPython's default thresholds (700, 10, 10) the cyclic collector walks it again and again
-# while test modules import and tests allocate: collecting the suite took 17.0 s of CPU, 13.1 s with this.
+# while test modules import and tests allocate: collecting the suite took 17.0 s of CPU, 10 to 13 s with this.
 # Cycles of garbage are still collected, only less often. Tests only: the CLI and the program keep the defaults.
 gc.set_threshold(50_000, 20, 100)
 

@@ -531,9 +531,9 @@ ALL_SPANS = ("wdc-nyc", "nyc-chi", "chi-svl", "svl-lv", "lv-sat", "sat-wdc", "ny
 
 @pytest.mark.parametrize("narrow, gbps, immune, sample", [
     # A sample of the pairs (every flagged pair included): each unflagged pair costs a full program.
-    ((), 0, 1, 150),  # every span ample: immune and exposed pairs, connectivity checks
-    (("sat-wdc", "lv-sat"), 3, 0, 150),  # San Antonio's routes narrow: settled in full after losing Chicago
-    (ALL_SPANS, 5, 0, 120),  # east-west has no ample path at all: pairs touching its routing settled in full
+    ((), 0, 1, 75),  # every span ample: immune and exposed pairs, connectivity checks
+    (("sat-wdc", "lv-sat"), 3, 0, 75),  # San Antonio's routes narrow: settled in full after losing Chicago
+    (ALL_SPANS, 5, 0, 60),  # east-west has no ample path at all: pairs touching its routing settled in full
 ])
 def test_two_failure_pruning_misses_no_pair(make_spec, narrow, gbps, immune, sample):
     """Every pair of failures (or a sample, and every pair flagged), against one full program each: the
