@@ -527,3 +527,13 @@ def test_the_binding_limit_names_the_one_or_two_failures_after_which_it_binds(ki
         monkeypatch.setattr(flows, "analyse", lambda *a, sf=sf: SimpleNamespace(unroutable=[], shortfalls=[sf]))
         b = engine.diagnose(space, [east, west], carrier, ON)
         assert b.failure == when and f"; {when}, at most 3.00 Gb/s of it fits at eastus" in b.message
+
+
+def test_at_its_most_a_site_in_a_region_without_circuits_today_gets_the_regions_whole_room(kit):
+    import dataclasses
+
+    space = build(two_sites(kit), kit.carrier(kit.ROUTES), ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    most = engine.most_design(dataclasses.replace(space, region_existing={}))
+    # 10 per region, none there today: 10 more besides its own 2 (each site gets its region's whole room here)
+    for site in ("eastus", "westus3"):
+        assert sum(k for (s, _), v in most.provider.items() if s == site for _, k in v) == 10
