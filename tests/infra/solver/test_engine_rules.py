@@ -537,3 +537,12 @@ def test_at_its_most_a_site_in_a_region_without_circuits_today_gets_the_regions_
     # 10 per region, none there today: 10 more besides its own 2 (each site gets its region's whole room here)
     for site in ("eastus", "westus3"):
         assert sum(k for (s, _), v in most.provider.items() if s == site for _, k in v) == 10
+
+
+def test_when_the_spans_program_chooses_the_same_spans_again_the_sites_must_change(kit, monkeypatch):
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}, {SPAN_WDC_NYC: {"westus3"}}],
+                                 [set(), set(), set()], spans=SPANS3)
+    rounds = [s.split(":")[0] for s in said if s.startswith("round")]
+    assert rounds == ["round 1 (each site's own optimum, the cheapest span upgrades)",
+                      "round 2 (the whole program, 0 site(s) free)", "round 3 (the whole program, 0 site(s) free)"]
+    assert modes == ["site", "site", "spans", "spans", "full", "full"] and result.status == "solved"
