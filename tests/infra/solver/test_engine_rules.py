@@ -371,7 +371,7 @@ SPAN_WDC_SVL = Scenario((FailureKey("span", "wdc-svl"),))
 SPAN_WDC_NYC = Scenario((FailureKey("span", "wdc-nyc"),))
 
 
-def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, **kw):
+def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, left_over=(), **kw):
     """solve() on two sites, each analysis finding the next of `findings` short and involving the next of
     `involved` (widely: every site); `solved(model, found)` may change what HiGHS found. (result, said, modes)."""
     from infra.capacity.report import Violation
@@ -379,7 +379,7 @@ def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, *
     findings, involved, modes, said = list(findings), list(involved), [], []
     empty = SimpleNamespace(unroutable=[], shortfalls=[])
     monkeypatch.setattr(flows, "analyse", lambda *a, **k: empty)
-    monkeypatch.setattr(flows, "violations", lambda report: [])
+    monkeypatch.setattr(flows, "violations", lambda report: list(left_over))
     monkeypatch.setattr(engine, "_short_scenarios", lambda report, design: findings.pop(0) if findings else {})
     monkeypatch.setattr(engine, "_involved",
                         lambda report, widely=False: {"eastus", "westus3"} if widely else involved.pop(0))
@@ -421,6 +421,8 @@ def test_without_span_offers_a_shortfall_goes_to_the_whole_program_without_solvi
     assert result.status == "solved" and result.feasible_after
     assert modes == ["site", "site", "spans", "full"]
     assert [r.status for r in result.rounds[1:]] == ["each site's own optimum", "optimal"]
+    analysed = result.rounds[1]  # the analysis alone: no program of its own
+    assert (analysed.milp_seconds, analysed.variables, analysed.integers, analysed.rows) == (0.0, 0, 0, 0)
     assert said[-1].startswith("round 2 (the whole program, 0 site(s) free): ")  # the spans program once only
 
 
@@ -546,3 +548,57 @@ def test_when_the_spans_program_chooses_the_same_spans_again_the_sites_must_chan
     assert rounds == ["round 1 (each site's own optimum, the cheapest span upgrades)",
                       "round 2 (the whole program, 0 site(s) free)", "round 3 (the whole program, 0 site(s) free)"]
     assert modes == ["site", "site", "spans", "spans", "full", "full"] and result.status == "solved"
+
+
+def test_a_design_the_final_analysis_finds_short_is_not_called_right(kit, monkeypatch):
+    from infra.capacity.report import Violation
+
+    short = Violation("demands-survive-failure", "still short", "eastus")
+    result, _, _ = staged(kit, monkeypatch, [], [set()], left_over=[short, Violation("compute", "not mine", "eastus")])
+    assert (result.status, result.feasible_after, result.after) == ("solved", False, (short,))
+
+
+def test_at_its_most_a_location_with_room_for_one_more_circuit_gets_one(kit):
+    import dataclasses
+
+    from infra.solver.options import PortRoom
+
+    three = {"a": ("Washington DC", 1000), "b": ("Washington DC", 1000), "c": ("Washington DC", 1000),
+             "nyc": ("New York", 1000)}
+    space = build(two_sites(kit, east_circuits=three), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON,
+                  Limits(direct_ports=False))
+    space = dataclasses.replace(space, region_existing={})
+    most = engine.most_design(space)
+    got = {loc: sum(k for _, k in v) for (site, loc), v in most.provider.items() if site == "eastus"}
+    assert got == {"Washington DC": 1, "New York": 3, "Silicon Valley": 4}  # 4 per location; 2 of 10 left unused
+    carved = tuple(Step(float(g), g, 0.0) for g in (1, 2, 5, 10))
+    east = dataclasses.replace(space.sites["eastus"],
+                               port_rooms=(PortRoom("eastus", "p", "Washington DC", 10, "Standard", carved),))
+    most = engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east}))
+    assert most.room == {}  # new circuits are offered there: the room left is not spent on the port
+
+
+def test_at_its_most_existing_ports_share_what_the_region_has_left(kit):
+    import dataclasses
+
+    from infra.solver.options import PortRoom
+
+    space = build(two_sites(kit), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    carved = tuple(Step(float(g), g, 0.0) for g in (1, 2, 5, 10))
+    rooms = tuple(PortRoom("eastus", p, loc, 10, "Standard", carved) for p, loc in (("p", "Washington DC"),
+                                                                                    ("q", "New York")))
+    east = dataclasses.replace(space.sites["eastus"], port_rooms=rooms)
+    most = engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east},
+                                                  region_existing={"eastus": 7, "westus3": 2}))
+    assert most.room == {("eastus", "p"): ((carved[3], 2),), ("eastus", "q"): ((carved[3], 1),)}  # 3 left
+
+
+def test_the_binding_limit_names_the_first_demand_without_a_carrier_path(kit, monkeypatch):
+    east, west = two_sites(kit)
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    report = SimpleNamespace(unroutable=[demand("eastus", "westus3", 2.0), demand("westus3", "eastus", 3.0)],
+                             shortfalls=[])
+    monkeypatch.setattr(flows, "analyse", lambda *a: report)
+    b = engine.diagnose(space, [east, west], carrier, ON)
+    assert (b.site, b.needed_gbps) == ("eastus", 2.0) and b.message.startswith("eastus/d -> westus3 (2.00 Gb/s)")
