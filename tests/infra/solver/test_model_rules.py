@@ -164,6 +164,17 @@ def test_a_halved_gateway_must_still_carry_what_the_site_receives():
     assert solved.objective == pytest.approx(400 + CHANGE_USD)
 
 
+def test_a_halved_gateway_must_still_carry_a_demand_under_one_gbps():
+    recv = site("west", [circ("west", "a", "Silicon Valley", 0.5), circ("west", "b", NYC, 0.5)], region="westus3",
+                gateways=[gw("west", gbps=1.0, usd=100), gw("west", gbps=2.0, usd=150, current=False)])
+    east = site("east", [circ("east", "c", gbps=1.0)])
+    halve = Scenario((FailureKey("gateway", "west"),))
+    _, solved, chosen = solve(space(east, recv, demands=[demand(0.5)]), local=(BASELINE, halve))
+    assert chosen.gateways["west"][0].current and solved.objective == pytest.approx(0.0)  # 1 / 2: exactly fits
+    _, solved, chosen = solve(space(east, recv, demands=[demand(0.8)]), local=(BASELINE, halve))
+    assert chosen.gateways["west"][0].gbps == 2.0 and solved.objective == pytest.approx(50 + CHANGE_USD)
+
+
 def test_two_failures_carry_only_the_critical_demands():
     east = site("east", [circ("east", "w", WDC, 1.0, steps=[(2, 100)]), circ("east", "n", NYC, 1.0, steps=[(2, 100)])])
     both = Scenario((FailureKey("gateway", "east"), FailureKey("peering location", WDC)), True)
@@ -399,6 +410,7 @@ def test_a_fixed_site_keeps_the_chosen_design():
     got = choose(model, solved.x)
     assert got.steps == wanted.steps and got.provider == wanted.provider and got.ports == wanted.ports
     assert got.room == wanted.room and got.gateways["east"] == wanted.gateways["east"]
+    assert solved.x.min() >= 0.0  # what the design does not take is held at none, never below
     assert chosen_big.steps == {}  # a cheap new circuit does
 
 

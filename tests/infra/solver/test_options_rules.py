@@ -169,6 +169,8 @@ def test_a_gateway_is_offered_only_what_carries_more_and_stays_zone_redundant(ki
     assert (scale.min_units, scale.max_units, scale.gbps, scale.monthly_usd) == (3, 40, 1.0, 200.0)
     assert got[("ErGw3AZ", False)].monthly_usd == 1900.0 and sp.sites["eastus"].current_gateway_usd == 750.0
     assert got[("ErGw2AZ", False)].max_circuits == 8 and got[("ErGw3AZ", True)].max_circuits == 16
+    fixed = [o for o in got.values() if not o.scalable]
+    assert len(fixed) == 3 and {(o.min_units, o.max_units) for o in fixed} == {(0, 0)}  # no scale units to choose
     in_place = skus(build_for(kit, east, in_place_only=True))
     assert set(in_place) == {("ErGw2AZ", False), ("ErGw3AZ", False), ("ErGw3AZ", True)}
 
