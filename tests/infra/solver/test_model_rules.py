@@ -194,6 +194,22 @@ def test_at_a_metro_location_the_loss_of_the_largest_circuit_leaves_the_others()
     assert chosen.steps == {}
 
 
+def test_the_largest_circuit_lost_need_not_be_a_whole_gbps():
+    east = site("east", [circ("east", "a", AMS, 0.5, steps=[(1, 100)], metro=True),
+                         circ("east", "b", AMS, 0.5, steps=[(1, 100)], metro=True)])
+    largest = Scenario((FailureKey("circuit", "east/" + AMS),))
+    _, solved, chosen = solve(space(east, west(), demands=[demand(0.5)]), local=(BASELINE, largest))
+    assert chosen.steps == {} and solved.objective == pytest.approx(0.0)  # 0.5 lost, 0.5 left: exactly fits
+
+
+def test_a_circuit_with_one_step_on_offer_needs_no_row_to_take_one_step_at_most():
+    def rows(*steps) -> int:
+        east = site("east", [circ("east", "c", WDC, 1.0, steps=steps)])
+        return Model(space(east, west(), demands=[demand(0.5)]), (), (BASELINE,), only="east").p.n_rows
+
+    assert rows((2, 100), (5, 200)) == rows((2, 100)) + 1  # the JSON reports the rows
+
+
 def test_at_a_metro_location_a_new_circuit_can_be_the_largest_one_lost():
     east = site("east", [circ("east", "a", AMS, 2.0, metro=True)],
                 [new("east", AMS, provider=[(1.0, 200), (10.0, 300)], metro=True)])
@@ -474,6 +490,13 @@ def test_a_site_outside_the_program_counts_at_its_most():
     east = site("east", [circ("east", "c", WDC, 1.0)], gateways=[gw("east", gbps=2.0), gw("east", fastpath=True, current=False)])
     model = Model(space(east, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
     assert model.gateway("east").const == 4.0 * (1.0 + 3.0)
+    fixed = site("east", [circ("east", "c", WDC, 1.0)], gateways=[gw("east", gbps=2.0)])
+    model = Model(space(fixed, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
+    assert model.gateway("east").const == 2.0 and model.gateway("east", halved=True).const == 1.0
+    metro = site("east", [circ("east", "a", AMS, 5.0, metro=True), circ("east", "b", AMS, 2.0, metro=True)])
+    model = Model(space(metro, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
+    alive = model._alive_at(Scenario((FailureKey("circuit", "east/" + AMS),)), "east", AMS)
+    assert alive.const == 2.0 and not alive.terms  # 7 at its most, less its largest circuit lost
 
 
 # ------------------------------------------------------------------------------------ what HiGHS answers
