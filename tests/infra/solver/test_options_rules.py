@@ -122,9 +122,11 @@ def test_spans_in_service_are_offered_their_upgrades_and_new_fibre_is_said(kit):
 # ------------------------------------------------------------------------------------ Direct ports
 
 
-def with_direct_circuit(kit):
-    """eastus with a 10G Direct port at Washington DC and a 5 Gb/s circuit 'd' carved from it."""
-    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)})
+def with_direct_circuit(kit, more: int = 0):
+    """eastus with a 10G Direct port at Washington DC and a 5 Gb/s circuit 'd' carved from it (`more`: circuits
+    at Washington DC besides 'a' and 'd')."""
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)}
+                    | {f"w{i}": ("Washington DC", 1000) for i in range(more)})
     data = east.model_dump(mode="json", exclude_defaults=True)
     data["interconnect"]["ports"] = {"wdc-port": {"peering_location": "Washington DC", "bandwidth_gbps": 10}}
     data["interconnect"]["circuits"]["d"] = {**data["interconnect"]["circuits"]["a"], "kind": "direct",
@@ -148,6 +150,23 @@ def test_an_existing_port_with_room_is_offered_more_circuits(kit):
     assert sp.size["circuits"] == 5
     assert build_for(kit, east, direct_ports=False).sites["eastus"].port_rooms == ()
     assert build_for(kit, east, new_circuits=False).sites["eastus"].port_rooms == ()
+
+
+def test_an_existing_port_at_a_location_with_four_circuits_is_offered_none(kit):
+    assert [r.port for r in build_for(kit, with_direct_circuit(kit, more=1)).sites["eastus"].port_rooms] == ["wdc-port"]
+    assert build_for(kit, with_direct_circuit(kit, more=2)).sites["eastus"].port_rooms == ()
+
+
+def test_a_location_is_metro_when_a_circuit_or_an_offer_there_is():
+    from infra.solver.options import NewAt, SiteOptions
+
+    def at(*new: tuple[str, bool]) -> SiteOptions:
+        offers = tuple(NewAt("s", loc, "P", metro, "Standard", 4, (), ()) for loc, metro in new)
+        return SiteOptions("s", "eastus", "United States", (), offers, (), (), 0.0, 16, {}, False)
+
+    assert at(("Amsterdam Metro", True)).is_metro("Amsterdam Metro")
+    assert not at(("Amsterdam Metro", True), ("London", False)).is_metro("London")
+    assert not at(("London", False)).is_metro("London")
 
 
 # ------------------------------------------------------------------------------------ gateways
@@ -232,6 +251,10 @@ def test_an_unpriced_gateway_today_keeps_the_gateway_as_it_is(kit):
     assert (only.min_units, only.max_units, only.in_place) == (0, 0, True)
     assert sp.sites["eastus"].current_gateway_usd == 0.0
     assert any("no price for its gateway" in n for n in sp.notes)
+    fast_capable = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)},
+                            gateway=gateway("ErGw3AZ"))
+    (only,) = build_for(kit, fast_capable, prices=Unpriced(no_gateway=("ErGw3AZ",))).sites["eastus"].gateways
+    assert (only.sku, only.fastpath) == ("ErGw3AZ", False)  # FastPath only where it is on today
     sp = build_for(kit, east, prices=Unpriced(no_gateway=("ErGw3AZ", "ErGwScale")))
     assert set(skus(sp)) == {("ErGw2AZ", False)}
     assert "eastus: no price for gateway ErGw3AZ; not offered" in sp.notes
@@ -246,6 +269,7 @@ def test_unpriced_bandwidths_are_left_out_and_said_once_per_kind_with_their_loca
     assert ("eastus: no price for a Standard circuit of 2000 Mbps at Washington DC, New York, Silicon Valley; "
             "not offered") in sp.notes
     assert "eastus: no price for a 100G Direct port at Washington DC, New York, Silicon Valley, London2; not offered" in sp.notes
+    assert {z.gbps for n in sp.sites["eastus"].new for z in n.ports} == {10}  # the unpriced 100G ports are not
     assert _grouped(["x at @A; y", "x at @B; y", "x at @A; y", "plain"]) == ("x at A, B; y", "plain")
 
 
