@@ -371,7 +371,8 @@ SPAN_WDC_SVL = Scenario((FailureKey("span", "wdc-svl"),))
 SPAN_WDC_NYC = Scenario((FailureKey("span", "wdc-nyc"),))
 
 
-def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, left_over=(), **kw):
+def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, left_over=(),
+           widely=frozenset({"eastus", "westus3"}), **kw):
     """solve() on two sites, each analysis finding the next of `findings` short and involving the next of
     `involved` (widely: every site); `solved(model, found)` may change what HiGHS found. (result, said, modes)."""
     from infra.capacity.report import Violation
@@ -382,7 +383,7 @@ def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, l
     monkeypatch.setattr(flows, "violations", lambda report: list(left_over))
     monkeypatch.setattr(engine, "_short_scenarios", lambda report, design: findings.pop(0) if findings else {})
     monkeypatch.setattr(engine, "_involved",
-                        lambda report, widely=False: {"eastus", "westus3"} if widely else involved.pop(0))
+                        lambda report, widely=False, ends=widely: set(ends) if widely else involved.pop(0))
     monkeypatch.setattr(engine, "diagnose", lambda *a: engine.Binding("diagnosed"))
     real = engine.Model.solve
 
@@ -485,6 +486,7 @@ def test_a_whole_program_without_a_solution_in_time_is_not_widened_and_leaves_th
     result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [{"eastus"}], solved=late)
     assert modes == ["site", "site", "spans", "full"]
     assert result.status == "unsolved" and result.rounds[-1].status == "no solution in time"
+    assert said[-1].startswith("2 scenario(s) known, ") and "HiGHS no solution in time" in said[-1]
     assert result.binding.message == ("HiGHS found no design (no solution in time) within the time limit of 60 s; "
                                       "give more time (--time-limit)")
 
@@ -602,3 +604,60 @@ def test_the_binding_limit_names_the_first_demand_without_a_carrier_path(kit, mo
     monkeypatch.setattr(flows, "analyse", lambda *a: report)
     b = engine.diagnose(space, [east, west], carrier, ON)
     assert (b.site, b.needed_gbps) == ("eastus", 2.0) and b.message.startswith("eastus/d -> westus3 (2.00 Gb/s)")
+
+
+def test_a_restricted_program_without_a_design_frees_the_ends_of_the_demands_left_short_first(kit, monkeypatch):
+    from infra.solver.model import Solved as S
+
+    def none(model, found):
+        return S("infeasible", None, None, None, None, 0.0, 1, 1, 1, 0) if model.mode == "full" else found
+
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [set()], solved=none,
+                                 widely={"eastus"})
+    freed = [s for s in said if s.startswith("holding the other sites")]
+    assert freed == ["holding the other sites at their own optimum leaves no design; freeing 1 site(s)",
+                     "holding the other sites at their own optimum leaves no design; freeing 2 site(s)"]
+    assert modes == ["site", "site", "spans", "full", "full", "full"] and result.status == "infeasible"
+
+
+def test_no_time_left_before_the_whole_program_leaves_the_fabric_unsolved(kit, monkeypatch):
+    import time as real_time
+
+    late = [0.0]
+    monkeypatch.setattr(engine, "time", SimpleNamespace(perf_counter=lambda: real_time.perf_counter() + late[0],
+                                                         process_time=real_time.process_time))
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [set()],
+                                 solved=lambda model, found: late.__setitem__(0, 60.0 * (model.mode == "spans"))
+                                 or found)
+    assert modes == ["site", "site", "spans"] and result.status == "unsolved"
+    assert result.binding.message.startswith("no design proven within the time limit of 60 s")
+
+
+def test_a_scenario_whose_routing_found_before_still_fits_is_not_routed_again(monkeypatch):
+    from infra.solver import routing
+
+    checked: list = []
+    monkeypatch.setattr(routing, "fits", lambda model, x, scenario, loads: scenario == SPAN_WDC_SVL)
+    monkeypatch.setattr(routing, "check", lambda model, x, scenario: checked.append(scenario) or (0.0, None, {"l": 1}))
+    loads = {SPAN_WDC_SVL: {"old": 1.0}, SPAN_WDC_NYC: {"old": 1.0}}
+    assert engine._cuts(None, None, [SPAN_WDC_SVL, SPAN_WDC_NYC, BASELINE], loads) == []
+    assert checked == [SPAN_WDC_NYC, BASELINE]  # the one that fits is skipped
+    assert loads == {SPAN_WDC_SVL: {"old": 1.0}, SPAN_WDC_NYC: {"l": 1}, BASELINE: {"l": 1}}
+
+
+def test_a_site_adding_only_ports_counts_them_against_its_region(kit):
+    space = build(two_sites(kit, west_region="eastus"), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON)
+    step = Step(1.0, 1000, 1.0)
+    assert engine._within_regions(space, Chosen(ports={("eastus", "New York", 10): (3, ((step, 6),))}))  # 4 + 6
+    assert not engine._within_regions(space, Chosen(ports={("eastus", "New York", 10): (4, ((step, 7),))}))
+
+
+def test_the_binding_limit_names_the_demand_left_shortest(kit, monkeypatch):
+    east, west = two_sites(kit)
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    a, b = flows.DemandEdge("eastus", "a", "westus3", 2.0), flows.DemandEdge("eastus", "b", "westus3", 3.0)
+    sf = flows.Shortfall(None, 2.0, (a, b), 5.0, short_by_demand=((a, 0.5), (b, 1.5)))
+    monkeypatch.setattr(flows, "analyse", lambda *a: SimpleNamespace(unroutable=[], shortfalls=[sf]))
+    got = engine.diagnose(space, [east, west], carrier, ON)
+    assert (got.needed_gbps, got.most_gbps, got.demands) == (3.0, 1.5, ("eastus/a", "eastus/b"))
