@@ -502,6 +502,14 @@ def test_a_site_outside_the_program_counts_at_its_most():
 # ------------------------------------------------------------------------------------ what HiGHS answers
 
 
+def test_what_highs_answers_is_frozen():
+    import dataclasses
+
+    solved = Solved("optimal", None, 1.0, 1.0, 0.0, 0.1, 1, 1, 1, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        solved.status = "infeasible"
+
+
 def test_an_empty_or_contradicted_program_reports_no_time_and_no_nodes():
     model = Model(space(demands=[]), (), ())
     assert model.solve(1.0, 0.0) == Solved("optimal", pytest.approx(np.zeros(0)), 0.0, 0.0, 0.0, 0.0, 0, 0, 0, 0)

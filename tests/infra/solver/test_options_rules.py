@@ -69,7 +69,9 @@ def test_new_circuits_are_offered_where_the_carrier_serves_within_four_per_locat
     assert new["New York"].pop == "NYC" and new["New York"].tier == "Standard" and new["London2"].tier == "Premium"
     assert [(s.value, s.monthly_usd) for s in new["New York"].provider] == [(m, price(m)) for m in
                                                                             (50, 100, 200, 500, 1000, 2000, 5000, 10000)]
+    assert [s.gbps for s in new["New York"].provider] == [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
     assert new["London2"].provider[0].monthly_usd == price(50, "Premium")
+    assert {n.provider_name for n in new.values()} == {east.interconnect.circuits["a"].provider}  # as today's
     assert [p.gbps for p in new["New York"].ports] == [10, 100]
     port = new["New York"].ports[0]
     assert port.monthly_usd == PRICES.direct_port("s", "", 10, "UnlimitedData")
@@ -158,15 +160,19 @@ def test_an_existing_port_at_a_location_with_four_circuits_is_offered_none(kit):
 
 
 def test_a_location_is_metro_when_a_circuit_or_an_offer_there_is():
-    from infra.solver.options import NewAt, SiteOptions
+    from infra.solver.options import CircuitOption, NewAt, SiteOptions, Step
 
-    def at(*new: tuple[str, bool]) -> SiteOptions:
+    def at(*new: tuple[str, bool], circuits=()) -> SiteOptions:
         offers = tuple(NewAt("s", loc, "P", metro, "Standard", 4, (), ()) for loc, metro in new)
-        return SiteOptions("s", "eastus", "United States", (), offers, (), (), 0.0, 16, {}, False)
+        have = tuple(CircuitOption("s", loc, "provider", loc, "P", metro, "Standard", "UnlimitedData",
+                                   Step(1.0, 1000, 0.0), ()) for loc, metro in circuits)
+        return SiteOptions("s", "eastus", "United States", have, offers, (), (), 0.0, 16, {}, False)
 
     assert at(("Amsterdam Metro", True)).is_metro("Amsterdam Metro")
     assert not at(("Amsterdam Metro", True), ("London", False)).is_metro("London")
     assert not at(("London", False)).is_metro("London")
+    assert at(circuits=[("Amsterdam Metro", True)]).is_metro("Amsterdam Metro")
+    assert not at(circuits=[("Amsterdam Metro", True), ("London", False)]).is_metro("London")
 
 
 # ------------------------------------------------------------------------------------ gateways
