@@ -661,3 +661,25 @@ def test_the_binding_limit_names_the_demand_left_shortest(kit, monkeypatch):
     monkeypatch.setattr(flows, "analyse", lambda *a: SimpleNamespace(unroutable=[], shortfalls=[sf]))
     got = engine.diagnose(space, [east, west], carrier, ON)
     assert (got.needed_gbps, got.most_gbps, got.demands) == (3.0, 1.5, ("eastus/a", "eastus/b"))
+
+
+def test_while_the_spans_program_chooses_other_spans_each_choice_is_analysed(kit, monkeypatch):
+    import dataclasses
+
+    spans_solved: list[int] = []
+
+    def upgrade_second(model, found):  # the second spans program takes nyc-svl's first upgrade
+        if model.mode != "spans":
+            return found
+        spans_solved.append(1)
+        if len(spans_solved) != 2:
+            return found
+        x = found.x.copy()
+        x[model.v.spans["nyc-svl"][0][1]] = 1.0
+        return dataclasses.replace(found, x=x)
+
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}, {SPAN_WDC_NYC: {"westus3"}}],
+                                 [set(), set(), set()], spans=SPANS3, solved=upgrade_second)
+    rounds = [s.split(":")[0] for s in said if s.startswith("round")]
+    assert rounds == [f"round {n} (each site's own optimum, the cheapest span upgrades)" for n in (1, 2, 3)]
+    assert modes == ["site", "site", "spans", "spans", "spans"] and result.status == "solved"
