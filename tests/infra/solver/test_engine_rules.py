@@ -42,6 +42,7 @@ def test_a_fabric_that_fits_is_left_as_it_is_and_said(kit):
     assert (result.status, result.feasible_before, result.feasible_after) == ("fits", True, True)
     assert result.changes == () and result.monthly_usd_delta == 0.0 and result.prices_source == ILLUSTRATIVE.source
     assert result.design is None and result.binding is None and result.seconds >= 0.0
+    assert result.rounds == () and result.scenarios == 0 and result.gap is None and result.bound_usd is None
     assert said == ["the fabric fits: every demand under the failure policy, every interconnect rule; nothing to change"]
 
 
@@ -359,3 +360,326 @@ def test_a_fabric_that_fits_keeps_what_the_solver_does_not_answer_for_as_untouch
     result = solver.solve([east, west], kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
     assert result.status == "fits" and result.before == ()
     assert [v.invariant for v in result.untouched] == ["global-reach-pair"]
+
+
+# ------------------------------------------------------------------------------------ the loop's rare paths
+# The fabric's assessment, the failure analysis and its findings are stood in for (they are judged elsewhere), so
+# that each test reaches its path in a few milliseconds: the programs are solved by HiGHS as in a real solve.
+
+NO_OFFERS = {name: (a, b, gbps, {}) for name, (a, b, gbps, _) in SPANS3.items()}
+SPAN_WDC_SVL = Scenario((FailureKey("span", "wdc-svl"),))
+SPAN_WDC_NYC = Scenario((FailureKey("span", "wdc-nyc"),))
+
+
+def staged(kit, monkeypatch, findings, involved, spans=NO_OFFERS, solved=None, left_over=(),
+           widely=frozenset({"eastus", "westus3"}), **kw):
+    """solve() on two sites, each analysis finding the next of `findings` short and involving the next of
+    `involved` (widely: every site); `solved(model, found)` may change what HiGHS found. (result, said, modes)."""
+    from infra.capacity.report import Violation
+
+    findings, involved, modes, said = list(findings), list(involved), [], []
+    empty = SimpleNamespace(unroutable=[], shortfalls=[])
+    monkeypatch.setattr(flows, "analyse", lambda *a, **k: empty)
+    monkeypatch.setattr(flows, "violations", lambda report: list(left_over))
+    monkeypatch.setattr(engine, "_short_scenarios", lambda report, design: findings.pop(0) if findings else {})
+    monkeypatch.setattr(engine, "_involved",
+                        lambda report, widely=False, ends=widely: set(ends) if widely else involved.pop(0))
+    monkeypatch.setattr(engine, "diagnose", lambda *a: engine.Binding("diagnosed"))
+    real = engine.Model.solve
+
+    def solve(model, time_limit, gap):
+        modes.append(model.mode)
+        found = real(model, time_limit, gap)
+        return solved(model, found) if solved is not None else found
+
+    monkeypatch.setattr(engine.Model, "solve", solve)
+    short = SimpleNamespace(input_problems=[], violations=[Violation("demands-survive-failure", "short", "eastus")])
+    result = solver.solve(two_sites(kit, {"s": kit.sync("westus3", 1.5)}), kit.carrier(spans, POPS3), ON,
+                          prices=ILLUSTRATIVE, limits=Limits(new_circuits=False), progress=said.append,
+                          assessment=short, **kw)
+    return result, said, modes
+
+
+def test_a_sites_bound_is_its_programs_bound_else_its_objective(kit, monkeypatch):
+    import dataclasses
+
+    def below(model, found):
+        return dataclasses.replace(found, bound=found.objective - 1.0) if model.mode == "site" else found
+
+    result, _, _ = staged(kit, monkeypatch, [], [set()], solved=below)
+    assert result.status == "solved" and result.rounds[0].status == "each site alone"
+    assert result.rounds[0].bound_usd == pytest.approx(result.rounds[0].objective_usd - 2.0)
+
+    def unknown(model, found):
+        return dataclasses.replace(found, bound=None) if model.mode == "site" else found
+
+    result, _, _ = staged(kit, monkeypatch, [], [set()], solved=unknown)
+    assert result.rounds[0].bound_usd == pytest.approx(result.rounds[0].objective_usd)
+
+
+def test_without_span_offers_a_shortfall_goes_to_the_whole_program_without_solving_the_spans_again(kit, monkeypatch):
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [set(), set()])
+    assert result.status == "solved" and result.feasible_after
+    assert modes == ["site", "site", "spans", "full"]
+    assert [r.status for r in result.rounds[1:]] == ["each site's own optimum", "optimal"]
+    analysed = result.rounds[1]  # the analysis alone: no program of its own
+    assert (analysed.milp_seconds, analysed.variables, analysed.integers, analysed.rows) == (0.0, 0, 0, 0)
+    assert said[-1].startswith("round 2 (the whole program, 0 site(s) free): ")  # the spans program once only
+
+
+def test_the_sites_a_restricted_design_finds_short_are_freed_in_the_next_program(kit, monkeypatch):
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}, {SPAN_WDC_NYC: {"westus3"}}],
+                                 [{"eastus"}, {"westus3"}, set()])
+    assert modes == ["site", "site", "spans", "full", "full"]
+    rounds = [s.split(":")[0] for s in said if s.startswith("round")]
+    assert rounds == ["round 1 (each site's own optimum)", "round 2 (the whole program, 1 site(s) free)",
+                      "round 3 (the whole program)"]
+    assert result.status == "solved" and result.rounds[-1].known == 3
+
+
+def test_the_whole_programs_bound_raises_the_lower_bound_when_every_site_is_free(kit, monkeypatch):
+    import dataclasses
+
+    full: list[float] = []
+
+    def proven(model, found):
+        if model.mode == "site":
+            return dataclasses.replace(found, bound=found.objective - 100.0)
+        if model.mode == "full":
+            full.append(found.objective)
+            return dataclasses.replace(found, bound=found.objective)
+        return found
+
+    result, _, _ = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [{"eastus", "westus3"}, set()],
+                          solved=proven)
+    assert result.status == "solved" and result.gap == 0.0
+    assert result.bound_usd == pytest.approx(min(full[-1], result.design.monthly_usd))
+    assert result.rounds[0].bound_usd == pytest.approx(result.rounds[0].objective_usd - 200.0)
+
+    def unproven(model, found):
+        return dataclasses.replace(found, bound=None) if model.mode == "full" else found
+
+    result, _, _ = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [{"eastus", "westus3"}, set()],
+                          solved=unproven)
+    assert result.status == "solved" and result.bound_usd <= result.design.monthly_usd
+
+
+def test_when_holding_the_other_sites_leaves_no_design_every_site_is_freed_then_none_fits(kit, monkeypatch):
+    from infra.solver.model import Solved as S
+
+    def none(model, found):
+        return S("infeasible", None, None, None, None, 0.0, 1, 1, 1, 0) if model.mode == "full" else found
+
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [{"eastus"}], solved=none)
+    assert modes == ["site", "site", "spans", "full", "full"]
+    assert "holding the other sites at their own optimum leaves no design; freeing 2 site(s)" in said
+    assert (result.status, result.binding.message) == ("infeasible", "diagnosed")
+    assert result.rounds[-1].status == "infeasible" and result.scenarios == 6
+
+
+def test_a_whole_program_without_a_solution_in_time_is_not_widened_and_leaves_the_fabric_unsolved(kit, monkeypatch):
+    from infra.solver.model import Solved as S
+
+    def late(model, found):
+        return S("no solution in time", None, None, None, None, 0.0, 1, 1, 1, 0) if model.mode == "full" else found
+
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [{"eastus"}], solved=late)
+    assert modes == ["site", "site", "spans", "full"]
+    assert result.status == "unsolved" and result.rounds[-1].status == "no solution in time"
+    assert said[-1].startswith("2 scenario(s) known, ") and "HiGHS no solution in time" in said[-1]
+    assert result.binding.message == ("HiGHS found no design (no solution in time) within the time limit of 60 s; "
+                                      "give more time (--time-limit)")
+
+
+def test_no_time_left_while_routing_cuts_are_added_leaves_the_fabric_unsolved(kit, monkeypatch):
+    import time as real_time
+
+    late = [0.0]
+    monkeypatch.setattr(engine, "time", SimpleNamespace(perf_counter=lambda: real_time.perf_counter() + late[0],
+                                                         process_time=real_time.process_time))
+
+    def one_cut(model, x, scenarios, loads):
+        late[0] = 60.0  # the time limit passes while the cut is found
+        return [SimpleNamespace(scenario=SPAN_WDC_SVL)]
+
+    monkeypatch.setattr(engine, "_cuts", one_cut)
+    result, said, modes = staged(kit, monkeypatch, [], [])
+    assert modes == ["site", "site", "spans"]
+    assert result.status == "unsolved"
+    assert result.binding.message.startswith("no span design found within the time limit of 60 s")
+
+
+def test_a_region_without_circuits_today_has_its_whole_room(kit):
+    import dataclasses
+
+    space = dataclasses.replace(build(two_sites(kit, west_region="eastus"), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE,
+                                      ON, Limits(new_circuits=False)), region_existing={})
+    step = Step(1.0, 1000, 1.0)
+    assert engine._within_regions(space, Chosen(provider={("eastus", "New York"): ((step, 10),)}))
+    assert not engine._within_regions(space, Chosen(provider={("eastus", "New York"): ((step, 11),)}))
+
+
+def test_the_binding_limit_names_the_one_or_two_failures_after_which_it_binds(kit, monkeypatch):
+    east, west = two_sites(kit, {"s": kit.sync("westus3", 4.0)})
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    d = demand("eastus", "westus3", 4.0)
+    span, gateway = flows.Failure("span", "wdc-nyc"), flows.Failure("gateway", "eastus")
+    for second, when in ((None, "after losing span wdc-nyc"),
+                         (gateway, "after losing span wdc-nyc and one of the two instances of gateway eastus")):
+        sf = flows.Shortfall(span, 1.0, (d,), 4.0, saturated=sat("gateway eastus"), second=second)
+        monkeypatch.setattr(flows, "analyse", lambda *a, sf=sf: SimpleNamespace(unroutable=[], shortfalls=[sf]))
+        b = engine.diagnose(space, [east, west], carrier, ON)
+        assert b.failure == when and f"; {when}, at most 3.00 Gb/s of it fits at eastus" in b.message
+
+
+def test_at_its_most_a_site_in_a_region_without_circuits_today_gets_the_regions_whole_room(kit):
+    import dataclasses
+
+    space = build(two_sites(kit), kit.carrier(kit.ROUTES), ILLUSTRATIVE, ON, Limits(direct_ports=False))
+    most = engine.most_design(dataclasses.replace(space, region_existing={}))
+    # 10 per region, none there today: 10 more besides its own 2 (each site gets its region's whole room here)
+    for site in ("eastus", "westus3"):
+        assert sum(k for (s, _), v in most.provider.items() if s == site for _, k in v) == 10
+
+
+def test_when_the_spans_program_chooses_the_same_spans_again_the_sites_must_change(kit, monkeypatch):
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}, {SPAN_WDC_NYC: {"westus3"}}],
+                                 [set(), set(), set()], spans=SPANS3)
+    rounds = [s.split(":")[0] for s in said if s.startswith("round")]
+    assert rounds == ["round 1 (each site's own optimum, the cheapest span upgrades)",
+                      "round 2 (the whole program, 0 site(s) free)", "round 3 (the whole program, 0 site(s) free)"]
+    assert modes == ["site", "site", "spans", "spans", "full", "full"] and result.status == "solved"
+
+
+def test_a_design_the_final_analysis_finds_short_is_not_called_right(kit, monkeypatch):
+    from infra.capacity.report import Violation
+
+    short = Violation("demands-survive-failure", "still short", "eastus")
+    result, _, _ = staged(kit, monkeypatch, [], [set()], left_over=[short, Violation("compute", "not mine", "eastus")])
+    assert (result.status, result.feasible_after, result.after) == ("solved", False, (short,))
+
+
+def test_at_its_most_a_location_with_room_for_one_more_circuit_gets_one(kit):
+    import dataclasses
+
+    from infra.solver.options import PortRoom
+
+    three = {"a": ("Washington DC", 1000), "b": ("Washington DC", 1000), "c": ("Washington DC", 1000),
+             "nyc": ("New York", 1000)}
+    space = build(two_sites(kit, east_circuits=three), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON,
+                  Limits(direct_ports=False))
+    space = dataclasses.replace(space, region_existing={})
+    most = engine.most_design(space)
+    got = {loc: sum(k for _, k in v) for (site, loc), v in most.provider.items() if site == "eastus"}
+    assert got == {"Washington DC": 1, "New York": 3, "Silicon Valley": 4}  # 4 per location; 2 of 10 left unused
+    carved = tuple(Step(float(g), g, 0.0) for g in (1, 2, 5, 10))
+    east = dataclasses.replace(space.sites["eastus"],
+                               port_rooms=(PortRoom("eastus", "p", "Washington DC", 10, "Standard", carved),))
+    most = engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east}))
+    assert most.room == {}  # new circuits are offered there: the room left is not spent on the port
+
+
+def test_at_its_most_existing_ports_share_what_the_region_has_left(kit):
+    import dataclasses
+
+    from infra.solver.options import PortRoom
+
+    space = build(two_sites(kit), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    carved = tuple(Step(float(g), g, 0.0) for g in (1, 2, 5, 10))
+    rooms = tuple(PortRoom("eastus", p, loc, 10, "Standard", carved) for p, loc in (("p", "Washington DC"),
+                                                                                    ("q", "New York")))
+    east = dataclasses.replace(space.sites["eastus"], port_rooms=rooms)
+    most = engine.most_design(dataclasses.replace(space, sites={**space.sites, "eastus": east},
+                                                  region_existing={"eastus": 7, "westus3": 2}))
+    assert most.room == {("eastus", "p"): ((carved[3], 2),), ("eastus", "q"): ((carved[3], 1),)}  # 3 left
+
+
+def test_the_binding_limit_names_the_first_demand_without_a_carrier_path(kit, monkeypatch):
+    east, west = two_sites(kit)
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    report = SimpleNamespace(unroutable=[demand("eastus", "westus3", 2.0), demand("westus3", "eastus", 3.0)],
+                             shortfalls=[])
+    monkeypatch.setattr(flows, "analyse", lambda *a: report)
+    b = engine.diagnose(space, [east, west], carrier, ON)
+    assert (b.site, b.needed_gbps) == ("eastus", 2.0) and b.message.startswith("eastus/d -> westus3 (2.00 Gb/s)")
+
+
+def test_a_restricted_program_without_a_design_frees_the_ends_of_the_demands_left_short_first(kit, monkeypatch):
+    from infra.solver.model import Solved as S
+
+    def none(model, found):
+        return S("infeasible", None, None, None, None, 0.0, 1, 1, 1, 0) if model.mode == "full" else found
+
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [set()], solved=none,
+                                 widely={"eastus"})
+    freed = [s for s in said if s.startswith("holding the other sites")]
+    assert freed == ["holding the other sites at their own optimum leaves no design; freeing 1 site(s)",
+                     "holding the other sites at their own optimum leaves no design; freeing 2 site(s)"]
+    assert modes == ["site", "site", "spans", "full", "full", "full"] and result.status == "infeasible"
+
+
+def test_no_time_left_before_the_whole_program_leaves_the_fabric_unsolved(kit, monkeypatch):
+    import time as real_time
+
+    late = [0.0]
+    monkeypatch.setattr(engine, "time", SimpleNamespace(perf_counter=lambda: real_time.perf_counter() + late[0],
+                                                         process_time=real_time.process_time))
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}], [set()],
+                                 solved=lambda model, found: late.__setitem__(0, 60.0 * (model.mode == "spans"))
+                                 or found)
+    assert modes == ["site", "site", "spans"] and result.status == "unsolved"
+    assert result.binding.message.startswith("no design proven within the time limit of 60 s")
+
+
+def test_a_scenario_whose_routing_found_before_still_fits_is_not_routed_again(monkeypatch):
+    from infra.solver import routing
+
+    checked: list = []
+    monkeypatch.setattr(routing, "fits", lambda model, x, scenario, loads: scenario == SPAN_WDC_SVL)
+    monkeypatch.setattr(routing, "check", lambda model, x, scenario: checked.append(scenario) or (0.0, None, {"l": 1}))
+    loads = {SPAN_WDC_SVL: {"old": 1.0}, SPAN_WDC_NYC: {"old": 1.0}}
+    assert engine._cuts(None, None, [SPAN_WDC_SVL, SPAN_WDC_NYC, BASELINE], loads) == []
+    assert checked == [SPAN_WDC_NYC, BASELINE]  # the one that fits is skipped
+    assert loads == {SPAN_WDC_SVL: {"old": 1.0}, SPAN_WDC_NYC: {"l": 1}, BASELINE: {"l": 1}}
+
+
+def test_a_site_adding_only_ports_counts_them_against_its_region(kit):
+    space = build(two_sites(kit, west_region="eastus"), kit.carrier(SPANS3, POPS3), ILLUSTRATIVE, ON)
+    step = Step(1.0, 1000, 1.0)
+    assert engine._within_regions(space, Chosen(ports={("eastus", "New York", 10): (3, ((step, 6),))}))  # 4 + 6
+    assert not engine._within_regions(space, Chosen(ports={("eastus", "New York", 10): (4, ((step, 7),))}))
+
+
+def test_the_binding_limit_names_the_demand_left_shortest(kit, monkeypatch):
+    east, west = two_sites(kit)
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([east, west], carrier, ILLUSTRATIVE, ON, Limits(new_circuits=False))
+    a, b = flows.DemandEdge("eastus", "a", "westus3", 2.0), flows.DemandEdge("eastus", "b", "westus3", 3.0)
+    sf = flows.Shortfall(None, 2.0, (a, b), 5.0, short_by_demand=((a, 0.5), (b, 1.5)))
+    monkeypatch.setattr(flows, "analyse", lambda *a: SimpleNamespace(unroutable=[], shortfalls=[sf]))
+    got = engine.diagnose(space, [east, west], carrier, ON)
+    assert (got.needed_gbps, got.most_gbps, got.demands) == (3.0, 1.5, ("eastus/a", "eastus/b"))
+
+
+def test_while_the_spans_program_chooses_other_spans_each_choice_is_analysed(kit, monkeypatch):
+    import dataclasses
+
+    spans_solved: list[int] = []
+
+    def upgrade_second(model, found):  # the second spans program takes nyc-svl's first upgrade
+        if model.mode != "spans":
+            return found
+        spans_solved.append(1)
+        if len(spans_solved) != 2:
+            return found
+        x = found.x.copy()
+        x[model.v.spans["nyc-svl"][0][1]] = 1.0
+        return dataclasses.replace(found, x=x)
+
+    result, said, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}, {SPAN_WDC_NYC: {"westus3"}}],
+                                 [set(), set(), set()], spans=SPANS3, solved=upgrade_second)
+    rounds = [s.split(":")[0] for s in said if s.startswith("round")]
+    assert rounds == [f"round {n} (each site's own optimum, the cheapest span upgrades)" for n in (1, 2, 3)]
+    assert modes == ["site", "site", "spans", "spans", "spans"] and result.status == "solved"

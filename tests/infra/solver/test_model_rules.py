@@ -164,6 +164,17 @@ def test_a_halved_gateway_must_still_carry_what_the_site_receives():
     assert solved.objective == pytest.approx(400 + CHANGE_USD)
 
 
+def test_a_halved_gateway_must_still_carry_a_demand_under_one_gbps():
+    recv = site("west", [circ("west", "a", "Silicon Valley", 0.5), circ("west", "b", NYC, 0.5)], region="westus3",
+                gateways=[gw("west", gbps=1.0, usd=100), gw("west", gbps=2.0, usd=150, current=False)])
+    east = site("east", [circ("east", "c", gbps=1.0)])
+    halve = Scenario((FailureKey("gateway", "west"),))
+    _, solved, chosen = solve(space(east, recv, demands=[demand(0.5)]), local=(BASELINE, halve))
+    assert chosen.gateways["west"][0].current and solved.objective == pytest.approx(0.0)  # 1 / 2: exactly fits
+    _, solved, chosen = solve(space(east, recv, demands=[demand(0.8)]), local=(BASELINE, halve))
+    assert chosen.gateways["west"][0].gbps == 2.0 and solved.objective == pytest.approx(50 + CHANGE_USD)
+
+
 def test_two_failures_carry_only_the_critical_demands():
     east = site("east", [circ("east", "w", WDC, 1.0, steps=[(2, 100)]), circ("east", "n", NYC, 1.0, steps=[(2, 100)])])
     both = Scenario((FailureKey("gateway", "east"), FailureKey("peering location", WDC)), True)
@@ -181,6 +192,22 @@ def test_at_a_metro_location_the_loss_of_the_largest_circuit_leaves_the_others()
     assert bandwidths(chosen) == {("east", "b"): 5.0}  # the other 5 Gb/s is the largest now: 5 left either way
     _, solved, chosen = solve(space(east, west(), demands=[demand(2.0)]), local=(BASELINE, largest))
     assert chosen.steps == {}
+
+
+def test_the_largest_circuit_lost_need_not_be_a_whole_gbps():
+    east = site("east", [circ("east", "a", AMS, 0.5, steps=[(1, 100)], metro=True),
+                         circ("east", "b", AMS, 0.5, steps=[(1, 100)], metro=True)])
+    largest = Scenario((FailureKey("circuit", "east/" + AMS),))
+    _, solved, chosen = solve(space(east, west(), demands=[demand(0.5)]), local=(BASELINE, largest))
+    assert chosen.steps == {} and solved.objective == pytest.approx(0.0)  # 0.5 lost, 0.5 left: exactly fits
+
+
+def test_a_circuit_with_one_step_on_offer_needs_no_row_to_take_one_step_at_most():
+    def rows(*steps) -> int:
+        east = site("east", [circ("east", "c", WDC, 1.0, steps=steps)])
+        return Model(space(east, west(), demands=[demand(0.5)]), (), (BASELINE,), only="east").p.n_rows
+
+    assert rows((2, 100), (5, 200)) == rows((2, 100)) + 1  # the JSON reports the rows
 
 
 def test_at_a_metro_location_a_new_circuit_can_be_the_largest_one_lost():
@@ -399,6 +426,7 @@ def test_a_fixed_site_keeps_the_chosen_design():
     got = choose(model, solved.x)
     assert got.steps == wanted.steps and got.provider == wanted.provider and got.ports == wanted.ports
     assert got.room == wanted.room and got.gateways["east"] == wanted.gateways["east"]
+    assert solved.x.min() >= 0.0  # what the design does not take is held at none, never below
     assert chosen_big.steps == {}  # a cheap new circuit does
 
 
@@ -462,9 +490,24 @@ def test_a_site_outside_the_program_counts_at_its_most():
     east = site("east", [circ("east", "c", WDC, 1.0)], gateways=[gw("east", gbps=2.0), gw("east", fastpath=True, current=False)])
     model = Model(space(east, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
     assert model.gateway("east").const == 4.0 * (1.0 + 3.0)
+    fixed = site("east", [circ("east", "c", WDC, 1.0)], gateways=[gw("east", gbps=2.0)])
+    model = Model(space(fixed, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
+    assert model.gateway("east").const == 2.0 and model.gateway("east", halved=True).const == 1.0
+    metro = site("east", [circ("east", "a", AMS, 5.0, metro=True), circ("east", "b", AMS, 2.0, metro=True)])
+    model = Model(space(metro, west(), demands=[demand(3.0, "west", "east")]), (), (), only="west")
+    alive = model._alive_at(Scenario((FailureKey("circuit", "east/" + AMS),)), "east", AMS)
+    assert alive.const == 2.0 and not alive.terms  # 7 at its most, less its largest circuit lost
 
 
 # ------------------------------------------------------------------------------------ what HiGHS answers
+
+
+def test_what_highs_answers_is_frozen():
+    import dataclasses
+
+    solved = Solved("optimal", None, 1.0, 1.0, 0.0, 0.1, 1, 1, 1, 0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        solved.status = "infeasible"
 
 
 def test_an_empty_or_contradicted_program_reports_no_time_and_no_nodes():

@@ -69,7 +69,9 @@ def test_new_circuits_are_offered_where_the_carrier_serves_within_four_per_locat
     assert new["New York"].pop == "NYC" and new["New York"].tier == "Standard" and new["London2"].tier == "Premium"
     assert [(s.value, s.monthly_usd) for s in new["New York"].provider] == [(m, price(m)) for m in
                                                                             (50, 100, 200, 500, 1000, 2000, 5000, 10000)]
+    assert [s.gbps for s in new["New York"].provider] == [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]
     assert new["London2"].provider[0].monthly_usd == price(50, "Premium")
+    assert {n.provider_name for n in new.values()} == {east.interconnect.circuits["a"].provider}  # as today's
     assert [p.gbps for p in new["New York"].ports] == [10, 100]
     port = new["New York"].ports[0]
     assert port.monthly_usd == PRICES.direct_port("s", "", 10, "UnlimitedData")
@@ -122,9 +124,11 @@ def test_spans_in_service_are_offered_their_upgrades_and_new_fibre_is_said(kit):
 # ------------------------------------------------------------------------------------ Direct ports
 
 
-def with_direct_circuit(kit):
-    """eastus with a 10G Direct port at Washington DC and a 5 Gb/s circuit 'd' carved from it."""
-    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)})
+def with_direct_circuit(kit, more: int = 0):
+    """eastus with a 10G Direct port at Washington DC and a 5 Gb/s circuit 'd' carved from it (`more`: circuits
+    at Washington DC besides 'a' and 'd')."""
+    east = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)}
+                    | {f"w{i}": ("Washington DC", 1000) for i in range(more)})
     data = east.model_dump(mode="json", exclude_defaults=True)
     data["interconnect"]["ports"] = {"wdc-port": {"peering_location": "Washington DC", "bandwidth_gbps": 10}}
     data["interconnect"]["circuits"]["d"] = {**data["interconnect"]["circuits"]["a"], "kind": "direct",
@@ -150,6 +154,27 @@ def test_an_existing_port_with_room_is_offered_more_circuits(kit):
     assert build_for(kit, east, new_circuits=False).sites["eastus"].port_rooms == ()
 
 
+def test_an_existing_port_at_a_location_with_four_circuits_is_offered_none(kit):
+    assert [r.port for r in build_for(kit, with_direct_circuit(kit, more=1)).sites["eastus"].port_rooms] == ["wdc-port"]
+    assert build_for(kit, with_direct_circuit(kit, more=2)).sites["eastus"].port_rooms == ()
+
+
+def test_a_location_is_metro_when_a_circuit_or_an_offer_there_is():
+    from infra.solver.options import CircuitOption, NewAt, SiteOptions, Step
+
+    def at(*new: tuple[str, bool], circuits=()) -> SiteOptions:
+        offers = tuple(NewAt("s", loc, "P", metro, "Standard", 4, (), ()) for loc, metro in new)
+        have = tuple(CircuitOption("s", loc, "provider", loc, "P", metro, "Standard", "UnlimitedData",
+                                   Step(1.0, 1000, 0.0), ()) for loc, metro in circuits)
+        return SiteOptions("s", "eastus", "United States", have, offers, (), (), 0.0, 16, {}, False)
+
+    assert at(("Amsterdam Metro", True)).is_metro("Amsterdam Metro")
+    assert not at(("Amsterdam Metro", True), ("London", False)).is_metro("London")
+    assert not at(("London", False)).is_metro("London")
+    assert at(circuits=[("Amsterdam Metro", True)]).is_metro("Amsterdam Metro")
+    assert not at(circuits=[("Amsterdam Metro", True), ("London", False)]).is_metro("London")
+
+
 # ------------------------------------------------------------------------------------ gateways
 
 
@@ -169,6 +194,8 @@ def test_a_gateway_is_offered_only_what_carries_more_and_stays_zone_redundant(ki
     assert (scale.min_units, scale.max_units, scale.gbps, scale.monthly_usd) == (3, 40, 1.0, 200.0)
     assert got[("ErGw3AZ", False)].monthly_usd == 1900.0 and sp.sites["eastus"].current_gateway_usd == 750.0
     assert got[("ErGw2AZ", False)].max_circuits == 8 and got[("ErGw3AZ", True)].max_circuits == 16
+    fixed = [o for o in got.values() if not o.scalable]
+    assert len(fixed) == 3 and {(o.min_units, o.max_units) for o in fixed} == {(0, 0)}  # no scale units to choose
     in_place = skus(build_for(kit, east, in_place_only=True))
     assert set(in_place) == {("ErGw2AZ", False), ("ErGw3AZ", False), ("ErGw3AZ", True)}
 
@@ -230,6 +257,10 @@ def test_an_unpriced_gateway_today_keeps_the_gateway_as_it_is(kit):
     assert (only.min_units, only.max_units, only.in_place) == (0, 0, True)
     assert sp.sites["eastus"].current_gateway_usd == 0.0
     assert any("no price for its gateway" in n for n in sp.notes)
+    fast_capable = kit.site("eastus", "eastus", 10, {"a": ("Washington DC", 1000), "b": ("New York", 1000)},
+                            gateway=gateway("ErGw3AZ"))
+    (only,) = build_for(kit, fast_capable, prices=Unpriced(no_gateway=("ErGw3AZ",))).sites["eastus"].gateways
+    assert (only.sku, only.fastpath) == ("ErGw3AZ", False)  # FastPath only where it is on today
     sp = build_for(kit, east, prices=Unpriced(no_gateway=("ErGw3AZ", "ErGwScale")))
     assert set(skus(sp)) == {("ErGw2AZ", False)}
     assert "eastus: no price for gateway ErGw3AZ; not offered" in sp.notes
@@ -244,6 +275,7 @@ def test_unpriced_bandwidths_are_left_out_and_said_once_per_kind_with_their_loca
     assert ("eastus: no price for a Standard circuit of 2000 Mbps at Washington DC, New York, Silicon Valley; "
             "not offered") in sp.notes
     assert "eastus: no price for a 100G Direct port at Washington DC, New York, Silicon Valley, London2; not offered" in sp.notes
+    assert {z.gbps for n in sp.sites["eastus"].new for z in n.ports} == {10}  # the unpriced 100G ports are not
     assert _grouped(["x at @A; y", "x at @B; y", "x at @A; y", "plain"]) == ("x at A, B; y", "plain")
 
 
