@@ -330,6 +330,20 @@ def test_the_binding_limit_when_every_demand_fits_but_a_rule_does_not(kit):
     assert b.limit == ("interconnect rules",) and b.site is None
 
 
+def test_the_binding_limit_when_sites_of_one_region_cannot_share_its_circuits(kit):
+    # Each eastus site alone may take the region's whole room; together they exceed Azure's 10 per region.
+    a = kit.site("east-a", "eastus", 10, {"wdc": ("Washington DC", 1000), "nyc": ("New York", 1000)})
+    b = kit.site("east-b", "eastus", 20, {"wdc": ("Washington DC", 1000), "nyc": ("New York", 1000)})
+    west = kit.site("westus3", "westus3", 30, {"svl": ("Silicon Valley", 10000), "nyc": ("New York", 10000)})
+    carrier = kit.carrier(SPANS3, POPS3)
+    space = build([a, b, west], carrier, ILLUSTRATIVE, ON, Limits())
+    bound = engine.diagnose(space, [a, b, west], carrier, ON)
+    assert bound.message.startswith("every demand fits with every option at its most, each site using its region's "
+                                    "whole room, but the sites of one region cannot share it: east-a: stacks east-a, "
+                                    "east-b declare 16 circuits in eastus")
+    assert (bound.site, bound.limit, bound.demands) == ("east-a", ("circuits-per-region",), ())
+
+
 def test_at_its_most_the_gateway_is_the_one_that_carries_most(kit):
     import dataclasses
 
