@@ -301,6 +301,18 @@ def test_the_first_site_with_a_rule_it_cannot_mend_is_named(kit):
     assert "; westus3: " in result.binding.message
 
 
+def test_the_fabric_is_judged_on_the_day_asked_not_today(kit):
+    # The only span is new fibre lit on 2026-09-01: on 2026-06-01 no carrier path joins the sites (today it would).
+    lit = {"wdc-svl": ("WDC", "SVL", 100, {"status": "new", "in_service": "2026-09-01"})}
+    specs = two_sites(kit, {"s": kit.sync("westus3", 1.0)}, east_circuits={"wdc": ("Washington DC", 1000),
+                                                                          "wdc2": ("Washington DC", 1000)})
+    result = solver.solve(specs, kit.carrier(lit, POPS3), ON, prices=ILLUSTRATIVE, limits=Limits(new_circuits=False))
+    assert (result.status, result.feasible_before) == ("infeasible", False)
+    assert "demand-path" in {v.invariant for v in result.before}
+    assert result.binding.message.endswith("are joined by spans in service on 2026-06-01")
+    assert result.binding.limit == ("carrier spans",)
+
+
 def test_no_time_left_leaves_the_fabric_unsolved_and_says_so(kit):
     specs = two_sites(kit, {"s": kit.sync("westus3", 1.5)})
     result = solver.solve(specs, kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE, time_limit=0.5)
@@ -318,6 +330,30 @@ def test_a_site_program_without_a_solution_in_time_leaves_the_fabric_unsolved(ki
     result = solver.solve(specs, kit.carrier(SPANS3, POPS3), ON, prices=ILLUSTRATIVE)
     assert result.status == "unsolved"
     assert result.binding.message.startswith("no design for site eastus found within the time limit of 60 s")
+
+
+def test_a_site_that_cannot_meet_its_own_needs_makes_the_fabric_infeasible_with_that_rounds_figures(kit, monkeypatch):
+    # eastus (first) is solved as it is; westus3 cannot meet its own needs. The round counts both programs.
+    import dataclasses
+
+    real = engine.Model.solve
+    first: list[Solved] = []
+
+    def solve(model, time_limit, gap):
+        if "westus3" in model.sites:
+            return Solved("infeasible", None, None, None, None, 0.25, 7, 3, 5, 0)
+        first.append(dataclasses.replace(real(model, time_limit, gap), seconds=0.5, n_vars=61, n_integer=40, n_rows=21))
+        return first[-1]
+
+    monkeypatch.setattr(engine.Model, "solve", solve)
+    said = []
+    result = solver.solve(two_sites(kit, {"s": kit.sync("westus3", 1.5)}), kit.carrier(SPANS3, POPS3), ON,
+                          prices=ILLUSTRATIVE, progress=said.append)
+    assert (result.status, result.feasible_before, result.feasible_after) == ("infeasible", False, False)
+    assert len(first) == 1
+    assert result.rounds == (engine.Round(0, 0, (), "infeasible at westus3", None, None, None, 0.75, 0.0, 68, 43, 26),)
+    assert "site westus3 alone: no combination of its options meets its own needs" in said
+    assert result.binding is not None and result.design is None
 
 
 def test_the_binding_limit_when_every_demand_fits_but_a_rule_does_not(kit):
@@ -449,6 +485,23 @@ def test_the_sites_a_restricted_design_finds_short_are_freed_in_the_next_program
     assert rounds == ["round 1 (each site's own optimum)", "round 2 (the whole program, 1 site(s) free)",
                       "round 3 (the whole program)"]
     assert result.status == "solved" and result.rounds[-1].known == 3
+
+
+def test_a_restricted_program_holds_exactly_the_sites_not_free_at_their_own_optimum(kit, monkeypatch):
+    held: list[tuple[str, str]] = []
+    real_fix = engine.Model.fix
+
+    def fix(model, site, chosen):
+        held.append((model.mode, site))
+        real_fix(model, site, chosen)
+
+    monkeypatch.setattr(engine.Model, "fix", fix)
+    result, _, modes = staged(kit, monkeypatch, [{SPAN_WDC_SVL: {"westus3"}}, {SPAN_WDC_NYC: {"westus3"}}],
+                              [{"eastus"}, {"westus3"}, set()])
+    assert modes == ["site", "site", "spans", "full", "full"] and result.status == "solved"
+    assert (result.feasible_before, result.feasible_after) == (False, True)
+    # Round 2 frees eastus only: westus3 is held; round 3 frees both: nothing is held.
+    assert held == [("full", "westus3")]
 
 
 def test_the_whole_programs_bound_raises_the_lower_bound_when_every_site_is_free(kit, monkeypatch):
