@@ -8,12 +8,11 @@ import heapq
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
 from infra.capacity import flows
 from infra.capacity.flow_network import GATEWAY, IN, OUT, SPAN, VIA, FlowNetwork, LpSolution
 from infra.carrier import CarrierSpec
-from tests.infra.capacity.small_fabric import DAY, site, sync
+from tests.infra.capacity.small_fabric import DAY, dense_shortfall, site, sync
 
 
 def graph() -> flows.FabricGraph:
@@ -29,33 +28,6 @@ def graph() -> flows.FabricGraph:
     central = site("centralus", 50, {"nyc": "New York"}, {"w": sync("westus3", 5)}, fastpath=False)
     return flows.build([east, west, central], carrier, DAY)
 
-
-def dense_shortfall(net: FlowNetwork, pair_ids, cap: np.ndarray) -> float:
-    """One commodity per pair over every arc, dense matrices: written apart from FlowNetwork.solve."""
-    pair_ids = list(pair_ids)
-    n_a, n_p = net.n_arcs, len(pair_ids)
-    n = n_a * n_p + n_p
-    a_eq, b_eq = [], []
-    for k, i in enumerate(pair_ids):
-        for v in range(net.n_nodes):
-            row = np.zeros(n)
-            row[k * n_a:(k + 1) * n_a] = (net.tail == v).astype(float) - (net.head == v)
-            if v == net.pair_src[i]:
-                row[n_a * n_p + k], supply = 1.0, net.rate[i]
-            elif v == net.pair_sink[i]:
-                row[n_a * n_p + k], supply = -1.0, -net.rate[i]
-            else:
-                supply = 0.0
-            a_eq.append(row)
-            b_eq.append(supply)
-    a_ub = np.zeros((n_a, n))
-    for k in range(n_p):
-        a_ub[np.arange(n_a), k * n_a + np.arange(n_a)] = 1.0
-    res = linprog(np.concatenate([np.zeros(n_a * n_p), np.ones(n_p)]), A_ub=a_ub,
-                  b_ub=np.where(np.isfinite(cap), cap, 1e9), A_eq=np.array(a_eq), b_eq=np.array(b_eq),
-                  bounds=(0, None), method="highs")
-    assert res.status == 0
-    return float(res.fun)
 
 
 def priced_distance(net: FlowNetwork, y: np.ndarray, src: int, dst: int) -> float:
@@ -94,7 +66,7 @@ def test_the_arc_program_reaches_the_optimum_of_one_commodity_per_pair_and_price
     for ids in (range(len(net.pairs)), [net.pair_index[("eastus", "westus3")], net.pair_index[("centralus", "westus3")]]):
         ids = list(ids)
         sol = net.solve(ids, cap)
-        expected = dense_shortfall(net, ids, cap)
+        expected = dense_shortfall(net, cap, ids)
         assert sol.short == pytest.approx(expected, abs=1e-6)
         assert sol.unrouted[ids].sum() == pytest.approx(sol.short, abs=1e-9)
         assert np.all(sol.load <= cap + 1e-6) and np.all(sol.price >= 0)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
 from infra.capacity import flows
 from infra.capacity.flow_network import EPS, FlowNetwork
 from infra.capacity.flow_network import LpSolution
 from infra.capacity.rerouting import Router, Routing, Settled, _component, _reroute, by_columns, by_program, settle
 from infra.carrier import CarrierSpec
-from tests.infra.capacity.small_fabric import DAY, site, sync
+from tests.infra.capacity.small_fabric import DAY, dense_shortfall, site, sync
 
 
 def lumen() -> CarrierSpec:
@@ -38,31 +37,6 @@ def graph(east_west: float = 4, central_west: float = 3) -> flows.FabricGraph:
     central = site("centralus", 50, {"nyc": "New York"}, {"w": sync("westus3", central_west)}, fastpath=False)
     return flows.build([east, west, central], carrier, DAY)
 
-
-def dense_shortfall(net: FlowNetwork, cap: np.ndarray) -> float:
-    """Every pair at once, one commodity each over every arc, dense matrices (apart from the model)."""
-    n_a, n_p = net.n_arcs, len(net.pairs)
-    n = n_a * n_p + n_p
-    a_eq, b_eq = [], []
-    for k in range(n_p):
-        for v in range(net.n_nodes):
-            row = np.zeros(n)
-            row[k * n_a:(k + 1) * n_a] = (net.tail == v).astype(float) - (net.head == v)
-            supply = 0.0
-            if v == net.pair_src[k]:
-                row[n_a * n_p + k], supply = 1.0, net.rate[k]
-            elif v == net.pair_sink[k]:
-                row[n_a * n_p + k], supply = -1.0, -net.rate[k]
-            a_eq.append(row)
-            b_eq.append(supply)
-    a_ub = np.zeros((n_a, n))
-    for k in range(n_p):
-        a_ub[np.arange(n_a), k * n_a + np.arange(n_a)] = 1.0
-    res = linprog(np.concatenate([np.zeros(n_a * n_p), np.ones(n_p)]), A_ub=a_ub,
-                  b_ub=np.where(np.isfinite(cap), cap, 1e9), A_eq=np.array(a_eq), b_eq=np.array(b_eq),
-                  bounds=(0, None), method="highs")
-    assert res.status == 0
-    return float(res.fun)
 
 
 def assert_a_routing_within(net: FlowNetwork, routing: Routing, cap: np.ndarray, short: float = 0.0) -> None:
