@@ -396,17 +396,15 @@ def test_a_failure_settles_pairs_the_routing_left_unrouted_as_well():
     assert st.short == pytest.approx(dense_shortfall(net, cap), abs=1e-6) == pytest.approx(6.0)
 
 
-def test_a_detour_short_by_less_than_one_gbps_still_sends_its_pair_to_the_program():
-    """eastus holds 6 on w-s, 0.5 on w-s2 and 1 over NYC-LV, which centralus fills: w-s cut, the detour
-    over w-s2 finds room for 5.5 of 6, and the program proves the 0.5 short."""
-    net = FlowNetwork(graph(east_west=7.5, central_west=3))
-    router = Router(net)
+def _east_west_over_w_s(net: FlowNetwork) -> tuple[Routing, np.ndarray]:
+    """The routing of graph(east_west=7.5, central_west=3): eastus->westus3 6 on w-s, 0.5 on w-s2 and 1 over
+    NYC-LV (which centralus's 3 fills), eastus->centralus 2, westus3->eastus 3 back over w-s; and eastus's
+    path over w-s2."""
     i = net.pair_index
     wdc_out, nyc_out = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "nyc")]
     svl_in, lv_in, gw = net.in_arc[("westus3", "svl")], net.in_arc[("westus3", "lv")], net.gw_arc["westus3"]
     a2 = net.span_arcs["w-s2"][0]
-    via = int(net.head[a2])
-    via_arc = int(np.nonzero(net.tail == via)[0][0])
+    via_arc = int(np.nonzero(net.tail == int(net.head[a2]))[0][0])
     routing = Routing.from_paths(net, [
         (i[("eastus", "westus3")], np.array([wdc_out, net.span_arcs["w-s"][0], svl_in, gw]), 6.0),
         (i[("eastus", "westus3")], np.array([wdc_out, a2, via_arc, svl_in, gw]), 0.5),
@@ -415,6 +413,16 @@ def test_a_detour_short_by_less_than_one_gbps_still_sends_its_pair_to_the_progra
         (i[("eastus", "centralus")], np.array([nyc_out, net.in_arc[("centralus", "nyc")], net.gw_arc["centralus"]]), 2.0),
         (i[("westus3", "eastus")], np.array([net.out_arc[("westus3", "svl")], net.span_arcs["w-s"][1],
                                              net.in_arc[("eastus", "wdc")], net.gw_arc["eastus"]]), 3.0)])
+    return routing, np.array([wdc_out, a2, via_arc, svl_in, gw])
+
+
+def test_a_detour_short_by_less_than_one_gbps_still_sends_its_pair_to_the_program():
+    """eastus holds 6 on w-s, 0.5 on w-s2 and 1 over NYC-LV, which centralus fills: w-s cut, the detour
+    over w-s2 finds room for 5.5 of 6, and the program proves the 0.5 short."""
+    net = FlowNetwork(graph(east_west=7.5, central_west=3))
+    router = Router(net)
+    i = net.pair_index
+    routing, over_w_s2 = _east_west_over_w_s(net)
     assert not routing.unrouted.any() and np.all(routing.load <= net.cap)
     changed = np.array(net.span_arcs["w-s"])
     cap = net.cap.copy()
@@ -422,7 +430,7 @@ def test_a_detour_short_by_less_than_one_gbps_still_sends_its_pair_to_the_progra
     st = settle(net, router, routing, cap, changed, want_paths=True)
     assert st.short == pytest.approx(dense_shortfall(net, cap), abs=1e-6) == pytest.approx(0.5)
     # The parallel span's cut: its via arc goes too, the detour runs from WDC to SVL over w-s.
-    alone = Routing.from_paths(net, [(i[("eastus", "westus3")], np.array([wdc_out, a2, via_arc, svl_in, gw]), 0.5)])
+    alone = Routing.from_paths(net, [(i[("eastus", "westus3")], over_w_s2, 0.5)])
     changed = np.array(net.span_arcs["w-s2"])
     cap = net.cap.copy()
     cap[changed] = 0.0
@@ -541,18 +549,7 @@ def test_a_reroute_sends_to_the_program_only_the_pairs_whose_detour_found_no_roo
     net = FlowNetwork(graph(east_west=7.5, central_west=3))
     router = Router(net)
     i = net.pair_index
-    wdc_out, nyc_out = net.out_arc[("eastus", "wdc")], net.out_arc[("eastus", "nyc")]
-    svl_in, lv_in, gw = net.in_arc[("westus3", "svl")], net.in_arc[("westus3", "lv")], net.gw_arc["westus3"]
-    a2 = net.span_arcs["w-s2"][0]
-    via_arc = int(np.nonzero(net.tail == int(net.head[a2]))[0][0])
-    routing = Routing.from_paths(net, [
-        (i[("eastus", "westus3")], np.array([wdc_out, net.span_arcs["w-s"][0], svl_in, gw]), 6.0),
-        (i[("eastus", "westus3")], np.array([wdc_out, a2, via_arc, svl_in, gw]), 0.5),
-        (i[("eastus", "westus3")], np.array([nyc_out, net.span_arcs["n-l"][0], lv_in, gw]), 1.0),
-        (i[("centralus", "westus3")], np.array([net.out_arc[("centralus", "nyc")], net.span_arcs["n-l"][0], lv_in, gw]), 3.0),
-        (i[("eastus", "centralus")], np.array([nyc_out, net.in_arc[("centralus", "nyc")], net.gw_arc["centralus"]]), 2.0),
-        (i[("westus3", "eastus")], np.array([net.out_arc[("westus3", "svl")], net.span_arcs["w-s"][1],
-                                             net.in_arc[("eastus", "wdc")], net.gw_arc["eastus"]]), 3.0)])
+    routing, _ = _east_west_over_w_s(net)
     changed = np.array(net.span_arcs["w-s"])
     cap = net.cap.copy()
     cap[changed] = 0.0
