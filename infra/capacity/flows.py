@@ -433,7 +433,15 @@ def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None
 
     `timings`, when given, receives seconds per phase: baseline, single, figures, two."""
     clock = _Clock(timings)
-    g = build(specs, carrier, on)
+    return _analyse(build(specs, carrier, on), clock)
+
+
+def analyse_graph(g: FabricGraph) -> FlowReport:
+    """The same analysis of a graph built already (the rule tests build small graphs directly)."""
+    return _analyse(g, _Clock(None))
+
+
+def _analyse(g: FabricGraph, clock: _Clock) -> FlowReport:
     report = FlowReport(g)
     failures = g.failures()
     report.failures = len(failures)
@@ -474,8 +482,11 @@ def analyse(specs: Sequence[FabricSpec], carrier=None, on: dt.date | None = None
         if st.exact is not None:
             sf = _shortfall(net, f, None, st)
             report.shortfalls.append(sf)
+            # Per pair of sites, its whole shortfall: each demand's figure is its share of it.
+            pair_short: dict[tuple[str, str], float] = defaultdict(float)
             for d, s in sf.short_by_demand:
-                key = (d.stack, d.to_stack)
+                pair_short[(d.stack, d.to_stack)] += s
+            for key, s in pair_short.items():
                 if s > per_pair_short.get(key, (0.0,))[0]:
                     per_pair_short[key] = (s, f, sf.saturated)
         worse = np.nonzero(st.load > worst_load + EPS)[0]
@@ -1217,6 +1228,6 @@ def hours_to_copy(dataset_tb: float, gbps: float) -> float | None:
 
 __all__ = [
     "ArcUse", "CircuitNode", "DemandEdge", "DemandFigures", "FabricGraph", "Failure", "FlowReport", "LinkEdge",
-    "PathPiece", "Saturated", "Shortfall", "SiteFigures", "SiteNode", "SpanEdge", "analyse", "build",
+    "PathPiece", "Saturated", "Shortfall", "SiteFigures", "SiteNode", "SpanEdge", "analyse", "analyse_graph", "build",
     "hours_to_copy", "violations",
 ]

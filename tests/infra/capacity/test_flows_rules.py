@@ -310,6 +310,15 @@ def test_demands_that_fit_after_every_single_failure_are_left_alone():
     assert {u.label.split(" ")[0] for u in result.spans} == {"span"} and len(result.spans) == 8
 
 
+def test_a_demands_worst_shortfall_is_its_share_of_its_pairs_shortfall():
+    """Two demands of one pair (12 and 6 Gb/s over 2 x 10G circuits): losing a circuit leaves the pair 8 short,
+    12/18 of it the larger demand's. (Before this was fixed, a share of a share: 8 * 2/3 * 2/3.)"""
+    result = flows.analyse(two_sites({"big": sync("westus3", 12), "small": sync("westus3", 6)}), None, DAY)
+    big, small = result.demands[("eastus", "big")], result.demands[("eastus", "small")]
+    assert (big.worst_shortfall_gbps, small.worst_shortfall_gbps) == (pytest.approx(16 / 3), pytest.approx(8 / 3))
+    assert str(big.worst_shortfall_failure) == str(small.worst_shortfall_failure) == "circuit eastus/wdc"
+
+
 def test_fails_when_no_span_joins_the_two_sites_and_fibre_not_yet_lit_does_not_count():
     net = carrier({"w-n": ("WDC", "NYC", 100, {}), "w-s": ("WDC", "SVL", 100, {"status": "new", "in_service": "2027-06-01"})})
     result = flows.analyse(two_sites({"sync": sync("westus3", 1)}), net, DAY)
