@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # tools/ is not installed: it runs from the checkout (`make mutation`)
     sys.path.insert(0, str(ROOT))
 
-from tools.mutation.__main__ import load_config, load_equivalent  # noqa: E402
+from tools.mutation.__main__ import load_config, load_equivalent, rerun  # noqa: E402
 from tools.mutation.mutants import mutants  # noqa: E402
 
 SOURCE = '''"""Doc 1."""
@@ -82,3 +82,16 @@ def test_the_configured_modules_and_equivalents_are_valid():
         assert (ROOT / module).is_file(), module
         assert tests, module
     assert all(key.split("::", 1)[0] in config for key in load_equivalent())
+
+
+def test_survivors_mode_runs_again_the_survivors_and_new_mutants_and_keeps_the_killed():
+    found = mutants("m.py", SOURCE)
+    a, b, c, d = found[:4]
+    last = [{"key": a.key, "status": "killed", "seconds": 0.5, "killed_by": "t::x"},
+            {"key": b.key, "status": "survived", "seconds": 2.0, "killed_by": None},
+            {"key": c.key, "status": "timeout", "seconds": 9.0, "killed_by": None},
+            {"key": d.key, "status": "equivalent", "seconds": 2.0, "killed_by": None},
+            {"key": "m.py::gone::1 -> 2", "status": "killed", "seconds": 1.0, "killed_by": "t::y"}]
+    run, kept = rerun(found, last)
+    assert [m.key for m in run] == [b.key, d.key] + [m.key for m in found[4:]]
+    assert {k: (o.status, o.killed_by) for k, o in kept.items()} == {a.key: ("killed", "t::x"), c.key: ("timeout", None)}

@@ -4,6 +4,7 @@
     python -m tools.mutation --modules infra/invariants/compute.py
     python -m tools.mutation --list                             # the mutants, without running them
     python -m tools.mutation --report                           # the last results, equivalents reapplied
+    python -m tools.mutation --survivors --modules M            # after adding tests: only the last survivors again
 
 Prints the score per module (killed / (mutants - equivalent)) and every surviving mutant, and
 writes the whole result as JSON to .mutation/results.json (git-ignored; a run of some modules
@@ -69,6 +70,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=17, metavar="S",
                         help="the random seed of --sample: a new seed draws a fresh, unbiased sample after tests were "
                              "written against the mutants of an earlier one")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run again only the mutants that survived the last run of each module (and mutants it "
+                             "did not have); the others keep their last outcome. After tests were added: a quick "
+                             "rescore, sound as long as no test was removed or weakened since")
     parser.add_argument("--report", action="store_true",
                         help="print the last results (.mutation/results.json) with the current equivalents, run nothing")
     return parser.parse_args(argv)
@@ -128,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         report = rescore(json.loads(RESULTS.read_text(encoding="utf-8")), equivalent, set(selected))
         _print(report, equivalent, {r["key"] for r in report["mutants"]}, set(report["modules"]), 0.0)
         return _fail_under(report, args.fail_under)
+    if args.survivors and args.sample is not None:
+        print("mutation: --survivors reruns the last run's survivors; it takes no --sample", file=sys.stderr)
+        return 2
     if args.list:
         for module in selected:
             found = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
@@ -151,11 +159,21 @@ def main(argv: list[str] | None = None) -> int:
             found = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
             total = len(found)
             totals[module] = total
+            if args.survivors:
+                found, kept = rerun(found, _last_rows(module))
+                outcomes.update(kept)
+                print(f"  {len(found)} mutants to run again; {len(kept)} keep their last outcome", flush=True)
+                if not found:
+                    by_module[module], seconds[module] = list(_mutants_of(module, kept)), 0.0
+                    _write(_report({module: by_module[module]}, outcomes, equivalent, seconds, totals))
+                    continue
             if args.sample is not None and args.sample < total:
                 found = sorted(random.Random(args.seed).sample(found, args.sample), key=lambda m: m.line)
                 print(f"  a sample of {len(found)} of its {total} mutants (seed {args.seed})", flush=True)
             by_module[module] = found
             print(f"{module}: {len(found)} mutants; tests: {' '.join(tests)}", flush=True)
+            if args.survivors:
+                by_module[module] = found + list(_mutants_of(module, outcomes, skip={m.key for m in found}))
             t0 = time.monotonic()
             status, clean_s, killer = pool.clean_run(tests)
             if status != SURVIVED:
@@ -183,6 +201,33 @@ def main(argv: list[str] | None = None) -> int:
     keys = {m.key for found in by_module.values() for m in found}
     _print(report, equivalent, keys, set(by_module), time.monotonic() - started)
     return _fail_under(report, args.fail_under)
+
+
+def rerun(found: list[Mutant], last: list[dict[str, Any]]) -> tuple[list[Mutant], dict[str, Outcome]]:
+    """For --survivors: the mutants to run again (survived last time, or not in the last run), and the last
+    outcome of the others (killed or timed out), keyed as `found`'s."""
+    before = {r["key"]: r for r in last}
+    run, kept = [], {}
+    for m in found:
+        r = before.get(m.key)
+        if r is None or r["status"] not in (KILLED, TIMEOUT):
+            run.append(m)
+        else:
+            kept[m.key] = Outcome(m.key, r["status"], r.get("seconds") or 0.0, r.get("killed_by"))
+    return run, kept
+
+
+def _last_rows(module: str) -> list[dict[str, Any]]:
+    if not RESULTS.exists():
+        return []
+    return [r for r in json.loads(RESULTS.read_text(encoding="utf-8")).get("mutants", []) if r.get("module") == module]
+
+
+def _mutants_of(module: str, outcomes: dict[str, Outcome], skip: frozenset[str] | set[str] = frozenset()):
+    """The module's current mutants whose outcome is known already (--survivors), in line order."""
+    for m in mutants(module, (ROOT / module).read_text(encoding="utf-8")):
+        if m.key in outcomes and m.key not in skip:
+            yield m
 
 
 def _fail_under(report: dict[str, Any], fail_under: float | None) -> int:

@@ -21,6 +21,7 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+from scipy.optimize import linprog
 
 from infra.capacity import flows
 from infra.capacity.flow_network import EPS, FlowNetwork
@@ -72,7 +73,16 @@ def random_graph(seed: int) -> FabricGraph:
         a, b = rng.sample(sites, 2)
         demands.append(DemandEdge(a, f"d{k}", b, float(rng.choice([0.5, 1, 2, 3, 5, 8])),
                                   critical=rng.random() < 0.5))
-    return FabricGraph(site_nodes, circuits, (), tuple(demands), pops, spans, {},
+    # Global Reach links from a stream of their own, so that they leave the rest of the fabric as it was.
+    links_rng = random.Random(seed + 1000)
+    links, joined = [], set()
+    for k in range(links_rng.randint(0, 4)):
+        a, b = links_rng.sample(sites, 2)
+        ca, cb = (a, links_rng.choice(site_nodes[a].circuits)), (b, links_rng.choice(site_nodes[b].circuits))
+        if frozenset((ca, cb)) not in joined:  # the spec allows one link between two circuits
+            joined.add(frozenset((ca, cb)))
+            links.append(flows.LinkEdge(f"l{k}", ca, cb, f"172.31.0.{8 * k}/29"))
+    return FabricGraph(site_nodes, circuits, tuple(links), tuple(demands), pops, spans, {},
                        "Lumen" if with_carrier else None, DAY)
 
 
@@ -139,6 +149,7 @@ def test_the_random_fabrics_reach_every_structure_the_fast_paths_depend_on(fabri
             "exposed critical pair": report.critical_pairs > report.critical_immune,
             "figure by max-flow": figures.max_flows > 0,
             "figures by bounds alone": figures.max_flows == 0 and bool(g.spans),
+            "Global Reach link": bool(g.links),
             **{f"settled {how}": report.stats.get(how, 0) > 0 for how in (
                 "skipped", "baseline", "rerouted", "lp_restricted", "lp_full", "two_ample", "two_rerouted",
                 "two_lp_restricted", "two_lp_full")},
@@ -194,6 +205,23 @@ def test_shortfalls_are_the_exact_programs_with_nothing_failed_and_after_each_fa
                     worst_short[d.label] = max(worst_short[d.label], x)
         for fig in report.demands.values():
             assert fig.worst_shortfall_gbps == pytest.approx(worst_short.get(fig.demand.label, 0.0), abs=TOL), seed
+            # ... after the failure named, whose shortfall names the demand with that share
+            if fig.worst_shortfall_failure is None:
+                assert fig.worst_shortfall_gbps == 0, seed
+            else:
+                (sf,) = [s for s in report.shortfalls if s.failure == fig.worst_shortfall_failure and s.second is None]
+                assert dict((d.label, x) for d, x in sf.short_by_demand)[fig.demand.label] == pytest.approx(
+                    fig.worst_shortfall_gbps), seed
+                assert fig.saturated == sf.saturated, seed
+        for s in g.sites:
+            # A site's worst failure for its own demands: the one leaving one of them the largest shortfall.
+            mine = [fig.worst_shortfall_gbps for fig in report.demands.values() if fig.demand.stack == s]
+            named = report.sites[s].worst_demand_failure
+            if max(mine, default=0.0) <= 0:
+                assert named is None, (seed, s)
+            else:
+                (sf,) = [x for x in report.shortfalls if x.failure == named and x.second is None]
+                assert max(x for d, x in sf.short_by_demand if d.stack == s) == pytest.approx(max(mine)), (seed, s)
 
 
 def test_critical_demands_are_short_after_exactly_the_pairs_of_failures_reported(fabrics):
@@ -216,3 +244,42 @@ def test_critical_demands_are_short_after_exactly_the_pairs_of_failures_reported
         got = {(index[s.failure], index[s.second]) for s in report.shortfalls if s.second is not None}
         assert got == want, (seed, sorted(got ^ want))
         assert report.critical_pairs == len(net.pairs)
+
+
+def global_reach_into(g: FabricGraph, stack: str, lost: frozenset = frozenset(), halved: bool = False) -> float:
+    """Most the far circuits of the site's Global Reach links can send into its circuits: a small LP, one
+    variable per link, each far and each own circuit a capacity; then the gateway unless FastPath."""
+    ends = [(a, b) if b[0] == stack else (b, a) for link in g.links for a, b in [(link.a, link.b)]
+            if stack in (a[0], b[0])]
+    if not ends:
+        return 0.0
+    circuits = sorted({k for e in ends for k in e})
+    a_ub = np.array([[1.0 if k in e else 0.0 for e in ends] for k in circuits])
+    b_ub = np.array([0.0 if k in lost else g.circuits[k].gbps for k in circuits])
+    res = linprog(-np.ones(len(ends)), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    got = -res.fun
+    site = g.sites[stack]
+    return got if site.fastpath else min(got, site.gateway_gbps / (2 if halved else 1))
+
+
+def test_site_figures_are_what_is_left_into_each_site_after_its_worst_failure(fabrics):
+    for seed, g, report in fabrics:
+        failures = g.failures()
+        for s, site in g.sites.items():
+            fig = report.sites[s]
+
+            def into(f=None) -> float:
+                left = sum(c.gbps for k, c in g.circuits.items() if k[0] == s and (f is None or k not in f.circuits))
+                if site.fastpath:
+                    return left
+                return min(left, site.gateway_gbps / (2 if f is not None and f.gateway == s else 1))
+
+            after = [into(f) for f in failures]
+            least = min([into(), *after])
+            assert fig.n_minus_1_gbps == pytest.approx(least), (seed, s)
+            first = next((j for j, x in enumerate(after) if x < into() - EPS and x <= least + TOL), None)
+            assert fig.worst_failure == (None if first is None else failures[first]), (seed, s)
+            assert fig.global_reach_gbps == pytest.approx(global_reach_into(g, s), abs=1e-3), (seed, s)
+            gr_after = [global_reach_into(g, s, f.circuits, f.gateway == s) for f in failures]
+            assert fig.global_reach_n_minus_1_gbps == pytest.approx(min([fig.global_reach_gbps, *gr_after]),
+                                                                     abs=1e-3), (seed, s)
