@@ -250,7 +250,8 @@ def test_hours_to_copy_a_dataset_and_none_at_zero_rate():
 
 def test_results_say_themselves_for_people_and_json():
     assert str(Saturated("span a", 2.5, 10)) == "span a (2.50 of 10 Gb/s)"
-    assert Saturated("span a", 2.12345, 10).to_json() == {"resource": "span a", "load_gbps": 2.123, "capacity_gbps": 10}
+    assert Saturated("span a", 2.12345, 10.98765).to_json() == {"resource": "span a", "load_gbps": 2.123,
+                                                                 "capacity_gbps": 10.988}
     piece = PathPiece(1.23456, ("eastus", "wdc"), (), ("westus3", "svl"))
     assert str(piece) == "eastus/wdc -> (same PoP) -> westus3/svl"
     assert str(PathPiece(1, ("eastus", "wdc"), ("a", "b"), ("westus3", "svl"))) == "eastus/wdc -> a -> b -> westus3/svl"
@@ -380,6 +381,21 @@ def test_failures_that_lower_nothing_the_demands_use_are_skipped():
 def test_the_graph_and_its_figures_are_frozen_values(kind):
     """Shared between the report, the capacity figures and the solver: nothing may change one in place."""
     assert kind.__dataclass_params__.frozen
+
+
+def test_a_span_demand_circuit_and_figure_are_ordinary_unless_said():
+    """What the solver and the tests rely on when they build graph parts directly: a span in service, 1 ms,
+    in no shared-risk group; a demand neither critical nor tied to a path; a circuit not Metro; a figure exact."""
+    assert flows.SpanEdge("s", "A", "B", 10) == flows.SpanEdge("s", "A", "B", 10, (), False, None, 1.0)
+    assert DemandEdge("eastus", "d", "westus3", 1) == DemandEdge("eastus", "d", "westus3", 1, None, False, "any")
+    assert flows.CircuitNode("eastus", "c", 10, "New York").metro is False
+    assert flows.DemandFigures(DemandEdge("eastus", "d", "westus3", 1), 1, 1, None).exact is True
+
+
+def test_a_fresh_report_has_analysed_nothing_and_without_a_carrier_has_no_pops():
+    doc = FlowReport(build(two_sites(), on=DAY)).carrier_json()
+    assert (doc["carrier"], doc["pops"], doc["failures"], doc["failure_pairs_checked"]) == (None, 0, 0, 0)
+    assert (doc["critical_site_pairs"], doc["critical_site_pairs_immune"], doc["spans"]) == (0, 0, [])
 
 
 def test_a_graph_caches_its_pop_index_without_being_changeable():
