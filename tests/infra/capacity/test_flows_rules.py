@@ -228,6 +228,15 @@ def test_critical_shortfalls_after_two_failures_are_listed_up_to_twenty_then_cou
     assert "span s19" in found[-2].message
 
 
+def test_the_count_of_further_two_failure_shortfalls_is_filed_on_the_first_ones_first_demand():
+    """Not on a single-failure shortfall listed before it, nor on the first one's last demand."""
+    west, south, east = edge("westus3", "back", to="eastus"), edge("southcentralus", "logs"), edge("eastus", "sync")
+    pairs = [Shortfall(CUT, 1, (south, east), 5, (south, east), second=Failure("span", f"s{i}")) for i in range(21)]
+    found = violations(report(Shortfall(PoP, 1, (west,), 5, (west,)), *pairs))
+    assert (found[-1].invariant, found[-1].stack) == ("demands-survive-two-failures", "southcentralus")
+    assert found[-1].message.startswith("1 more pairs of failures")
+
+
 def test_shortfall_lists_its_failures_in_order():
     second = Failure("circuit", "eastus/wdc")
     assert Shortfall(CUT, 1, (), 1, second=second).failures == (CUT, second)
@@ -246,6 +255,7 @@ def test_numbers_are_said_whole_or_to_two_places_and_json_numbers_are_finite():
 def test_hours_to_copy_a_dataset_and_none_at_zero_rate():
     assert hours_to_copy(9, 20) == pytest.approx(1.0)
     assert hours_to_copy(9, 0) is None and hours_to_copy(9, -1) is None
+    assert hours_to_copy(9, 0.5) == pytest.approx(40.0)  # a rate under 1 Gb/s still copies
 
 
 def test_results_say_themselves_for_people_and_json():
@@ -408,6 +418,14 @@ def test_a_graph_caches_its_pop_index_without_being_changeable():
 def test_span_use_is_rounded_to_a_thousandth_of_a_gbps_in_json():
     use = ArcUse("span a", "span", 10, 1.23456, 2.34567, None).to_json()
     assert (use["normal_gbps"], use["worst_gbps"], use["capacity_gbps"]) == (1.235, 2.346, 10)
+
+
+def test_with_the_baseline_short_no_failure_is_settled():
+    """25 Gb/s over 2 x 10G: short with nothing failed, so failures would only repeat it. Only the two FastPath
+    gateways (their failures change nothing) count as skipped; the rest are not settled at all."""
+    result = flows.analyse(two_sites({"sync": sync("westus3", 25)}), None, DAY)
+    assert [(sf.failure, sf.short_gbps) for sf in result.shortfalls] == [(None, pytest.approx(5))]
+    assert dict(result.stats) == {"skipped": 2} and result.failures == 10
 
 
 def test_a_load_within_the_tolerance_touches_no_failure():
