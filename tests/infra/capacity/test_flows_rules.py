@@ -466,6 +466,32 @@ def test_a_critical_pair_with_three_disjoint_routes_exactly_as_wide_as_its_traff
     assert (result.critical_pairs, result.critical_immune, result.pairs, result.shortfalls) == (1, 1, 0, [])
 
 
+@pytest.mark.parametrize("scale_units, immune", [(8, 1), (7, 0)])
+def test_a_critical_pair_is_immune_only_if_its_gateways_surviving_instance_carries_its_traffic(scale_units, immune):
+    """Three disjoint routes into a gateway without FastPath, 3.6 Gb/s critical: losing one of the gateway's two
+    instances leaves 4 Gb/s of 8 (enough: immune) or 3.5 of 7 (not enough: that one failure cuts all three)."""
+    pops = {"WDC": "Washington DC", "NYC": "New York", "CHI": "Chicago", "SVL": "Silicon Valley", "LV": "Las Vegas",
+            "SAT": "San Antonio"}
+    spans = carrier({"w-s": ("WDC", "SVL", 40, {}), "n-l": ("NYC", "LV", 40, {}), "c-t": ("CHI", "SAT", 40, {})}, pops)
+    east = site("eastus", 10, {"wdc": "Washington DC", "nyc": "New York", "chi": "Chicago"},
+                demands={"sync": sync("westus3", 3.6, critical=True)})
+    west = site("westus3", 30, {"svl": "Silicon Valley", "lv": "Las Vegas", "sat": "San Antonio"},
+                gateway={"sku": "ErGwScale", "scale_units": scale_units, "fastpath": False})
+    result = flows.analyse([east, west], spans, DAY)
+    assert (result.critical_pairs, result.critical_immune) == (1, immune)
+    assert not [sf for sf in result.shortfalls if sf.second is not None]
+
+
+def test_a_failure_that_takes_every_circuit_and_a_wide_span_leaves_every_pair_nothing():
+    """Both sites' only circuits meet the carrier at WDC: losing that PoP (and its wide span) leaves no live
+    circuit anywhere, and the pair's worst figure is 0 after it, the first such failure in order."""
+    net = carrier({"w-n": ("WDC", "NYC", 100, {})})
+    east = site("eastus", 10, {"wdc": "Washington DC"}, demands={"sync": sync("westus3", 1)})
+    west = site("westus3", 30, {"wdc": "Washington DC"})
+    fig = flows.analyse([east, west], net, DAY).demands[("eastus", "sync")]
+    assert (fig.available_gbps, fig.worst_failure_gbps, str(fig.worst_failure), fig.exact) == (10, 0, "PoP WDC", True)
+
+
 def test_when_the_max_flow_budget_runs_out_a_pair_figure_is_a_lower_bound_marked_not_exact(monkeypatch):
     monkeypatch.setattr(flows, "MAX_FLOWS", 0)
     fig = flows.analyse(two_sites({"sync": sync("westus3", 1)}), carrier(SPANS, FOUR), DAY).demands[("eastus", "sync")]
