@@ -125,6 +125,12 @@ def test_the_prefixes_are_the_first_free_ones_after_the_stacks_own():
     assert a.slash30s("east") == (net("172.16.10.24/30"), net("172.16.10.28/30"))
 
 
+def test_the_prefixes_continue_after_the_highest_of_the_stacks_own_primary_or_secondary():
+    """A primary /30 above its secondary counts like any other: the new /30s start after it, not in the gap."""
+    a = alloc(spec("east", {"c0": peering(110, "172.16.10.12/30", "172.16.10.0/30")}))
+    assert a.slash30s("east") == (net("172.16.10.16/30"), net("172.16.10.20/30"))
+
+
 def test_the_prefixes_skip_every_prefix_of_the_fabric():
     other = spec("west", {"w": peering(110, "172.16.10.16/30", "172.16.10.28/30")}, net16="10.2.0.0/16")
     a = alloc(one(first="172.16.10.0"), other)

@@ -209,3 +209,8 @@ def test_a_site_or_pop_named_like_an_arc_kind_routes_like_any_other():
     model, x = at_start(sp)
     short, cut, loads = routing.check(model, x, BASELINE)
     assert short == pytest.approx(0.0) and cut is None and loads[("gw", "span")] == pytest.approx(6.0)
+
+
+def test_a_cut_is_a_frozen_value():
+    """Cuts are collected by the engine across rounds and compared as values: none may change in place."""
+    assert routing.Cut.__dataclass_params__.frozen
