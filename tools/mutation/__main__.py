@@ -159,21 +159,22 @@ def main(argv: list[str] | None = None) -> int:
             found = mutants(module, (ROOT / module).read_text(encoding="utf-8"))
             total = len(found)
             totals[module] = total
+            reused: list[Mutant] = []  # --survivors: the mutants keeping their last outcome
             if args.survivors:
-                found, kept = rerun(found, _last_rows(module))
+                again, kept = rerun(found, _last_rows(module))
                 outcomes.update(kept)
+                reused = [m for m in found if m.key in kept]
+                found = again
                 print(f"  {len(found)} mutants to run again; {len(kept)} keep their last outcome", flush=True)
                 if not found:
-                    by_module[module], seconds[module] = list(_mutants_of(module, kept)), 0.0
-                    _write(_report({module: by_module[module]}, outcomes, equivalent, seconds, totals))
+                    by_module[module], seconds[module] = reused, 0.0
+                    _write(_report({module: reused}, outcomes, equivalent, seconds, totals))
                     continue
             if args.sample is not None and args.sample < total:
                 found = sorted(random.Random(args.seed).sample(found, args.sample), key=lambda m: m.line)
                 print(f"  a sample of {len(found)} of its {total} mutants (seed {args.seed})", flush=True)
-            by_module[module] = found
+            by_module[module] = found + reused
             print(f"{module}: {len(found)} mutants; tests: {' '.join(tests)}", flush=True)
-            if args.survivors:
-                by_module[module] = found + list(_mutants_of(module, outcomes, skip={m.key for m in found}))
             t0 = time.monotonic()
             status, clean_s, killer = pool.clean_run(tests)
             if status != SURVIVED:
@@ -221,13 +222,6 @@ def _last_rows(module: str) -> list[dict[str, Any]]:
     if not RESULTS.exists():
         return []
     return [r for r in json.loads(RESULTS.read_text(encoding="utf-8")).get("mutants", []) if r.get("module") == module]
-
-
-def _mutants_of(module: str, outcomes: dict[str, Outcome], skip: frozenset[str] | set[str] = frozenset()):
-    """The module's current mutants whose outcome is known already (--survivors), in line order."""
-    for m in mutants(module, (ROOT / module).read_text(encoding="utf-8")):
-        if m.key in outcomes and m.key not in skip:
-            yield m
 
 
 def _fail_under(report: dict[str, Any], fail_under: float | None) -> int:
