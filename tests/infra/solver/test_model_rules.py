@@ -152,27 +152,23 @@ def test_a_failure_elsewhere_leaves_the_site_alone():
     assert solved.objective == pytest.approx(0.0)
 
 
-def test_a_halved_gateway_must_still_carry_what_the_site_receives():
-    recv = site("west", [circ("west", "a", "Silicon Valley", 10.0), circ("west", "b", NYC, 10.0)], region="westus3",
-                gateways=[gw("west", gbps=20.0, usd=500), gw("west", gbps=40.0, usd=900, current=False)])
-    east = site("east", [circ("east", "c", gbps=20.0)])
+@pytest.mark.parametrize("circuit, small, big, fits, short", [
+    # (the west circuits' Gb/s, the current gateway (Gb/s, USD), the larger one, a demand its half carries
+    # exactly, one it does not): at 10 Gb/s, and under 1 Gb/s
+    (10.0, (20.0, 500), (40.0, 900), 10.0, 10.5),
+    (0.5, (1.0, 100), (2.0, 150), 0.5, 0.8),
+])
+def test_a_halved_gateway_must_still_carry_what_the_site_receives(circuit, small, big, fits, short):
+    recv = site("west", [circ("west", "a", "Silicon Valley", circuit), circ("west", "b", NYC, circuit)],
+                region="westus3", gateways=[gw("west", gbps=small[0], usd=small[1]),
+                                            gw("west", gbps=big[0], usd=big[1], current=False)])
+    east = site("east", [circ("east", "c", gbps=2 * circuit)])
     halve = Scenario((FailureKey("gateway", "west"),))
-    _, solved, chosen = solve(space(east, recv, demands=[demand(10.0)]), local=(BASELINE, halve))
-    assert chosen.gateways["west"][0].current and solved.objective == pytest.approx(0.0)  # 20 / 2 = 10: exactly fits
-    _, solved, chosen = solve(space(east, recv, demands=[demand(10.5)]), local=(BASELINE, halve))
-    assert chosen.gateways["west"][0].gbps == 40.0
-    assert solved.objective == pytest.approx(400 + CHANGE_USD)
-
-
-def test_a_halved_gateway_must_still_carry_a_demand_under_one_gbps():
-    recv = site("west", [circ("west", "a", "Silicon Valley", 0.5), circ("west", "b", NYC, 0.5)], region="westus3",
-                gateways=[gw("west", gbps=1.0, usd=100), gw("west", gbps=2.0, usd=150, current=False)])
-    east = site("east", [circ("east", "c", gbps=1.0)])
-    halve = Scenario((FailureKey("gateway", "west"),))
-    _, solved, chosen = solve(space(east, recv, demands=[demand(0.5)]), local=(BASELINE, halve))
-    assert chosen.gateways["west"][0].current and solved.objective == pytest.approx(0.0)  # 1 / 2: exactly fits
-    _, solved, chosen = solve(space(east, recv, demands=[demand(0.8)]), local=(BASELINE, halve))
-    assert chosen.gateways["west"][0].gbps == 2.0 and solved.objective == pytest.approx(50 + CHANGE_USD)
+    _, solved, chosen = solve(space(east, recv, demands=[demand(fits)]), local=(BASELINE, halve))
+    assert chosen.gateways["west"][0].current and solved.objective == pytest.approx(0.0)  # exactly fits its half
+    _, solved, chosen = solve(space(east, recv, demands=[demand(short)]), local=(BASELINE, halve))
+    assert chosen.gateways["west"][0].gbps == big[0]
+    assert solved.objective == pytest.approx(big[1] - small[1] + CHANGE_USD)
 
 
 def test_two_failures_carry_only_the_critical_demands():
